@@ -1,0 +1,2 @@
+/** Placeholder; see the module's README. */
+package io.herald.client;

@@ -1,0 +1,76 @@
+package io.herald.core;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The authority over channel logs that every node shares: assigns offsets and epochs, keeps the
+ * retained history, and relays publications to every node that subscribed to the channel.
+ *
+ * <p>Guarantees, which {@code BrokerContractTest} checks for every implementation:
+ *
+ * <ul>
+ *   <li>Atomic publication: a publication either gets the channel's next offset, is retained in
+ *       history and is relayed, or fails with {@link BrokerUnavailableException} and none of that
+ *       happened.
+ *   <li>Offsets of one epoch are consecutive from 1, with no holes; every node sees the same
+ *       offsets and epochs.
+ *   <li>Order: the listener receives one channel's messages in offset order. Live delivery is at
+ *       most once and may lose messages (Redis Pub/Sub); {@link #history} fills what was lost while
+ *       it is retained.
+ *   <li>A channel's epoch changes whenever its history is lost (an idle channel expired, the
+ *       broker's data lost); it never changes otherwise.
+ * </ul>
+ *
+ * <p>Threading: thread-safe; no method blocks; results complete on the broker's threads (or on the
+ * caller's, when the answer is at hand).
+ */
+public interface Broker extends AutoCloseable {
+  /**
+   * Starts the broker and sets the one listener that receives live messages of subscribed
+   * channels. Call once, before any other method.
+   */
+  void start(BrokerListener listener);
+
+  /**
+   * Publishes one message. The channel's log is created, with a new epoch, when it does not exist.
+   *
+   * @param channel a valid channel name (see {@link Names#channel})
+   * @param event a valid event name (see {@link Names#event})
+   * @param data one JSON value as UTF-8 bytes, already checked and within the size limit
+   * @return the message as published, with its offset, epoch and time; fails with {@link
+   *     BrokerUnavailableException} when nothing was published
+   */
+  CompletableFuture<Message> publish(String channel, String event, byte[] data);
+
+  /**
+   * Starts live delivery of {@code channel} to the listener, creating the channel's log when it
+   * does not exist, and answers its retained history at about that time. Messages published
+   * meanwhile may arrive both live and in the answer; the listener drops repeats.
+   *
+   * @return the history after offset 0; fails with {@link BrokerUnavailableException}
+   */
+  CompletableFuture<History> subscribe(String channel);
+
+  /** Stops live delivery of {@code channel} to this node. Idempotent. */
+  CompletableFuture<Void> unsubscribe(String channel);
+
+  /**
+   * Reads a channel's retained history after {@code afterOffset}, creating the channel's log when
+   * it does not exist.
+   *
+   * @param afterOffset 0 or more
+   * @return the epoch, head and retained messages after the offset; fails with {@link
+   *     BrokerUnavailableException}
+   */
+  CompletableFuture<History> history(String channel, long afterOffset);
+
+  /** Whether the broker can take publications now; drives {@code /health}. */
+  boolean isAvailable();
+
+  /** A short name for logs and {@code /health}, for example {@code memory} or {@code redis://127.0.0.1:6379}. */
+  String describe();
+
+  /** Stops the broker and releases its resources. Blocks until done. Idempotent. */
+  @Override
+  void close();
+}

@@ -1,0 +1,338 @@
+package io.herald.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's view of the channels its clients use: a local {@link ChannelLog} per active channel,
+ * kept current from the {@link Broker}, and the {@link Subscription}s (cursors) reading them.
+ * Transports only talk to the hub.
+ *
+ * <p>A channel becomes active on this node when a subscription opens on it: the hub subscribes to
+ * it in the broker and copies its retained history. It stays active while subscriptions are open
+ * and for {@code idleTimeout} after the last one closes, so polls find it warm. Live messages with
+ * a hole before them are held back while the hole is filled from the broker's history; when the
+ * history no longer has them the local log skips ahead and subscribers get a gap notice.
+ *
+ * <p>Thread-safe.
+ */
+public final class Hub implements BrokerListener, AutoCloseable {
+  static final Logger LOG = LoggerFactory.getLogger(Hub.class);
+
+  /** Default time a channel with no subscriptions stays active on this node. */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
+  private final Broker broker;
+  private final HistoryConfig history;
+  private final long idleTimeoutMillis;
+  private final Map<String, HubChannel> channels = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService sweeper;
+
+  /**
+   * A hub over {@code broker}; call {@link #start()} before use.
+   *
+   * @param history how much history local logs keep; the same as the broker's
+   * @param idleTimeout how long a channel without subscriptions stays active, 0 or more
+   */
+  public Hub(Broker broker, HistoryConfig history, Duration idleTimeout) {
+    this.broker = Objects.requireNonNull(broker, "broker");
+    this.history = Objects.requireNonNull(history, "history");
+    this.idleTimeoutMillis = idleTimeout.toMillis();
+    this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "herald-hub-sweeper");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Starts the broker with this hub as its listener, and the sweep (every second). */
+  public void start() {
+    broker.start(this);
+    sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /** The broker beneath. */
+  public Broker broker() {
+    return broker;
+  }
+
+  /**
+   * Publishes through the broker. Returns immediately.
+   *
+   * @param channel a valid channel name
+   * @param event a valid event name
+   * @param data one JSON value, checked and within the size limit
+   * @return the published message; fails with {@link BrokerUnavailableException} when nothing was
+   *     published
+   */
+  public CompletableFuture<Message> publish(String channel, String event, byte[] data) {
+    return broker.publish(channel, event, data);
+  }
+
+  /**
+   * Opens a cursor on {@code channel} at {@code since} (PROTOCOL.md section 4): right after it when
+   * recovered, at the head otherwise or when {@code since} is {@code null}. Returns immediately; the
+   * future completes at once when the channel is active here, or once the broker has answered.
+   *
+   * @param since the position to resume after, or {@code null} for "from now"
+   * @param executor where {@code listener} runs and the subscription is used
+   * @param listener run on {@code executor} whenever the log may have grown (coalesced: one run may
+   *     stand for many appends), or {@code null} for a cursor that is only read (a poll)
+   * @return the subscription, which the caller must close; fails with {@link
+   *     BrokerUnavailableException} when the channel cannot be activated
+   */
+  public CompletableFuture<Subscription> subscribe(String channel, Position since, Executor executor, Runnable listener) {
+    HubChannel hc = acquire(channel);
+    return hc.ready.handle((ready, error) -> {
+      if (error != null) {
+        release(hc);
+        throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+      }
+      return new Subscription(this, hc, since, executor, listener);
+    });
+  }
+
+  private HubChannel acquire(String name) {
+    while (true) {
+      HubChannel hc = channels.computeIfAbsent(name, HubChannel::new);
+      boolean activate;
+      synchronized (hc) {
+        if (hc.dead) {
+          continue;
+        }
+        hc.refs++;
+        activate = !hc.started;
+        hc.started = true;
+      }
+      if (activate) {
+        activate(hc);
+      }
+      return hc;
+    }
+  }
+
+  private void activate(HubChannel hc) {
+    broker.subscribe(hc.name()).whenComplete((h, error) -> {
+      if (error != null) {
+        synchronized (hc) {
+          hc.dead = true;
+        }
+        channels.remove(hc.name(), hc);
+        broker.unsubscribe(hc.name());
+        hc.ready.completeExceptionally(unwrap(error));
+        return;
+      }
+      boolean refill;
+      synchronized (hc) {
+        refill = apply(hc, h);
+      }
+      hc.ready.complete(hc);
+      hc.signal();
+      if (refill) {
+        resync(hc.name());
+      }
+    });
+  }
+
+  void release(HubChannel hc) {
+    synchronized (hc) {
+      hc.refs--;
+      if (hc.refs == 0) {
+        hc.idleSince = System.currentTimeMillis();
+      }
+    }
+  }
+
+  @Override
+  public void onMessage(Message m) {
+    HubChannel hc = channels.get(m.channel());
+    if (hc == null) {
+      return;
+    }
+    boolean appended = false;
+    boolean fill = false;
+    synchronized (hc) {
+      ChannelLog log = hc.log();
+      if (log == null || hc.filling) {
+        hc.pending.add(m);
+      } else if (!m.epoch().equals(log.epoch())) {
+        hc.pending.add(m);
+        fill = true;
+      } else if (m.offset() == log.head() + 1) {
+        log.append(m);
+        appended = true;
+      } else if (m.offset() > log.head() + 1) {
+        hc.pending.add(m);
+        fill = true;
+      }
+    }
+    if (appended) {
+      hc.signal();
+    }
+    if (fill) {
+      resync(m.channel());
+    }
+  }
+
+  @Override
+  public void onResync(String channel) {
+    resync(channel);
+  }
+
+  private void resync(String channel) {
+    HubChannel hc = channels.get(channel);
+    if (hc == null) {
+      return;
+    }
+    long after;
+    synchronized (hc) {
+      if (hc.log() == null) {
+        return; // activation is under way and will read the history
+      }
+      if (hc.filling) {
+        hc.refillWanted = true;
+        return;
+      }
+      hc.filling = true;
+      after = hc.log().head();
+    }
+    broker.history(channel, after).whenComplete((h, error) -> {
+      boolean again;
+      synchronized (hc) {
+        hc.filling = false;
+        if (error != null) {
+          LOG.warn("cannot read the history of {} to fill a hole: {}; retrying", channel, unwrap(error).getMessage());
+          hc.refillWanted = false;
+          return; // the sweep retries while messages are pending
+        }
+        again = apply(hc, h) || hc.refillWanted;
+        hc.refillWanted = false;
+      }
+      hc.signal();
+      if (again) {
+        resync(channel);
+      }
+    });
+  }
+
+  /**
+   * Brings the local log up to {@code h} and then appends pending live messages. Caller holds the
+   * lock of {@code hc}.
+   *
+   * @return whether a hole remains before a pending message, so the history must be read again
+   */
+  private boolean apply(HubChannel hc, History h) {
+    ChannelLog log = hc.log();
+    if (log == null || !log.epoch().equals(h.epoch())) {
+      long base = h.messages().isEmpty() ? h.head() : h.messages().get(0).offset() - 1;
+      if (log != null) {
+        LOG.info("channel {} changed epoch from {} to {}: its history was lost", hc.name(), log.epoch(), h.epoch());
+      }
+      log = new ChannelLog(hc.name(), h.epoch(), base, history);
+      hc.setLog(log);
+    }
+    for (Message m : h.messages()) {
+      appendOrSkip(log, m);
+    }
+    if (log.head() < h.head()) {
+      log.skipTo(h.head()); // retained no longer: subscribers behind get a gap
+    }
+    boolean hole = false;
+    if (!hc.pending.isEmpty()) {
+      hc.pending.sort(Comparator.comparingLong(Message::offset));
+      List<Message> keep = new ArrayList<>();
+      for (Message m : hc.pending) {
+        if (!m.epoch().equals(log.epoch())) {
+          hole = true; // another epoch than the history just read: read it again to learn which is current
+        } else if (m.offset() == log.head() + 1) {
+          log.append(m);
+        } else if (m.offset() > log.head() + 1) {
+          keep.add(m);
+          hole = true;
+        }
+      }
+      hc.pending.clear();
+      hc.pending.addAll(keep);
+    }
+    return hole;
+  }
+
+  private static void appendOrSkip(ChannelLog log, Message m) {
+    if (m.offset() <= log.head()) {
+      return;
+    }
+    if (m.offset() > log.head() + 1) {
+      log.skipTo(m.offset() - 1);
+    }
+    log.append(m);
+  }
+
+  /** Trims local logs by age, retries fills, and deactivates channels idle past the timeout. */
+  void sweep() {
+    long now = System.currentTimeMillis();
+    for (Iterator<HubChannel> it = channels.values().iterator(); it.hasNext(); ) {
+      HubChannel hc = it.next();
+      boolean drop = false;
+      boolean retry = false;
+      synchronized (hc) {
+        if (hc.log() == null) {
+          continue;
+        }
+        hc.log().trim(now);
+        if (hc.refs == 0 && now - hc.idleSince >= idleTimeoutMillis) {
+          hc.dead = true;
+          drop = true;
+        }
+        retry = !hc.pending.isEmpty() && !hc.filling;
+      }
+      if (drop) {
+        it.remove();
+        broker.unsubscribe(hc.name());
+      } else if (retry) {
+        resync(hc.name());
+      }
+    }
+  }
+
+  /** How many channels are active on this node. */
+  public int activeChannels() {
+    return channels.size();
+  }
+
+  /** How many streaming subscriptions (with a listener) are open on this node. */
+  public int subscriberCount() {
+    int n = 0;
+    for (HubChannel hc : channels.values()) {
+      n += hc.subscriberCount();
+    }
+    return n;
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** Stops the sweep and closes the broker. */
+  @Override
+  public void close() {
+    sweeper.shutdownNow();
+    broker.close();
+  }
+}

@@ -1,0 +1,167 @@
+package io.herald.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The broker of a single node: channel logs in this process's memory, lost on restart (every
+ * channel then gets a new epoch). Needs no other process.
+ *
+ * <p>A publication is appended and handed to the listener under the channel's lock, so the
+ * listener sees each channel's offsets in order, without holes. A channel whose messages have all
+ * expired and that nobody subscribes to is dropped by a sweep every second; when it is used again it
+ * gets a new epoch.
+ *
+ * <p>Thread-safe. Every future it returns is already complete.
+ */
+public final class MemoryBroker implements Broker {
+  private final HistoryConfig history;
+  private final Map<String, Entry> logs = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService sweeper;
+  private volatile BrokerListener listener;
+
+  private static final class Entry {
+    ChannelLog log;
+    boolean subscribed;
+  }
+
+  /** A memory broker keeping the given history per channel. */
+  public MemoryBroker(HistoryConfig history) {
+    this(history, Duration.ofSeconds(1));
+  }
+
+  /**
+   * @param history how much history each channel keeps
+   * @param sweepInterval how often expired messages and idle channels are dropped
+   */
+  public MemoryBroker(HistoryConfig history, Duration sweepInterval) {
+    this.history = history;
+    this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "herald-memory-broker-sweeper");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = sweepInterval.toMillis();
+    sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void start(BrokerListener listener) {
+    this.listener = listener;
+  }
+
+  private Entry entry(String channel) {
+    return logs.computeIfAbsent(channel, c -> {
+      Entry e = new Entry();
+      e.log = new ChannelLog(c, Epochs.random(), 0, history);
+      return e;
+    });
+  }
+
+  @Override
+  public CompletableFuture<Message> publish(String channel, String event, byte[] data) {
+    while (true) {
+      Entry e = entry(channel);
+      synchronized (e) {
+        if (logs.get(channel) != e) {
+          continue; // swept meanwhile; use the new entry
+        }
+        ChannelLog log = e.log;
+        Message m = Message.create(channel, log.epoch(), log.head() + 1, event, data, System.currentTimeMillis());
+        log.append(m);
+        BrokerListener l = listener;
+        if (e.subscribed && l != null) {
+          l.onMessage(m);
+        }
+        return CompletableFuture.completedFuture(m);
+      }
+    }
+  }
+
+  @Override
+  public CompletableFuture<History> subscribe(String channel) {
+    while (true) {
+      Entry e = entry(channel);
+      synchronized (e) {
+        if (logs.get(channel) != e) {
+          continue;
+        }
+        e.subscribed = true;
+        return CompletableFuture.completedFuture(snapshot(e.log, 0));
+      }
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> unsubscribe(String channel) {
+    Entry e = logs.get(channel);
+    if (e != null) {
+      synchronized (e) {
+        e.subscribed = false;
+      }
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<History> history(String channel, long afterOffset) {
+    while (true) {
+      Entry e = entry(channel);
+      synchronized (e) {
+        if (logs.get(channel) != e) {
+          continue;
+        }
+        return CompletableFuture.completedFuture(snapshot(e.log, afterOffset));
+      }
+    }
+  }
+
+  private static History snapshot(ChannelLog log, long afterOffset) {
+    List<Message> out = new ArrayList<>(Math.max(0, (int) Math.min(log.size(), log.head() - afterOffset)));
+    log.read(afterOffset, Integer.MAX_VALUE, out);
+    return new History(log.epoch(), log.head(), out);
+  }
+
+  /** Drops expired messages, and channels that are empty and unsubscribed. */
+  void sweep() {
+    long now = System.currentTimeMillis();
+    for (Iterator<Map.Entry<String, Entry>> it = logs.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Entry> me = it.next();
+      Entry e = me.getValue();
+      synchronized (e) {
+        e.log.trim(now);
+        if (!e.subscribed && e.log.size() == 0) {
+          it.remove();
+        }
+      }
+    }
+  }
+
+  /** How many channel logs exist now; for tests and metrics. */
+  public int channelCount() {
+    return logs.size();
+  }
+
+  @Override
+  public boolean isAvailable() {
+    return true;
+  }
+
+  @Override
+  public String describe() {
+    return "memory";
+  }
+
+  @Override
+  public void close() {
+    sweeper.shutdownNow();
+  }
+}

@@ -1,0 +1,2 @@
+/** Herald server. */
+package io.herald.server;

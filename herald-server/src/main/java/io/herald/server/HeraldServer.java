@@ -1,28 +1,137 @@
 package io.herald.server;
 
+import io.herald.core.Broker;
 import io.herald.core.Hub;
+import io.herald.core.MemoryBroker;
+import io.herald.server.internal.ServerContext;
+import io.herald.server.internal.ServerInitializer;
+import io.herald.server.internal.ServerShutdown;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A running Herald server. (API outline; the implementation is being written.)
+ * A running Herald server: Netty event loops (epoll where available), the {@link Hub} over the
+ * configured broker, and the routes of PROTOCOL.md.
  *
  * <pre>{@code
  * try (HeraldServer server = HeraldServer.start(ServerConfig.builder().port(0).build())) {
  *   String base = server.baseUrl(); // http://127.0.0.1:PORT
  * }
  * }</pre>
+ *
+ * <p>Thread-safe. {@link #close()} shuts down gracefully: stop accepting, close WebSockets with
+ * 1001, end SSE streams, answer parked long polls, wait up to {@code shutdownTimeout} for
+ * connections to close, then stop the event loops and the broker.
  */
 public final class HeraldServer implements AutoCloseable {
-  private HeraldServer() {}
+  private static final Logger LOG = LoggerFactory.getLogger(HeraldServer.class);
 
-  /** Binds and starts serving; blocks until bound. Fails with an exception when the port is taken. */
+  private final ServerConfig config;
+  private final Hub hub;
+  private final ServerContext context;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final ChannelGroup connections = new DefaultChannelGroup("herald", GlobalEventExecutor.INSTANCE);
+  private final Channel listener;
+  private final AutoCloseable demos;
+  private volatile boolean closed;
+
+  private HeraldServer(ServerConfig config) throws InterruptedException {
+    this.config = config;
+    this.hub = new Hub(createBroker(config), config.history(), config.channelIdleTimeout());
+    hub.start();
+    this.context = new ServerContext(config, hub);
+    boolean epoll = Epoll.isAvailable();
+    this.boss = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
+    this.workers = epoll ? new EpollEventLoopGroup(config.ioThreads()) : new NioEventLoopGroup(config.ioThreads());
+    Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    try {
+      this.listener = new ServerBootstrap()
+          .group(boss, workers)
+          .channel(type)
+          .option(ChannelOption.SO_BACKLOG, 4096)
+          .option(ChannelOption.SO_REUSEADDR, true)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+              new WriteBufferWaterMark(config.writeBufferHighBytes() / 2, config.writeBufferHighBytes()))
+          .childHandler(new ServerInitializer(context, connections))
+          .bind(config.host(), config.port())
+          .sync()
+          .channel();
+    } catch (RuntimeException | InterruptedException e) {
+      boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      hub.close();
+      throw e;
+    }
+    this.demos = startDemos(hub, config);
+  }
+
+  private static Broker createBroker(ServerConfig config) {
+    if (config.broker().equals("memory")) {
+      return new MemoryBroker(config.history());
+    }
+    try { // replaced by a direct call once herald-redis has its broker
+      return (Broker) Class.forName("io.herald.redis.RedisBroker")
+          .getConstructor(String.class, io.herald.core.HistoryConfig.class)
+          .newInstance(config.broker(), config.history());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("the Redis broker is not available: " + e, e);
+    }
+  }
+
+  private static AutoCloseable startDemos(Hub hub, ServerConfig config) {
+    try {
+      return io.herald.server.demo.DemoFeeds.start(hub, config);
+    } catch (RuntimeException e) {
+      LOG.error("demo feeds failed to start", e);
+      return () -> {};
+    }
+  }
+
+  /**
+   * Binds and starts serving; returns once bound.
+   *
+   * @throws IllegalStateException when the address cannot be bound (the port is taken, say)
+   */
   public static HeraldServer start(ServerConfig config) {
-    throw new UnsupportedOperationException("not yet");
+    try {
+      HeraldServer server = new HeraldServer(config);
+      LOG.info("Herald listening on {} (broker {}, epoll {})", server.baseUrl(), server.hub.broker().describe(), Epoll.isAvailable());
+      LOG.info("settings: {}", config);
+      return server;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while binding " + config.host() + ":" + config.port(), e);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The settings in force. */
+  public ServerConfig config() {
+    return config;
   }
 
   /** The bound address. */
   public InetSocketAddress address() {
-    throw new UnsupportedOperationException("not yet");
+    return (InetSocketAddress) listener.localAddress();
   }
 
   /** The bound port. */
@@ -37,10 +146,45 @@ public final class HeraldServer implements AutoCloseable {
 
   /** The hub (channels, logs and subscribers) this server serves. */
   public Hub hub() {
-    throw new UnsupportedOperationException("not yet");
+    return hub;
   }
 
-  /** Graceful shutdown: stop accepting, close WebSockets with 1001, end SSE, answer parked polls. Blocks. */
+  /** Open connections now. */
+  public int connectionCount() {
+    return context.connections();
+  }
+
+  /**
+   * Graceful shutdown; blocks up to {@code shutdownTimeout} plus a second. Idempotent.
+   */
   @Override
-  public void close() {}
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    LOG.info("shutting down: {} connections open", connections.size());
+    try {
+      demos.close();
+    } catch (Exception e) {
+      LOG.warn("demo feeds did not stop cleanly", e);
+    }
+    listener.close().syncUninterruptibly();
+    context.beginShutdown();
+    for (Channel ch : connections) {
+      ch.pipeline().fireUserEventTriggered(ServerShutdown.INSTANCE);
+    }
+    long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+    for (Channel ch : connections) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0 || !ch.closeFuture().awaitUninterruptibly(left, TimeUnit.NANOSECONDS)) {
+        break;
+      }
+    }
+    connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    hub.close();
+    LOG.info("stopped");
+  }
 }

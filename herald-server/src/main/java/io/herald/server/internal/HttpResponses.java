@@ -1,0 +1,71 @@
+package io.herald.server.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.herald.core.ErrorCode;
+import io.herald.core.Json;
+import io.herald.core.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Builds and writes HTTP responses: JSON bodies and the error shape of PROTOCOL.md section 8. Stateless. */
+final class HttpResponses {
+  private HttpResponses() {}
+
+  /** A full response with a JSON body (already encoded). The caller owns {@code body} until written. */
+  static FullHttpResponse json(HttpResponseStatus status, ByteBuf body) {
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+    r.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
+        .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
+        .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+    return r;
+  }
+
+  /** A full response whose JSON body is {@code value} encoded by Jackson. */
+  static FullHttpResponse json(HttpResponseStatus status, Object value) {
+    try {
+      return json(status, Unpooled.wrappedBuffer(Json.MAPPER.writeValueAsBytes(value)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The error body {@code {"error":{"code":"...","message":"..."}}} with the code's HTTP status. */
+  static FullHttpResponse error(ErrorCode code, String message) {
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("code", code.code());
+    error.put("message", message);
+    return json(HttpResponseStatus.valueOf(code.httpStatus()), Map.of("error", error));
+  }
+
+  static FullHttpResponse error(ProtocolException e) {
+    return error(e.code(), e.getMessage());
+  }
+
+  /**
+   * Writes and flushes {@code response}; keeps the connection open when {@code keepAlive}, closes it
+   * after the write otherwise.
+   */
+  static ChannelFuture write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+    if (!keepAlive) {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    ChannelFuture f = ctx.writeAndFlush(response);
+    if (!keepAlive) {
+      f.addListener(ChannelFutureListener.CLOSE);
+    }
+    return f;
+  }
+}

@@ -1,0 +1,215 @@
+package io.herald.server.internal;
+
+import io.herald.core.Cursor;
+import io.herald.core.ErrorCode;
+import io.herald.core.Names;
+import io.herald.core.ProtocolException;
+import io.herald.server.ServerConfig.Transport;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes each HTTP request of a connection (PROTOCOL.md sections 5, 6, 7 and 9): publish, the four
+ * subscribe transports, {@code /ws}, {@code /health} and the static pages; answers errors with the
+ * shape of section 8. One instance per connection, after {@code HttpObjectAggregator}.
+ *
+ * <p>While a request is being answered asynchronously (a publication, a parked long poll) the
+ * connection stops reading, so pipelined requests wait their turn and a client cannot pile up
+ * work. Confined to the channel's event loop.
+ */
+public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
+  static final Logger LOG = LoggerFactory.getLogger(HttpRouter.class);
+  private static final String CHANNELS = "/channels/";
+
+  private final ServerContext server;
+  private boolean streaming;
+
+  public HttpRouter(ServerContext server) {
+    this.server = server;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    if (streaming) {
+      return; // an SSE connection: the client has nothing more to say
+    }
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    if (request.decoderResult().isFailure()) {
+      decodeFailure(ctx, request.decoderResult().cause());
+      return;
+    }
+    try {
+      route(ctx, request, keepAlive);
+    } catch (ProtocolException e) {
+      HttpResponses.write(ctx, HttpResponses.error(e), keepAlive);
+    }
+  }
+
+  private void route(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    String path = uri.path();
+    HttpMethod method = request.method();
+    if (server.shuttingDown) {
+      throw new ProtocolException(ErrorCode.OVER_CAPACITY, "the server is shutting down; retry on another node or later");
+    }
+    if (path.startsWith(CHANNELS)) {
+      String list = path.substring(CHANNELS.length());
+      if (method.equals(HttpMethod.POST)) {
+        if (list.indexOf(',') >= 0) {
+          throw new ProtocolException(ErrorCode.INVALID_CHANNEL, "publish to one channel at a time; ',' separates channels only in subscriptions");
+        }
+        PublishHandler.publish(ctx, server, request, Names.channel(list), uri, keepAlive);
+      } else if (method.equals(HttpMethod.GET)) {
+        subscribe(ctx, request, uri, Names.channelList(list, server.config.maxChannelsPerSubscription()), keepAlive);
+      } else if (method.equals(HttpMethod.OPTIONS)) {
+        preflight(ctx, keepAlive);
+      } else {
+        methodNotAllowed(ctx, method, path, "GET, POST, OPTIONS", keepAlive);
+      }
+    } else if (path.equals("/ws")) {
+      if (!method.equals(HttpMethod.GET)) {
+        methodNotAllowed(ctx, method, path, "GET", keepAlive);
+      } else if (!isWebSocketUpgrade(request)) {
+        throw new ProtocolException(ErrorCode.INVALID_REQUEST, "GET /ws needs a WebSocket upgrade (Upgrade: websocket)");
+      } else {
+        upgrade(ctx, request, List.of(), Cursor.fromNow(0));
+      }
+    } else if (path.equals("/health")) {
+      if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+        methodNotAllowed(ctx, method, path, "GET, HEAD", keepAlive);
+        return;
+      }
+      boolean up = server.hub.broker().isAvailable();
+      HttpResponses.write(ctx, HttpResponses.json(
+          up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+          health(up)), keepAlive);
+    } else {
+      StaticFiles.Asset asset = server.staticFiles.find(path).orElseThrow(
+          () -> new ProtocolException(ErrorCode.NOT_FOUND, "nothing at " + path + "; see PROTOCOL.md for the paths (/channels/NAME, /ws, /health, /)"));
+      if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+        methodNotAllowed(ctx, method, path, "GET, HEAD", keepAlive);
+        return;
+      }
+      FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+          method.equals(HttpMethod.HEAD) ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(asset.bytes()));
+      r.headers().set(HttpHeaderNames.CONTENT_TYPE, asset.contentType())
+          .setInt(HttpHeaderNames.CONTENT_LENGTH, asset.bytes().length)
+          .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+      HttpResponses.write(ctx, r, keepAlive);
+    }
+  }
+
+  private Map<String, Object> health(boolean up) {
+    Map<String, Object> body = new java.util.LinkedHashMap<>();
+    body.put("status", up ? "ok" : "degraded");
+    body.put("broker", up ? "up" : "down");
+    body.put("connections", server.connections());
+    body.put("channels", server.hub.activeChannels());
+    return body;
+  }
+
+  private void subscribe(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder uri, List<String> channels, boolean keepAlive) {
+    String since = Query.single(uri, "since");
+    if (isWebSocketUpgrade(request)) {
+      upgrade(ctx, request, channels, Cursor.parse(since, channels.size()));
+      return;
+    }
+    String accept = request.headers().get(HttpHeaderNames.ACCEPT, "");
+    if (accept.contains("text/event-stream")) {
+      requireEnabled(Transport.SSE);
+      String lastEventId = request.headers().get("Last-Event-ID");
+      Cursor cursor = Cursor.parse(lastEventId != null && !lastEventId.isEmpty() ? lastEventId : since, channels.size());
+      streaming = true;
+      ctx.pipeline().addLast("sse", new SseTransport(server, channels, cursor));
+      return;
+    }
+    Integer wait = PollHandler.requestedWait(uri, request.headers());
+    if (wait != null) {
+      requireEnabled(Transport.LONG_POLL);
+    }
+    Cursor cursor = Cursor.parse(since, channels.size());
+    int limit = PollHandler.limit(uri, server.config);
+    new PollHandler(ctx, server, channels, cursor, limit, wait, keepAlive).start();
+  }
+
+  private void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, List<String> channels, Cursor cursor) {
+    requireEnabled(Transport.WEBSOCKET);
+    WebSocketTransport.upgrade(ctx, server, request, channels, cursor);
+  }
+
+  private void requireEnabled(Transport t) {
+    if (!server.config.enabled(t)) {
+      throw new ProtocolException(ErrorCode.TRANSPORT_DISABLED, "this server does not serve " + t.wireName() + "; use another transport");
+    }
+  }
+
+  private static boolean isWebSocketUpgrade(FullHttpRequest request) {
+    return request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+  }
+
+  private static void preflight(ChannelHandlerContext ctx, boolean keepAlive) {
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
+    r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+        .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS")
+        .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type, Last-Event-ID, Prefer")
+        .set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600")
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+    HttpResponses.write(ctx, r, keepAlive);
+  }
+
+  private static void methodNotAllowed(ChannelHandlerContext ctx, HttpMethod method, String path, String allowed, boolean keepAlive) {
+    FullHttpResponse r = HttpResponses.error(ErrorCode.METHOD_NOT_ALLOWED, method + " is not allowed on " + path + "; allowed: " + allowed);
+    r.headers().set(HttpHeaderNames.ALLOW, allowed);
+    HttpResponses.write(ctx, r, keepAlive);
+  }
+
+  private static void decodeFailure(ChannelHandlerContext ctx, Throwable cause) {
+    FullHttpResponse r;
+    if (cause instanceof TooLongHttpHeaderException) {
+      r = HttpResponses.error(ErrorCode.HEADERS_TOO_LARGE, "the request headers are larger than this server allows; send smaller headers");
+    } else if (cause instanceof TooLongHttpLineException) {
+      r = HttpResponses.error(ErrorCode.HEADERS_TOO_LARGE, "the request line (method, path and query) is longer than this server allows");
+    } else if (cause instanceof TooLongFrameException) {
+      r = HttpResponses.error(ErrorCode.HEADERS_TOO_LARGE, "the request head is larger than this server allows");
+    } else {
+      r = HttpResponses.error(ErrorCode.INVALID_REQUEST, "the request is not valid HTTP/1.1: " + cause.getMessage());
+    }
+    HttpResponses.write(ctx, r, false);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (!(cause instanceof java.io.IOException)) {
+      LOG.error("connection {} failed", ctx.channel().remoteAddress(), cause);
+    }
+    ctx.close();
+  }
+
+  static byte[] body(FullHttpRequest request) {
+    return ByteBufUtil.getBytes(request.content());
+  }
+
+  static void release(Object o) {
+    ReferenceCountUtil.release(o);
+  }
+}

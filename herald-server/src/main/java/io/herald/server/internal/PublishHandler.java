@@ -1,0 +1,80 @@
+package io.herald.server.internal;
+
+import io.herald.core.BrokerUnavailableException;
+import io.herald.core.ErrorCode;
+import io.herald.core.Json;
+import io.herald.core.Message;
+import io.herald.core.Names;
+import io.herald.core.ProtocolException;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+
+/**
+ * {@code POST /channels/{channel}} (PROTOCOL.md section 5): checks the body against its content type
+ * and the size limit, publishes through the hub, and answers {@code 201} with the offset and epoch,
+ * or the error. The connection stops reading until the answer is written. Runs on the channel's
+ * event loop; never blocks.
+ */
+final class PublishHandler {
+  private PublishHandler() {}
+
+  static void publish(ChannelHandlerContext ctx, ServerContext server, FullHttpRequest request, String channel, QueryStringDecoder uri, boolean keepAlive) {
+    String event = Names.event(Query.single(uri, "event"));
+    byte[] data = data(request, server.config.maxMessageBytes());
+    ctx.channel().config().setAutoRead(false);
+    server.hub.publish(channel, event, data).whenComplete((m, error) -> ctx.executor().execute(() -> {
+      ctx.channel().config().setAutoRead(true);
+      if (error != null) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof ProtocolException pe) {
+          HttpResponses.write(ctx, HttpResponses.error(pe), keepAlive);
+        } else {
+          HttpRouter.LOG.error("publication to {} failed", channel, cause);
+          HttpResponses.write(ctx, HttpResponses.error(new BrokerUnavailableException("the publication failed: " + cause.getMessage())), keepAlive);
+        }
+        return;
+      }
+      HttpResponses.write(ctx, HttpResponses.json(HttpResponseStatus.CREATED, published(m)), keepAlive);
+    }));
+  }
+
+  static Map<String, Object> published(Message m) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("channel", m.channel());
+    body.put("offset", m.offset());
+    body.put("epoch", m.epoch());
+    return body;
+  }
+
+  /** The message data as one JSON value: the body itself for JSON, a JSON string for text. */
+  static byte[] data(FullHttpRequest request, int maxBytes) {
+    int size = request.content().readableBytes();
+    if (size > maxBytes) {
+      throw tooLarge(size, maxBytes);
+    }
+    String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    String mime = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    byte[] body = HttpRouter.body(request);
+    if (mime.equals("application/json") || mime.endsWith("+json")) {
+      return Json.requireValue(body);
+    }
+    if (mime.isEmpty() || mime.startsWith("text/") || mime.equals("application/x-www-form-urlencoded")) {
+      // a form type is what `curl -d` sends by default: taken as text, as it is
+      return Json.stringValue(body);
+    }
+    throw new ProtocolException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        "content type '" + type + "' is not accepted; send application/json (one JSON value) or text/* (a UTF-8 string)");
+  }
+
+  static ProtocolException tooLarge(long size, int maxBytes) {
+    return new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
+        "the message is " + size + " bytes; this server accepts at most " + maxBytes + " bytes per message");
+  }
+}

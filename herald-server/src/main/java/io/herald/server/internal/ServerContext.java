@@ -1,0 +1,44 @@
+package io.herald.server.internal;
+
+import io.herald.core.Hub;
+import io.herald.server.ServerConfig;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What every connection of one server shares: the settings, the hub, the static assets and the
+ * counters behind the limits. Thread-safe.
+ */
+public final class ServerContext {
+  final ServerConfig config;
+  final Hub hub;
+  final StaticFiles staticFiles = new StaticFiles("static/");
+  final AtomicInteger parkedPolls = new AtomicInteger();
+  final AtomicInteger connections = new AtomicInteger();
+  final Set<PollHandler> parked = ConcurrentHashMap.newKeySet();
+  volatile boolean shuttingDown;
+
+  public ServerContext(ServerConfig config, Hub hub) {
+    this.config = config;
+    this.hub = hub;
+  }
+
+  /** Open connections now. */
+  public int connections() {
+    return connections.get();
+  }
+
+  /** Long polls parked now. */
+  public int parkedPolls() {
+    return parkedPolls.get();
+  }
+
+  /** Marks the server as shutting down: new requests are refused, parked polls answered. */
+  public void beginShutdown() {
+    shuttingDown = true;
+    for (PollHandler p : parked) {
+      p.answerNow();
+    }
+  }
+}

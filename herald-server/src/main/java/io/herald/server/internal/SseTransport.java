@@ -1,0 +1,156 @@
+package io.herald.server.internal;
+
+import io.herald.core.Cursor;
+import io.herald.core.Json;
+import io.herald.core.Message;
+import io.herald.core.Names;
+import io.herald.core.Position;
+import io.herald.core.Subscription;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Server-Sent Events (WHATWG HTML, section "Server-sent events"; PROTOCOL.md section 6): one
+ * long response of {@code text/event-stream}, delimited by the connection's close (no chunked
+ * framing), that starts with a {@code retry:} line and the {@code herald.subscribed} event and then
+ * carries one event per message: {@code id:} the cursor after it, {@code event:} its name unless
+ * {@code message}, {@code data:} the shared envelope bytes. A {@code :} comment is sent as a
+ * heartbeat after {@code sseHeartbeat} of silence. Gaps are {@code herald.gap} events.
+ *
+ * <p>Added to the pipeline by {@link HttpRouter} for one request; the connection then carries only
+ * this stream. Confined to the channel's event loop.
+ */
+final class SseTransport extends StreamingTransport {
+  private static final ByteBuf EVENT_END = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer("\n\n".getBytes(StandardCharsets.US_ASCII)));
+  private static final ByteBuf HEARTBEAT = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(":\n\n".getBytes(StandardCharsets.US_ASCII)));
+
+  private final List<String> channels;
+  private final Cursor since;
+  private ScheduledFuture<?> heartbeat;
+  private long lastWrite;
+
+  SseTransport(ServerContext server, List<String> channels, Cursor since) {
+    super(server);
+    this.channels = channels;
+    this.since = since;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    super.handlerAdded(ctx);
+    open(channels, since, this::start, error -> HttpResponses.write(ctx, HttpResponses.error(error), false));
+  }
+
+  private void start(List<Subscription> opened) {
+    subscriptions.addAll(opened);
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    head.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream")
+        .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+        .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+        .set("X-Accel-Buffering", "no");
+    ctx.write(head);
+    boolean recovered = opened.stream().allMatch(Subscription::recovered);
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("channels", channels);
+    data.put("cursor", cursor());
+    data.put("recovered", recovered);
+    String first = "retry: " + server.config.sseRetry().toMillis() + "\n" + event(cursor(), "herald.subscribed", data);
+    ctx.write(Unpooled.wrappedBuffer(first.getBytes(StandardCharsets.UTF_8)));
+    written();
+    long every = server.config.sseHeartbeat().toMillis();
+    heartbeat = ctx.executor().scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+    ctx.flush();
+    drain();
+  }
+
+  private void heartbeat() {
+    if (System.nanoTime() - lastWrite >= TimeUnit.MILLISECONDS.toNanos(server.config.sseHeartbeat().toMillis()) * 9 / 10
+        && ctx.channel().isWritable()) {
+      ctx.writeAndFlush(HEARTBEAT.duplicate());
+      written();
+    }
+  }
+
+  private void written() {
+    lastWrite = System.nanoTime();
+  }
+
+  @Override
+  protected void writeMessage(int index, Subscription s, Message m) {
+    String id;
+    if (subscriptions.size() == 1) {
+      id = m.position().toString();
+    } else {
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < subscriptions.size(); i++) {
+        if (i > 0) {
+          b.append(',');
+        }
+        b.append(i == index ? m.position() : subscriptions.get(i).position());
+      }
+      id = b.toString();
+    }
+    boolean named = !m.event().equals(Names.DEFAULT_EVENT);
+    ByteBuf prefix = ctx.alloc().buffer(16 + id.length() + (named ? 8 + m.event().length() : 0));
+    prefix.writeCharSequence("id: ", StandardCharsets.US_ASCII);
+    ByteBufUtil.writeAscii(prefix, id);
+    if (named) {
+      prefix.writeCharSequence("\nevent: ", StandardCharsets.US_ASCII);
+      ByteBufUtil.writeAscii(prefix, m.event());
+    }
+    prefix.writeCharSequence("\ndata: ", StandardCharsets.US_ASCII);
+    ctx.write(Unpooled.wrappedUnmodifiableBuffer(prefix, Unpooled.wrappedBuffer(m.envelope()), EVENT_END.duplicate()));
+    written();
+  }
+
+  @Override
+  protected void writeGap(int index, Subscription s, Position position) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("channel", s.channel());
+    data.put("position", position.toString());
+    ctx.write(Unpooled.wrappedBuffer(event(cursor(), "herald.gap", data).getBytes(StandardCharsets.UTF_8)));
+    written();
+  }
+
+  private static String event(String id, String name, Object data) {
+    try {
+      return "id: " + id + "\nevent: " + name + "\ndata: " + Json.MAPPER.writeValueAsString(data) + "\n\n";
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt == ServerShutdown.INSTANCE) {
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE); // the stream ends; EventSource reconnects
+      return;
+    }
+    super.userEventTriggered(ctx, evt);
+  }
+
+  @Override
+  protected void closeSubscriptions() {
+    if (heartbeat != null) {
+      heartbeat.cancel(false);
+    }
+    super.closeSubscriptions();
+  }
+}

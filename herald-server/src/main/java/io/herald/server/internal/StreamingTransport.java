@@ -1,0 +1,163 @@
+package io.herald.server.internal;
+
+import io.herald.core.Cursor;
+import io.herald.core.ErrorCode;
+import io.herald.core.Message;
+import io.herald.core.Position;
+import io.herald.core.ProtocolException;
+import io.herald.core.Subscription;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+
+/**
+ * What SSE and WebSocket share: one {@link Subscription} (cursor) per channel on the connection,
+ * drained whenever a log grows and the socket can take more. Writes stop while the channel is not
+ * writable and resume on {@code channelWritabilityChanged}, so a slow reader only lags (and gets a
+ * gap notice if history moves past it); one flush per drain.
+ *
+ * <p>Confined to the channel's event loop.
+ */
+abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
+  /** Messages read from one cursor before the drain moves to the next channel. */
+  static final int BATCH = 64;
+
+  protected final ServerContext server;
+  protected ChannelHandlerContext ctx;
+  protected final List<Subscription> subscriptions = new ArrayList<>();
+  private final List<Message> batch = new ArrayList<>(BATCH);
+  private final Runnable signal = this::drain;
+  private boolean draining;
+
+  StreamingTransport(ServerContext server) {
+    this.server = server;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /**
+   * Opens cursors on {@code channels} at {@code cursor} and hands them, in list order, to {@code
+   * opened} on the event loop; on failure closes those that opened and hands the error to {@code
+   * failed}.
+   */
+  protected void open(List<String> channels, Cursor cursor, Consumer<List<Subscription>> opened, Consumer<ProtocolException> failed) {
+    List<CompletableFuture<Subscription>> futures = new ArrayList<>(channels.size());
+    for (int i = 0; i < channels.size(); i++) {
+      futures.add(server.hub.subscribe(channels.get(i), cursor.get(i), ctx.executor(), signal));
+    }
+    CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).whenComplete((v, error) -> ctx.executor().execute(() -> {
+      List<Subscription> subs = new ArrayList<>(futures.size());
+      for (CompletableFuture<Subscription> f : futures) {
+        if (!f.isCompletedExceptionally()) {
+          subs.add(f.join());
+        }
+      }
+      if (error != null || !ctx.channel().isActive()) {
+        subs.forEach(Subscription::close);
+        if (error != null) {
+          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+          failed.accept(cause instanceof ProtocolException pe ? pe
+              : new ProtocolException(ErrorCode.UNAVAILABLE, "cannot subscribe now: " + cause.getMessage()));
+        }
+        return;
+      }
+      opened.accept(subs);
+    }));
+  }
+
+  /** Writes every message the cursors have not yet sent, while the channel is writable; flushes once. */
+  final void drain() {
+    if (draining || ctx == null || !ctx.channel().isActive()) {
+      return;
+    }
+    draining = true;
+    boolean wrote = false;
+    try {
+      boolean more = true;
+      while (more && ctx.channel().isWritable()) {
+        more = false;
+        for (int i = 0; i < subscriptions.size(); i++) {
+          Subscription s = subscriptions.get(i);
+          batch.clear();
+          Position gap = s.read(batch, BATCH);
+          if (gap != null) {
+            writeGap(i, s, gap);
+            wrote = true;
+          }
+          for (int j = 0; j < batch.size(); j++) {
+            writeMessage(i, s, batch.get(j));
+          }
+          if (!batch.isEmpty()) {
+            wrote = true;
+            more |= batch.size() == BATCH;
+          }
+        }
+      }
+    } finally {
+      batch.clear();
+      draining = false;
+    }
+    if (wrote) {
+      ctx.flush();
+    }
+  }
+
+  /** Writes (without flushing) one message of the cursor at {@code index}. */
+  protected abstract void writeMessage(int index, Subscription s, Message m);
+
+  /** Writes (without flushing) a gap notice: the cursor at {@code index} moved to {@code position}. */
+  protected abstract void writeGap(int index, Subscription s, Position position);
+
+  /** The cursor of every channel now, for example {@code k3f9:18,ab12:40}. */
+  protected String cursor() {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < subscriptions.size(); i++) {
+      if (i > 0) {
+        b.append(',');
+      }
+      b.append(subscriptions.get(i).position());
+    }
+    return b.toString();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    if (ctx.channel().isWritable()) {
+      drain();
+    }
+    super.channelWritabilityChanged(ctx);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    closeSubscriptions();
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    closeSubscriptions();
+  }
+
+  protected void closeSubscriptions() {
+    for (Subscription s : subscriptions) {
+      s.close();
+    }
+    subscriptions.clear();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (!(cause instanceof java.io.IOException)) {
+      HttpRouter.LOG.error("connection {} failed", ctx.channel().remoteAddress(), cause);
+    }
+    ctx.close();
+  }
+}

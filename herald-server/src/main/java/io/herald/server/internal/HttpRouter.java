@@ -199,7 +199,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (!(cause instanceof java.io.IOException)) {
+    if (!ClientFaults.isClientFault(cause)) {
       LOG.error("connection {} failed", ctx.channel().remoteAddress(), cause);
     }
     ctx.close();

@@ -155,7 +155,7 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (!(cause instanceof java.io.IOException)) {
+    if (!ClientFaults.isClientFault(cause)) {
       HttpRouter.LOG.error("connection {} failed", ctx.channel().remoteAddress(), cause);
     }
     ctx.close();

@@ -79,6 +79,9 @@ final class WebSocketTransport extends StreamingTransport {
     }
     WebSocketTransport transport = new WebSocketTransport(server, handshaker, channels, cursor);
     ChannelPipeline p = ctx.pipeline();
+    p.addLast("ws-aggregator", new WebSocketFrameAggregator(server.config.maxFrameBytes()));
+    p.addLast("ws", transport);
+    p.remove(ctx.handler());
     handshaker.handshake(ctx.channel(), request).addListener(f -> {
       if (f.isSuccess()) {
         transport.start();
@@ -86,9 +89,6 @@ final class WebSocketTransport extends StreamingTransport {
         ctx.channel().close();
       }
     });
-    p.addLast("ws-aggregator", new WebSocketFrameAggregator(server.config.maxFrameBytes()));
-    p.addLast("ws", transport);
-    p.remove(ctx.handler());
   }
 
   private void start() {

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, integration tests over real sockets, the Redis broker against a real
+# redis-server, and the browser tests in headless Chromium. Installs Debian's redis-server, chromium
+# and chromium-driver first when they are missing. Extra arguments go to Maven.
+set -euo pipefail
+cd "$(dirname "$0")"
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+exec mvn -B -ntp verify "$@"

@@ -1,0 +1,250 @@
+package io.herald.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.herald.client.internal.ClientSettings;
+import io.herald.client.internal.Subscriptions;
+import io.herald.core.Cursor;
+import io.herald.core.Json;
+import io.herald.core.Names;
+import io.herald.core.ProtocolException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A client of one Herald server: publishes over HTTP and subscribes over WebSocket, SSE, long poll or
+ * short poll (PROTOCOL.md). Built on the JDK's {@link HttpClient}; nothing here blocks: every method
+ * returns at once, results arrive through futures and listeners on the HttpClient's executor threads.
+ * Thread-safe; one client may serve any number of publications and subscriptions.
+ *
+ * <pre>{@code
+ * HeraldClient client = HeraldClient.create(URI.create("http://127.0.0.1:8080"));
+ * client.publishText("chat", null, "hello").join();          // Published[channel=chat, offset=1, ...]
+ * HeraldSubscription s = client.subscribe(List.of("chat"), Transport.SSE, null, listener);
+ * Cursor resumeFrom = s.cursor();                            // resumes on any transport
+ * }</pre>
+ */
+public final class HeraldClient {
+  /** The server when none is given: {@code http://127.0.0.1:8080}. */
+  public static final String DEFAULT_SERVER = "http://127.0.0.1:8080";
+  /** Default pause after an empty short-poll answer: 1 second. */
+  public static final Duration DEFAULT_SHORT_POLL_INTERVAL = Duration.ofSeconds(1);
+  /** Default {@code wait} of each long poll: 25 seconds. */
+  public static final Duration DEFAULT_LONG_POLL_WAIT = Duration.ofSeconds(25);
+  /** Default pause before reopening a dropped connection or retrying a failed poll: 1 second. */
+  public static final Duration DEFAULT_RECONNECT_DELAY = Duration.ofSeconds(1);
+  /** Default time a connect, publish or short poll may take: 10 seconds. */
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+  private final URI base;
+  private final ClientSettings settings;
+
+  private HeraldClient(Builder b) {
+    this.base = b.base;
+    String http = b.base.toString();
+    while (http.endsWith("/")) {
+      http = http.substring(0, http.length() - 1);
+    }
+    String ws = http.startsWith("https:") ? "wss:" + http.substring(6) : "ws:" + http.substring(http.indexOf(':') + 1);
+    HttpClient h = b.http != null ? b.http
+        : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(b.requestTimeout).build();
+    this.settings = new ClientSettings(h, http, ws, b.shortPollInterval, b.longPollWait, b.reconnectDelay, b.requestTimeout, b.pollLimit);
+  }
+
+  /**
+   * A client of the server at {@code base} with default settings.
+   *
+   * @param base {@code http://host:port} or {@code https://host:port}, optionally with a path prefix
+   * @throws IllegalArgumentException when the scheme is not http or https
+   */
+  public static HeraldClient create(URI base) {
+    return builder(base).build();
+  }
+
+  /** A builder for a client of the server at {@code base} ({@code http} or {@code https}). */
+  public static Builder builder(URI base) {
+    return new Builder(base);
+  }
+
+  /** The server's base URL as given. */
+  public URI base() {
+    return base;
+  }
+
+  /**
+   * Publishes one JSON value: {@code POST /channels/{channel}} with {@code Content-Type:
+   * application/json}. Returns at once.
+   *
+   * @param channel a channel name, 1 to 200 of {@code A-Z a-z 0-9 _ - . : @ =}
+   * @param event the event name, or {@code null} for {@code message}
+   * @param json exactly one JSON value, UTF-8; the server checks it and limits its size (64 KiB by
+   *     default)
+   * @return completes with where the message stands, or exceptionally with a {@link
+   *     HeraldClientException} carrying the server's error code (status 0 when refused before sending,
+   *     for a bad channel or event name), or an {@link java.io.IOException} when the server could not
+   *     be reached
+   */
+  public CompletableFuture<Published> publish(String channel, String event, byte[] json) {
+    Objects.requireNonNull(json, "json");
+    return send(channel, event, "application/json", json);
+  }
+
+  /**
+   * Publishes a text: {@code POST /channels/{channel}} with {@code Content-Type: text/plain;
+   * charset=utf-8}; the message's {@code data} is that string. Returns at once.
+   *
+   * @param channel a channel name
+   * @param event the event name, or {@code null} for {@code message}
+   * @param text any text, sent as UTF-8
+   * @return as {@link #publish(String, String, byte[])}
+   */
+  public CompletableFuture<Published> publishText(String channel, String event, String text) {
+    Objects.requireNonNull(text, "text");
+    return send(channel, event, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private CompletableFuture<Published> send(String channel, String event, String contentType, byte[] body) {
+    try {
+      Names.channel(channel);
+      if (event != null) {
+        Names.event(event);
+      }
+    } catch (ProtocolException e) {
+      return CompletableFuture.failedFuture(new HeraldClientException(0, e.code().code(), e.getMessage()));
+    }
+    URI uri = URI.create(settings.httpBase() + "/channels/" + channel + (event == null ? "" : "?event=" + event));
+    HttpRequest request = HttpRequest.newBuilder(uri)
+        .timeout(settings.requestTimeout())
+        .header("Content-Type", contentType)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        .build();
+    return settings.http().sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(HeraldClient::published);
+  }
+
+  private static Published published(HttpResponse<byte[]> response) {
+    int status = response.statusCode();
+    JsonNode node = null;
+    try {
+      node = Json.MAPPER.readTree(response.body());
+    } catch (Exception ignored) {
+      // Handled below: an answer that is not JSON.
+    }
+    if (status == 201 && node != null && node.path("offset").canConvertToLong()) {
+      return new Published(node.path("channel").asText(), node.path("offset").asLong(), node.path("epoch").asText());
+    }
+    JsonNode e = node == null ? null : node.path("error");
+    if (e != null && e.path("code").isTextual()) {
+      throw new HeraldClientException(status, e.path("code").asText(), e.path("message").asText(""));
+    }
+    String text = new String(response.body(), StandardCharsets.UTF_8);
+    throw new HeraldClientException(status, "unknown",
+        "unexpected answer HTTP " + status + (text.isBlank() ? "" : ": " + (text.length() > 200 ? text.substring(0, 200) + "..." : text)));
+  }
+
+  /**
+   * Subscribes to channels over one transport and starts delivery; returns at once. The listener
+   * first gets {@link SubscriptionListener#onSubscribed} per channel, then messages in order.
+   *
+   * @param channels 1 or more distinct channel names (the server limits how many)
+   * @param transport how to receive
+   * @param since one position per channel, in the order of {@code channels}, from any transport's
+   *     {@link HeraldSubscription#cursor()}; {@code null} for "from now" on every channel
+   * @param listener receives what arrives, one call at a time (see {@link SubscriptionListener})
+   * @return the open subscription; close it to stop
+   * @throws IllegalArgumentException for an invalid or repeated channel name, or a cursor whose size
+   *     differs from the channel count
+   */
+  public HeraldSubscription subscribe(List<String> channels, Transport transport, Cursor since, SubscriptionListener listener) {
+    Objects.requireNonNull(transport, "transport");
+    Objects.requireNonNull(listener, "listener");
+    try {
+      Names.channelList(String.join(",", channels), Integer.MAX_VALUE);
+    } catch (ProtocolException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    return Subscriptions.open(settings, transport, List.copyOf(channels), since, listener);
+  }
+
+  /** Settings of a {@link HeraldClient}; every setting has a default. Not thread-safe. */
+  public static final class Builder {
+    private final URI base;
+    private HttpClient http;
+    private Duration shortPollInterval = DEFAULT_SHORT_POLL_INTERVAL;
+    private Duration longPollWait = DEFAULT_LONG_POLL_WAIT;
+    private Duration reconnectDelay = DEFAULT_RECONNECT_DELAY;
+    private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    private int pollLimit;
+
+    private Builder(URI base) {
+      Objects.requireNonNull(base, "base");
+      String scheme = base.getScheme();
+      if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
+        throw new IllegalArgumentException("server URL must start with http:// or https://, got '" + base + "'");
+      }
+      this.base = base;
+    }
+
+    /** The JDK client to use (default: a new HTTP/1.1 client with the request timeout as connect timeout). */
+    public Builder httpClient(HttpClient http) {
+      this.http = Objects.requireNonNull(http);
+      return this;
+    }
+
+    /** Pause after an empty short-poll answer, 1 ms or more (default 1 s). */
+    public Builder shortPollInterval(Duration d) {
+      this.shortPollInterval = positive(d, "shortPollInterval");
+      return this;
+    }
+
+    /** The {@code wait} of each long poll, whole seconds, 1 s or more (default 25 s). */
+    public Builder longPollWait(Duration d) {
+      if (d.toSeconds() < 1) {
+        throw new IllegalArgumentException("longPollWait must be 1 second or more, got " + d);
+      }
+      this.longPollWait = d;
+      return this;
+    }
+
+    /** Pause before reopening a dropped connection or retrying a failed poll, 0 or more (default 1 s). */
+    public Builder reconnectDelay(Duration d) {
+      if (d.isNegative()) {
+        throw new IllegalArgumentException("reconnectDelay must not be negative, got " + d);
+      }
+      this.reconnectDelay = d;
+      return this;
+    }
+
+    /** Time a connect, publish or short poll may take, 1 ms or more (default 10 s). */
+    public Builder requestTimeout(Duration d) {
+      this.requestTimeout = positive(d, "requestTimeout");
+      return this;
+    }
+
+    /** The {@code limit} of each poll answer, 1 or more, or 0 for the server's default (default 0). */
+    public Builder pollLimit(int limit) {
+      if (limit < 0) {
+        throw new IllegalArgumentException("pollLimit must be 0 or more, got " + limit);
+      }
+      this.pollLimit = limit;
+      return this;
+    }
+
+    /** The client. */
+    public HeraldClient build() {
+      return new HeraldClient(this);
+    }
+
+    private static Duration positive(Duration d, String name) {
+      if (d.isZero() || d.isNegative()) {
+        throw new IllegalArgumentException(name + " must be positive, got " + d);
+      }
+      return d;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package io.herald.client;
+
+import java.util.Locale;
+
+/** The four ways to subscribe (PROTOCOL.md section 6). */
+public enum Transport {
+  /** WebSocket: {@code GET /channels/{list}?since=...} with {@code Upgrade: websocket}. */
+  WEBSOCKET("websocket"),
+  /** Server-Sent Events: {@code GET /channels/{list}} with {@code Accept: text/event-stream}. */
+  SSE("sse"),
+  /** Long poll: {@code GET /channels/{list}?since=...&wait=SECONDS}, repeated. */
+  LONG_POLL("long-poll"),
+  /** Short poll: {@code GET /channels/{list}?since=...}, repeated at an interval. */
+  SHORT_POLL("short-poll");
+
+  private final String wireName;
+
+  Transport(String wireName) {
+    this.wireName = wireName;
+  }
+
+  /** The command-line name: {@code websocket}, {@code sse}, {@code long-poll} or {@code short-poll}. */
+  public String wireName() {
+    return wireName;
+  }
+
+  /**
+   * Parses a command-line name ({@code websocket}, {@code sse}, {@code long-poll}, {@code
+   * short-poll}), case-insensitively; {@code ws}, {@code longpoll}, {@code long_poll} and the enum
+   * names are accepted too.
+   *
+   * @throws IllegalArgumentException for any other name, listing the valid ones
+   */
+  public static Transport parse(String name) {
+    String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+    switch (n) {
+      case "websocket":
+      case "ws":
+        return WEBSOCKET;
+      case "sse":
+      case "event-stream":
+        return SSE;
+      case "long-poll":
+      case "longpoll":
+        return LONG_POLL;
+      case "short-poll":
+      case "shortpoll":
+      case "poll":
+        return SHORT_POLL;
+      default:
+        throw new IllegalArgumentException(
+            "unknown transport '" + name + "'; use websocket, sse, long-poll or short-poll");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return wireName;
+  }
+}

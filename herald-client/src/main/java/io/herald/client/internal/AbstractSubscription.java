@@ -1,0 +1,198 @@
+package io.herald.client.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.herald.client.HeraldClientException;
+import io.herald.client.HeraldSubscription;
+import io.herald.client.SubscriptionListener;
+import io.herald.client.Transport;
+import io.herald.core.Cursor;
+import io.herald.core.Json;
+import io.herald.core.Message;
+import io.herald.core.Position;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What every transport's subscription shares: the cursor, the listener calls (each guarded so a
+ * throwing listener cannot break delivery), the closed state and the reconnect schedule. Thread-safe.
+ */
+abstract class AbstractSubscription implements HeraldSubscription {
+  final ClientSettings settings;
+  final Transport transport;
+  final SubscriptionListener listener;
+  final CursorTracker tracker;
+  final CompletableFuture<Void> done = new CompletableFuture<>();
+  volatile boolean closed;
+
+  AbstractSubscription(ClientSettings settings, Transport transport, List<String> channels, Cursor since, SubscriptionListener listener) {
+    this.settings = settings;
+    this.transport = transport;
+    this.listener = listener;
+    this.tracker = new CursorTracker(channels, since);
+  }
+
+  /** Opens the first connection or sends the first poll. */
+  abstract void start();
+
+  /** Releases the transport's connection; called once by {@link #close()}. */
+  abstract void closeTransport();
+
+  @Override
+  public List<String> channels() {
+    return tracker.channels();
+  }
+
+  @Override
+  public Transport transport() {
+    return transport;
+  }
+
+  @Override
+  public Cursor cursor() {
+    return tracker.cursor();
+  }
+
+  @Override
+  public CompletableFuture<Void> done() {
+    return done;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      closeTransport();
+    } finally {
+      done.complete(null);
+    }
+  }
+
+  /** Ends the subscription on a failure that retrying cannot fix. */
+  void fail(Throwable error) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    error(error);
+    try {
+      closeTransport();
+    } finally {
+      done.completeExceptionally(error);
+    }
+  }
+
+  /** Runs {@code action} after the reconnect delay unless closed by then. */
+  void later(Runnable action) {
+    if (closed) {
+      return;
+    }
+    long ms = settings.reconnectDelay().toMillis();
+    Executor ex = ms <= 0 ? CompletableFuture.delayedExecutor(0, TimeUnit.MILLISECONDS)
+        : CompletableFuture.delayedExecutor(ms, TimeUnit.MILLISECONDS);
+    ex.execute(() -> {
+      if (!closed) {
+        action.run();
+      }
+    });
+  }
+
+  /** The cursor as a {@code since} query parameter ({@code &since=...}), or empty when all from now. */
+  String sinceQuery() {
+    Cursor c = tracker.cursor();
+    boolean any = false;
+    for (Position p : c.positions()) {
+      any |= p != null;
+    }
+    return any ? "since=" + c : "";
+  }
+
+  // Listener calls: each guarded, none after close.
+
+  void subscribed(String channel, Position position, boolean recovered) {
+    if (channel == null || position == null) {
+      return;
+    }
+    tracker.set(channel, position);
+    if (closed) {
+      return;
+    }
+    try {
+      listener.onSubscribed(channel, position, recovered);
+    } catch (RuntimeException e) {
+      error(e);
+    }
+  }
+
+  void message(Message m) {
+    tracker.advance(m);
+    if (closed) {
+      return;
+    }
+    try {
+      listener.onMessage(m);
+    } catch (RuntimeException e) {
+      error(e);
+    }
+  }
+
+  void gap(String channel, Position position) {
+    if (channel == null || position == null) {
+      return;
+    }
+    tracker.set(channel, position);
+    if (closed) {
+      return;
+    }
+    try {
+      listener.onGap(channel, position);
+    } catch (RuntimeException e) {
+      error(e);
+    }
+  }
+
+  void error(Throwable t) {
+    try {
+      listener.onError(t);
+    } catch (RuntimeException ignored) {
+      // A listener that throws from onError has nowhere left to report to.
+    }
+  }
+
+  /** Whether the since position {@code since} was resumed as {@code standing}. */
+  static boolean resumed(Position since, Position standing) {
+    return since == null || (since.offset() == standing.offset()
+        && (since.epoch() == null || since.epoch().equals(standing.epoch())));
+  }
+
+  /** Parses an error body into an exception; falls back to the status line when it is not one. */
+  static HeraldClientException errorOf(int status, byte[] body) {
+    try {
+      JsonNode e = Json.MAPPER.readTree(body).path("error");
+      if (e.path("code").isTextual()) {
+        return new HeraldClientException(status, e.path("code").asText(), e.path("message").asText(""));
+      }
+    } catch (Exception ignored) {
+      // Not a Herald error body: report the status.
+    }
+    String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+    return new HeraldClientException(status, "unknown", "HTTP " + status + (text.isBlank() ? "" : ": " + abbreviate(text)));
+  }
+
+  static HeraldClientException errorOf(JsonNode frame) {
+    JsonNode e = frame.path("error");
+    return new HeraldClientException(0, e.path("code").asText("unknown"), e.path("message").asText(""));
+  }
+
+  static Position position(JsonNode node) {
+    return node.isTextual() ? Position.parse(node.asText()) : null;
+  }
+
+  static String abbreviate(String s) {
+    return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+  }
+}

@@ -1,0 +1,197 @@
+package io.herald.client.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.herald.client.SubscriptionListener;
+import io.herald.client.Transport;
+import io.herald.core.Cursor;
+import io.herald.core.Json;
+import io.herald.core.Message;
+import io.herald.core.Position;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpResponse.BodySubscribers;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Flow;
+
+/**
+ * Server-Sent Events: {@code GET /channels/{list}?since=CURSOR} with {@code Accept:
+ * text/event-stream}, the body read one chunk at a time ({@code request(1)} after each chunk is
+ * parsed and delivered: the listener's pace is the backpressure). A stream that ends or breaks is
+ * reopened from the current cursor after the reconnect delay; a 4xx answer ends the subscription.
+ * Thread-safe.
+ */
+final class SseSubscription extends AbstractSubscription {
+  private volatile Flow.Subscription body;
+  private volatile int generation;
+  private final java.util.concurrent.atomic.AtomicInteger retried = new java.util.concurrent.atomic.AtomicInteger();
+
+  SseSubscription(ClientSettings settings, List<String> channels, Cursor since, SubscriptionListener listener) {
+    super(settings, Transport.SSE, channels, since, listener);
+  }
+
+  @Override
+  void start() {
+    connect();
+  }
+
+  @Override
+  void closeTransport() {
+    Flow.Subscription s = body;
+    if (s != null) {
+      s.cancel();
+    }
+  }
+
+  private void connect() {
+    if (closed) {
+      return;
+    }
+    int gen = ++generation;
+    String since = sinceQuery();
+    URI uri = URI.create(settings.httpBase() + "/channels/" + String.join(",", channels()) + (since.isEmpty() ? "" : "?" + since));
+    HttpRequest request = HttpRequest.newBuilder(uri)
+        .header("Accept", "text/event-stream")
+        .header("Cache-Control", "no-cache")
+        .GET()
+        .build();
+    Cursor sent = tracker.cursor();
+    settings.http()
+        .sendAsync(request, info -> {
+          if (info.statusCode() == 200) {
+            return BodySubscribers.fromSubscriber(new Reader(gen, sent));
+          }
+          return BodySubscribers.mapping(BodySubscribers.ofByteArray(), bytes -> {
+            if (info.statusCode() >= 500) {
+              retry(gen, errorOf(info.statusCode(), bytes));
+            } else {
+              fail(errorOf(info.statusCode(), bytes));
+            }
+            return null;
+          });
+        })
+        .whenComplete((response, error) -> {
+          if (error != null) {
+            retry(gen, error.getCause() != null && !(error instanceof IOException) ? error.getCause() : error);
+          }
+        });
+  }
+
+  /** Reports {@code error} and reconnects, once per connection. */
+  private void retry(int gen, Throwable error) {
+    if (closed || gen != generation || retried.getAndSet(gen) == gen) {
+      return;
+    }
+    error(error);
+    later(this::connect);
+  }
+
+  /** Reads one SSE stream; discarded when a newer connection starts. */
+  private final class Reader implements Flow.Subscriber<List<ByteBuffer>> {
+    private final int gen;
+    private final Cursor sent;
+    private final SseParser parser;
+    private Flow.Subscription subscription;
+
+    Reader(int gen, Cursor sent) {
+      this.gen = gen;
+      this.sent = sent;
+      this.parser = new SseParser(this::event);
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      body = s;
+      if (closed) {
+        s.cancel();
+      } else {
+        s.request(1);
+      }
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> chunks) {
+      if (closed || gen != generation) {
+        subscription.cancel();
+        return;
+      }
+      try {
+        for (ByteBuffer b : chunks) {
+          parser.feed(b);
+        }
+      } catch (RuntimeException e) {
+        subscription.cancel();
+        retry(gen, e);
+        return;
+      }
+      subscription.request(1);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      retry(gen, t);
+    }
+
+    @Override
+    public void onComplete() {
+      retry(gen, new IOException("the server ended the event stream; reconnecting from " + tracker.cursor()));
+    }
+
+    private void event(SseEvent e) {
+      if (closed || gen != generation) {
+        return;
+      }
+      try {
+        switch (e.type()) {
+          case "herald.subscribed": {
+            JsonNode d = Json.MAPPER.readTree(e.data());
+            boolean recovered = d.path("recovered").asBoolean(true);
+            String text = d.path("cursor").isTextual() ? d.path("cursor").asText() : e.lastEventId();
+            Cursor at = Cursor.parse(text, channels().size());
+            for (int i = 0; i < at.size(); i++) {
+              Position p = at.get(i);
+              if (p != null) {
+                subscribed(channels().get(i), p, recovered || resumed(sent.get(i), p));
+              }
+            }
+            break;
+          }
+          case "herald.gap": {
+            JsonNode d = Json.MAPPER.readTree(e.data());
+            gap(d.path("channel").asText(null), position(d.path("position")));
+            replaceFromId(e);
+            break;
+          }
+          default: {
+            if (e.type().startsWith("herald.")) {
+              break;
+            }
+            Message m = Message.parseEnvelope(e.data().getBytes(StandardCharsets.UTF_8));
+            tracker.advance(m);
+            replaceFromId(e);
+            message(m);
+            break;
+          }
+        }
+      } catch (IOException | RuntimeException ex) {
+        error(ex);
+      }
+    }
+
+    private void replaceFromId(SseEvent e) {
+      if (e.lastEventId().isEmpty()) {
+        return;
+      }
+      try {
+        tracker.replace(Cursor.parse(e.lastEventId(), channels().size()));
+      } catch (RuntimeException ignored) {
+        // An id that is not a cursor of this subscription: keep the cursor tracked from messages.
+      }
+    }
+  }
+}

@@ -11,10 +11,13 @@ import picocli.CommandLine.Option;
 /**
  * {@code herald serve}: starts a server and runs until SIGTERM or SIGINT, then shuts down
  * gracefully. Every setting of {@link ServerConfig} is an option, and each option's default comes
- * from its {@code HERALD_*} environment variable when set.
+ * from its {@code HERALD_*} environment variable when set, else from the file named by {@code
+ * HERALD_CONFIG} (see {@link ConfigFileDefaults}).
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Start a Herald server. Every option can also be set by the environment variable in brackets.")
+    defaultValueProvider = ConfigFileDefaults.class,
+    description = {"Start a Herald server. Every option can also be set by the environment variable in brackets,",
+        "or in a properties file named by HERALD_CONFIG (port=9000, broker=redis://127.0.0.1:6379, ...)."})
 final class ServeCommand implements Callable<Integer> {
   @Option(names = "--host", defaultValue = "${env:HERALD_HOST:-127.0.0.1}", description = "Address to bind [HERALD_HOST] (default: ${DEFAULT-VALUE}).")
   String host;

@@ -41,6 +41,7 @@ public final class Hub implements BrokerListener, AutoCloseable {
   private final long idleTimeoutMillis;
   private final Map<String, HubChannel> channels = new ConcurrentHashMap<>();
   private final ScheduledExecutorService sweeper;
+  private final long sweepIntervalMillis;
 
   /**
    * A hub over {@code broker}; call {@link #start()} before use.
@@ -49,6 +50,17 @@ public final class Hub implements BrokerListener, AutoCloseable {
    * @param idleTimeout how long a channel without subscriptions stays active, 0 or more
    */
   public Hub(Broker broker, HistoryConfig history, Duration idleTimeout) {
+    this(broker, history, idleTimeout, Duration.ofSeconds(1));
+  }
+
+  /**
+   * A hub over {@code broker} whose sweep (age trimming, fill retries, idle deactivation) runs every
+   * {@code sweepInterval}; for tests, which need not wait a second. Call {@link #start()} before use.
+   *
+   * @param sweepInterval 1 millisecond or more
+   */
+  Hub(Broker broker, HistoryConfig history, Duration idleTimeout, Duration sweepInterval) {
+    this.sweepIntervalMillis = Math.max(1, sweepInterval.toMillis());
     this.broker = Objects.requireNonNull(broker, "broker");
     this.history = Objects.requireNonNull(history, "history");
     this.idleTimeoutMillis = idleTimeout.toMillis();
@@ -59,10 +71,10 @@ public final class Hub implements BrokerListener, AutoCloseable {
     });
   }
 
-  /** Starts the broker with this hub as its listener, and the sweep (every second). */
+  /** Starts the broker with this hub as its listener, and the sweep (every second by default). */
   public void start() {
     broker.start(this);
-    sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+    sweeper.scheduleWithFixedDelay(this::sweep, sweepIntervalMillis, sweepIntervalMillis, TimeUnit.MILLISECONDS);
   }
 
   /** The broker beneath. */
@@ -96,23 +108,15 @@ public final class Hub implements BrokerListener, AutoCloseable {
    *     BrokerUnavailableException} when the channel cannot be activated
    */
   public CompletableFuture<Subscription> subscribe(String channel, Position since, Executor executor, Runnable listener) {
-    HubChannel hc = acquire(channel);
-    return hc.ready.handle((ready, error) -> {
-      if (error != null) {
-        release(hc);
-        throw error instanceof CompletionException ce ? ce : new CompletionException(error);
-      }
-      return new Subscription(this, hc, since, executor, listener);
-    });
-  }
-
-  private HubChannel acquire(String name) {
+    HubChannel hc;
     while (true) {
-      HubChannel hc = channels.computeIfAbsent(name, HubChannel::new);
+      hc = channels.computeIfAbsent(channel, HubChannel::new);
       boolean activate;
       synchronized (hc) {
         if (hc.dead) {
-          continue;
+          // Being deactivated: subscribe in the broker again only once its unsubscribe is done, so
+          // that a late unsubscribe cannot stop the live delivery of the new activation.
+          return hc.gone.thenCompose(v -> subscribe(channel, since, executor, listener));
         }
         hc.refs++;
         activate = !hc.started;
@@ -121,8 +125,36 @@ public final class Hub implements BrokerListener, AutoCloseable {
       if (activate) {
         activate(hc);
       }
-      return hc;
+      break;
     }
+    HubChannel acquired = hc;
+    return hc.ready.handle((ready, error) -> {
+      if (error != null) {
+        release(acquired);
+        throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+      }
+      return new Subscription(this, acquired, since, executor, listener);
+    });
+  }
+
+  /**
+   * Unsubscribes a channel marked dead in the broker, and only then forgets it, so a new
+   * activation of the same name subscribes after this unsubscribe.
+   */
+  private void deactivate(HubChannel hc) {
+    CompletableFuture<Void> done;
+    try {
+      done = broker.unsubscribe(hc.name());
+    } catch (RuntimeException e) {
+      done = CompletableFuture.failedFuture(e);
+    }
+    done.whenComplete((v, error) -> {
+      if (error != null) {
+        LOG.warn("cannot unsubscribe {} in the broker: {}", hc.name(), unwrap(error).getMessage());
+      }
+      channels.remove(hc.name(), hc);
+      hc.gone.complete(null);
+    });
   }
 
   private void activate(HubChannel hc) {
@@ -131,9 +163,8 @@ public final class Hub implements BrokerListener, AutoCloseable {
         synchronized (hc) {
           hc.dead = true;
         }
-        channels.remove(hc.name(), hc);
-        broker.unsubscribe(hc.name());
         hc.ready.completeExceptionally(unwrap(error));
+        deactivate(hc);
         return;
       }
       boolean refill;
@@ -289,7 +320,7 @@ public final class Hub implements BrokerListener, AutoCloseable {
       boolean drop = false;
       boolean retry = false;
       synchronized (hc) {
-        if (hc.log() == null) {
+        if (hc.log() == null || hc.dead) {
           continue;
         }
         hc.log().trim(now);
@@ -300,8 +331,7 @@ public final class Hub implements BrokerListener, AutoCloseable {
         retry = !hc.pending.isEmpty() && !hc.filling;
       }
       if (drop) {
-        it.remove();
-        broker.unsubscribe(hc.name());
+        deactivate(hc);
       } else if (retry) {
         resync(hc.name());
       }

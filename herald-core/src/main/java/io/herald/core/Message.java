@@ -1,11 +1,14 @@
 package io.herald.core;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -30,7 +33,7 @@ public final class Message {
     this.epoch = epoch;
     this.offset = offset;
     this.event = event;
-    this.data = data;
+    this.data = oneLine(data);
     this.time = time;
     this.envelope = encode(false);
     this.pushFrame = encode(true);
@@ -43,7 +46,8 @@ public final class Message {
    * @param epoch the channel's epoch, 1 to 16 of {@code a-z 0-9}
    * @param offset 1 or more
    * @param event a valid event name
-   * @param data one JSON value, already checked (see {@link Json#requireValue(byte[])})
+   * @param data one JSON value, already checked (see {@link Json#requireValue(byte[])}); line
+   *     breaks between its tokens become spaces so that the envelope stays on one line
    * @param time when the publication was accepted, milliseconds since the Unix epoch
    */
   public static Message create(String channel, String epoch, long offset, String event, byte[] data, long time) {
@@ -61,28 +65,84 @@ public final class Message {
 
   /**
    * Parses an envelope (or a WebSocket push frame) back into a message, for brokers that carry
-   * envelopes between nodes and for clients.
+   * envelopes between nodes and for clients. The {@code data} value is taken byte for byte as it
+   * appears in {@code json} (no re-encoding of numbers, strings or white space), so a message
+   * parsed from an envelope has that very envelope again. Fields may come in any order; unknown
+   * fields (such as {@code type}) are ignored; a missing {@code event} means {@link
+   * Names#DEFAULT_EVENT} and a missing {@code time} means 0.
    *
    * @throws ProtocolException {@code invalid_json} when the bytes are not an envelope
    */
   public static Message parseEnvelope(byte[] json) {
-    try {
-      JsonNode node = Json.MAPPER.readTree(json);
-      JsonNode data = node.get("data");
-      if (data == null || !node.path("channel").isTextual() || !node.path("epoch").isTextual()
-          || !node.path("offset").canConvertToLong()) {
-        throw new ProtocolException(ErrorCode.INVALID_JSON, "not a Herald envelope: " + new String(json, StandardCharsets.UTF_8));
+    String channel = null;
+    String epoch = null;
+    long offset = -1;
+    String event = Names.DEFAULT_EVENT;
+    byte[] data = null;
+    long time = 0;
+    try (JsonParser p = Json.FACTORY.createParser(json)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw notAnEnvelope(json, "not a JSON object");
       }
-      return create(
-          node.get("channel").asText(),
-          node.get("epoch").asText(),
-          node.get("offset").asLong(),
-          node.path("event").asText(Names.DEFAULT_EVENT),
-          Json.MAPPER.writeValueAsBytes(data),
-          node.path("time").asLong());
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        switch (name) {
+          case "channel" -> channel = value == JsonToken.VALUE_STRING ? p.getText() : null;
+          case "epoch" -> epoch = value == JsonToken.VALUE_STRING ? p.getText() : null;
+          case "event" -> event = value == JsonToken.VALUE_STRING ? p.getText() : null;
+          case "offset" -> offset = value == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : -1;
+          case "time" -> time = value == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : 0;
+          case "data" -> {
+            int start = (int) p.currentTokenLocation().getByteOffset();
+            if (value.isStructStart()) {
+              p.skipChildren();
+            } else {
+              p.finishToken();
+            }
+            int end = (int) p.currentLocation().getByteOffset();
+            data = Arrays.copyOfRange(json, start, end);
+          }
+          default -> p.skipChildren();
+        }
+      }
+      if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+        throw notAnEnvelope(json, "more than one JSON value");
+      }
     } catch (IOException e) {
-      throw new ProtocolException(ErrorCode.INVALID_JSON, "not a Herald envelope: " + e.getMessage());
+      throw notAnEnvelope(json, e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage());
     }
+    if (channel == null || epoch == null || offset < 1 || event == null || data == null) {
+      throw notAnEnvelope(json, "it needs channel, epoch and event as strings, offset 1 or more, and data");
+    }
+    try {
+      return create(channel, epoch, offset, event, data, time);
+    } catch (IllegalArgumentException e) {
+      throw notAnEnvelope(json, e.getMessage());
+    }
+  }
+
+  private static ProtocolException notAnEnvelope(byte[] json, String why) {
+    String text = new String(json, 0, Math.min(json.length, 200), StandardCharsets.UTF_8);
+    return new ProtocolException(ErrorCode.INVALID_JSON, "not a Herald envelope (" + why + "): " + Names.printable(text));
+  }
+
+  /**
+   * The data with every CR and LF byte turned into a space, so the envelope stays on one line (an
+   * SSE {@code data:} line). In valid JSON these bytes can only be white space between tokens
+   * (inside strings they must be escaped), so the value means the same. Copies only when needed.
+   */
+  private static byte[] oneLine(byte[] data) {
+    byte[] out = data;
+    for (int i = 0; i < data.length; i++) {
+      if (data[i] == '\n' || data[i] == '\r') {
+        if (out == data) {
+          out = data.clone();
+        }
+        out[i] = ' ';
+      }
+    }
+    return out;
   }
 
   private byte[] encode(boolean push) {

@@ -2,6 +2,7 @@ package io.herald.core;
 
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A cursor over one channel's log, opened by {@link Hub#subscribe}: it knows the next offset to
@@ -21,7 +22,7 @@ public final class Subscription implements AutoCloseable {
   private final Position start;
   private ChannelLog log;
   private long next;
-  private volatile boolean closed;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   Subscription(Hub hub, HubChannel channel, Position since, Executor executor, Runnable listener) {
     this.hub = hub;
@@ -107,7 +108,7 @@ public final class Subscription implements AutoCloseable {
   }
 
   void signal() {
-    if (!closed) {
+    if (!closed.get()) {
       try {
         listener.run();
       } catch (RuntimeException e) {
@@ -119,10 +120,9 @@ public final class Subscription implements AutoCloseable {
   /** Stops signalling and releases the channel; idempotent, any thread. */
   @Override
   public void close() {
-    if (closed) {
+    if (!closed.compareAndSet(false, true)) {
       return;
     }
-    closed = true;
     if (listener != null) {
       channel.group(executor).remove(this);
     }

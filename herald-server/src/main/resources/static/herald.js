@@ -1,0 +1,1067 @@
+/**
+ * herald.js: the browser client of a Herald server. One ES module, no dependencies, no build step.
+ *
+ * It picks a transport by itself, falling down the ladder WebSocket -> Server-Sent Events -> long
+ * polling -> short polling when a rung does not work, remembers a failed rung for a while and
+ * climbs back from time to time. It keeps the position of every channel it has received, so after
+ * any reconnect (same or other transport, same or other node) it resumes with nothing lost and
+ * nothing repeated, and it tells the application when the server could not recover (a gap).
+ *
+ * @example
+ * import { Herald } from '/herald.js';
+ * const herald = new Herald();                       // this page's server
+ * const sub = herald.subscribe('chat:lobby', (m) => console.log(m.data, m.offset));
+ * herald.on('transport', (e) => console.log('now on', e.transport));
+ * await herald.publish('chat:lobby', { text: 'hello' });
+ * sub.unsubscribe();
+ *
+ * Wire contract: PROTOCOL.md (version 1) of the Herald server.
+ *
+ * @module herald
+ */
+
+/**
+ * The transports, best first: the ladder.
+ * @typedef {'websocket'|'sse'|'long-poll'|'short-poll'} Transport
+ */
+
+/** @type {ReadonlyArray<Transport>} */
+export const TRANSPORTS = Object.freeze(['websocket', 'sse', 'long-poll', 'short-poll']);
+
+/**
+ * A delivered message: the envelope of PROTOCOL.md section 2, the same on every transport.
+ * @typedef {object} Envelope
+ * @property {string} channel the channel name
+ * @property {number} offset 1 for the first message of an epoch, then +1 each
+ * @property {string} epoch the channel history's epoch (1 to 16 of a-z 0-9)
+ * @property {string} event the event name, `message` by default
+ * @property {*} data any JSON value
+ * @property {number} time when the server accepted the publication, ms since the Unix epoch
+ */
+
+/**
+ * @typedef {object} ClientOptions
+ * @property {Transport[]} [transports] the rungs allowed, in ladder order (default all four); one
+ *   entry forces that transport
+ * @property {number} [connectTimeoutMs=10000] time a rung has to open (WebSocket open, SSE's
+ *   `herald.subscribed`, a first poll answer) before it counts as failed
+ * @property {number} [backoffBaseMs=500] first reconnect delay cap; doubles per failed attempt
+ * @property {number} [backoffMaxMs=30000] largest reconnect delay cap (full jitter: the delay is
+ *   uniformly random between 0 and the cap)
+ * @property {number} [rememberFailureMs=600000] how long a failed rung is skipped (kept in
+ *   localStorage per server, or in memory)
+ * @property {number} [climbIntervalMs=60000] how often, on a lower rung, it tries to climb back
+ * @property {number} [longPollWaitSeconds=25] the `wait` of long polls
+ * @property {number} [shortPollIntervalMs=3000] time between short polls
+ * @property {number} [pingIntervalMs=25000] on WebSocket: silence after which the client sends a
+ *   `ping` command; no answer within half that time closes and reconnects
+ * @property {number} [publishTimeoutMs=10000] how long a publication over WebSocket waits for
+ *   its `published` reply
+ */
+
+/**
+ * @typedef {object} SubscribeOptions
+ * @property {string|number} [since] a position (`epoch:offset`, or a bare offset; `0` is the
+ *   beginning of the retained history) to resume after. Without it, the subscription starts from
+ *   now. Ignored when this client already subscribes to the channel.
+ * @property {string[]} [events] event names other than `message` published on the channel. SSE
+ *   (EventSource) only hands out events whose names it was told; the other transports deliver
+ *   every event anyway.
+ * @property {(gap: GapEvent) => void} [onGap] called when messages of this channel were lost
+ */
+
+/**
+ * Emitted, and passed to `onGap`, when messages could not be delivered: the server no longer held
+ * them (`reason: 'gap'` for a subscriber that fell behind, `'not-recovered'` for a resume that
+ * could not be served, `'epoch-changed'` when the history was reset). Delivery continues from
+ * `position`.
+ * @typedef {object} GapEvent
+ * @property {string} channel
+ * @property {string|null} previous the position the client had
+ * @property {string} position where delivery continues (`epoch:offset`)
+ * @property {'gap'|'not-recovered'|'epoch-changed'} reason
+ */
+
+/**
+ * Event payloads: `connected` {transport}; `disconnected` {transport, reason}; `transport`
+ * {transport, previous, reason}; `gap` {@link GapEvent}; `error` {error: Error, transport?,
+ * channel?}; `state` {state, transport}.
+ * @typedef {'connected'|'disconnected'|'transport'|'gap'|'error'|'state'} ClientEvent
+ */
+
+/**
+ * The state of the connection: `idle` (nothing subscribed), `connecting`, `connected`,
+ * `disconnected` (waiting to retry), `offline` (the browser says it is offline), `closed`.
+ * @typedef {'idle'|'connecting'|'connected'|'disconnected'|'offline'|'closed'} ClientState
+ */
+
+const CHANNEL_RE = /^[A-Za-z0-9_\-.:@=]{1,200}$/;
+const EVENT_RE = /^[A-Za-z0-9_\-.]{1,64}$/;
+const POSITION_RE = /^(?:([a-z0-9]{1,16}):)?(\d{1,18})$/;
+const QUICK_DROP_MS = 2000;
+const STABLE_MS = 3000;
+
+/**
+ * Parses a position.
+ * @param {string|null|undefined} text
+ * @returns {{epoch: string|null, offset: number}|null} null for "from now" or a bad position
+ */
+export function parsePosition(text) {
+  if (text === null || text === undefined || text === '') return null;
+  const m = POSITION_RE.exec(String(text));
+  return m ? { epoch: m[1] || null, offset: Number(m[2]) } : null;
+}
+
+/** A subscription returned by {@link Herald#subscribe}. */
+export class Subscription {
+  /** @param {Herald} client @param {ChannelState} state @param {(m: Envelope) => void} onMessage @param {SubscribeOptions} options */
+  constructor(client, state, onMessage, options) {
+    /** @private */ this._client = client;
+    /** @private */ this._state = state;
+    /** @type {(m: Envelope) => void} */ this.onMessage = onMessage;
+    /** @type {((g: GapEvent) => void)|undefined} */ this.onGap = options.onGap;
+    /** @type {boolean} */ this.active = true;
+  }
+
+  /** @returns {string} the channel name */
+  get channel() { return this._state.name; }
+
+  /**
+   * The position of the last message delivered on this channel (`epoch:offset`), or the position
+   * the subscription started from; null before the server has answered a subscription from now.
+   * Pass it as `since` to resume later, even in another page.
+   * @returns {string|null}
+   */
+  get position() { return this._state.position; }
+
+  /** Stops delivery to this subscription. Idempotent; returns immediately. */
+  unsubscribe() {
+    if (!this.active) return;
+    this.active = false;
+    this._client._remove(this);
+  }
+}
+
+/** @private one channel as this client sees it: its position and its subscriptions */
+class ChannelState {
+  /** @param {string} name @param {string|null} since */
+  constructor(name, since) {
+    this.name = name;
+    /** @type {string|null} */ this.position = since;
+    /** @type {Set<Subscription>} */ this.subs = new Set();
+    /** @type {Set<string>} */ this.events = new Set();
+  }
+}
+
+/**
+ * A connection to one Herald server, multiplexing every subscription of the page over one
+ * WebSocket, one SSE stream or one poll loop (browsers allow 6 HTTP/1.1 connections per host).
+ *
+ * Threading: the browser's event loop. Methods return immediately.
+ */
+export class Herald {
+  /**
+   * @param {string} [url] the server, for example `https://herald.example.com`; default this
+   *   page's origin
+   * @param {ClientOptions} [options]
+   */
+  constructor(url, options = {}) {
+    const base = (url || (typeof location !== 'undefined' ? location.origin : '')).replace(/\/+$/, '');
+    /** @private */ this._base = base;
+    /** @private */ this._wsBase = base.replace(/^http/, 'ws');
+    /** @private */ this._opt = {
+      connectTimeoutMs: 10000,
+      backoffBaseMs: 500,
+      backoffMaxMs: 30000,
+      rememberFailureMs: 600000,
+      climbIntervalMs: 60000,
+      longPollWaitSeconds: 25,
+      shortPollIntervalMs: 3000,
+      pingIntervalMs: 25000,
+      publishTimeoutMs: 10000,
+      ...options,
+    };
+    /** @private @type {Transport[]} */ this._allowed = [];
+    /** @private @type {Map<string, ChannelState>} */ this._channels = new Map();
+    /** @private @type {Map<string, Set<Function>>} */ this._listeners = new Map();
+    /** @private @type {Driver|null} */ this._driver = null;
+    /** @private @type {Transport|null} */ this._transport = null;
+    /** @private @type {ClientState} */ this._state = 'idle';
+    /** @private */ this._attempt = 0;
+    /** @private */ this._quickDrops = 0;
+    /** @private @type {Record<string, number>} */ this._reachableFailures = {};
+    /** @private */ this._timers = new Set();
+    /** @private */ this._retryTimer = null;
+    /** @private */ this._connectTimer = null;
+    /** @private */ this._climbTimer = null;
+    /** @private */ this._stableTimer = null;
+    /** @private */ this._nextId = 1;
+    /** @private */ this._memoryKey = 'herald.ladder:' + base;
+    /** @private @type {Record<string, number>} */ this._failedMemory = {};
+    /** @private */ this._onOnline = () => this._online();
+    /** @private */ this._onOffline = () => this._offline();
+    if (typeof window !== 'undefined') {
+      window.addEventListener('online', this._onOnline);
+      window.addEventListener('offline', this._onOffline);
+    }
+    this.setTransports(options.transports || TRANSPORTS);
+  }
+
+  /** @returns {Transport|null} the transport in use or being tried, null before the first connection */
+  get transport() { return this._transport; }
+
+  /** @returns {ClientState} */
+  get state() { return this._state; }
+
+  /** @returns {Transport[]} the rungs this client may use, in order */
+  get transports() { return [...this._allowed]; }
+
+  /**
+   * Changes the rungs this client may use (a demo's "force transport" selector) and reconnects
+   * at once on the best of them.
+   * @param {Transport[]} transports in ladder order; unknown names fail with a TypeError
+   */
+  setTransports(transports) {
+    for (const t of transports) {
+      if (!TRANSPORTS.includes(t)) throw new TypeError(`unknown transport '${t}'; use ${TRANSPORTS.join(', ')}`);
+    }
+    const supported = transports.filter((t) =>
+      (t !== 'websocket' || typeof WebSocket !== 'undefined') && (t !== 'sse' || typeof EventSource !== 'undefined'));
+    if (!supported.length) throw new TypeError('none of the given transports is available in this browser');
+    this._allowed = TRANSPORTS.filter((t) => supported.includes(t));
+    this._reachableFailures = {};
+    if (this._state !== 'idle' && this._state !== 'closed') this.reconnect('transports changed');
+  }
+
+  /**
+   * Subscribes to a channel.
+   * @param {string} channel 1 to 200 of `A-Z a-z 0-9 _ - . : @ =`; a bad name throws a TypeError
+   * @param {(message: Envelope) => void} onMessage called for each message, in offset order,
+   *   each once
+   * @param {SubscribeOptions} [options]
+   * @returns {Subscription}
+   */
+  subscribe(channel, onMessage, options = {}) {
+    if (this._state === 'closed') throw new Error('this Herald client is closed');
+    if (!CHANNEL_RE.test(channel)) throw new TypeError(`bad channel name '${channel}': use 1 to 200 of A-Z a-z 0-9 _ - . : @ =`);
+    if (typeof onMessage !== 'function') throw new TypeError('onMessage must be a function');
+    let since = null;
+    if (options.since !== undefined && options.since !== null && options.since !== '') {
+      since = String(options.since);
+      if (!parsePosition(since)) throw new TypeError(`bad position '${since}': use epoch:offset or an offset`);
+    }
+    for (const e of options.events || []) {
+      if (!EVENT_RE.test(e)) throw new TypeError(`bad event name '${e}'`);
+    }
+    let state = this._channels.get(channel);
+    const added = !state;
+    if (!state) {
+      state = new ChannelState(channel, since);
+      this._channels.set(channel, state);
+    }
+    const newEvents = (options.events || []).filter((e) => !state.events.has(e) && e !== 'message');
+    newEvents.forEach((e) => state.events.add(e));
+    const sub = new Subscription(this, state, onMessage, options);
+    state.subs.add(sub);
+    if (added) this._channelsChanged();
+    else if (newEvents.length && this._driver) this._driver.eventsChanged();
+    return sub;
+  }
+
+  /**
+   * The position this client holds for a channel (`epoch:offset`), or null.
+   * @param {string} channel
+   * @returns {string|null}
+   */
+  position(channel) {
+    const s = this._channels.get(channel);
+    return s ? s.position : null;
+  }
+
+  /**
+   * Publishes one message. Over an open WebSocket it is a `publish` command; otherwise an HTTP
+   * `POST /channels/{channel}` with a JSON body.
+   * @param {string} channel a valid channel name
+   * @param {*} data any JSON value (a string is sent as a JSON string)
+   * @param {{event?: string}} [options] the event name, `message` by default
+   * @returns {Promise<{channel: string, offset: number, epoch: string}>} where the message was
+   *   placed; rejects with an Error whose `code` is the server's error code (`message_too_large`,
+   *   `unavailable`, ...) or `network` when the server could not be reached or the answer was
+   *   lost (the message may then have been published)
+   */
+  publish(channel, data, options = {}) {
+    if (!CHANNEL_RE.test(channel)) return Promise.reject(new TypeError(`bad channel name '${channel}'`));
+    if (options.event !== undefined && !EVENT_RE.test(options.event)) return Promise.reject(new TypeError(`bad event name '${options.event}'`));
+    const d = this._driver;
+    if (d && d instanceof WebSocketDriver && d.isOpen()) return d.publish(channel, options.event, data);
+    return this._httpPublish(channel, data, options.event);
+  }
+
+  /** @private */
+  async _httpPublish(channel, data, event) {
+    const url = `${this._base}/channels/${channel}` + (event ? `?event=${encodeURIComponent(event)}` : '');
+    let res;
+    try {
+      res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(data === undefined ? null : data) });
+    } catch (e) {
+      throw herr('network', `cannot reach ${this._base}: ${e.message}`);
+    }
+    const body = await res.json().catch(() => null);
+    if (!res.ok) throw herr(body && body.error ? body.error.code : 'http_' + res.status, body && body.error ? body.error.message : `HTTP ${res.status}`);
+    return body;
+  }
+
+  /**
+   * Adds a listener.
+   * @param {ClientEvent} event
+   * @param {(e: any) => void} fn
+   * @returns {() => void} removes the listener
+   */
+  on(event, fn) {
+    if (!this._listeners.has(event)) this._listeners.set(event, new Set());
+    this._listeners.get(event).add(fn);
+    return () => this.off(event, fn);
+  }
+
+  /** Removes a listener. @param {ClientEvent} event @param {Function} fn */
+  off(event, fn) {
+    const s = this._listeners.get(event);
+    if (s) s.delete(fn);
+  }
+
+  /**
+   * Drops the connection and connects again at once on the best rung allowed (remembered
+   * failures still apply). Positions are kept, so nothing is lost or repeated.
+   * @param {string} [reason]
+   */
+  reconnect(reason = 'reconnect') {
+    if (this._state === 'closed') return;
+    this._stopDriver();
+    this._attempt = 0;
+    this._connect(reason);
+  }
+
+  /** Closes the connection and every subscription. Idempotent. */
+  close() {
+    if (this._state === 'closed') return;
+    const d = this._driver;
+    this._stopDriver();
+    if (typeof window !== 'undefined') {
+      window.removeEventListener('online', this._onOnline);
+      window.removeEventListener('offline', this._onOffline);
+    }
+    for (const t of this._timers) clearTimeout(t);
+    this._timers.clear();
+    this._setState('closed');
+    if (d) this._emit('disconnected', { transport: d.transport, reason: 'closed' });
+  }
+
+  /** Forgets the rungs remembered as failed (for this server). */
+  forgetFailures() {
+    this._failedMemory = {};
+    this._reachableFailures = {};
+    try { localStorage.removeItem(this._memoryKey); } catch (e) { /* no storage */ }
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** @private */
+  _emit(event, payload) {
+    const s = this._listeners.get(event);
+    if (!s) return;
+    for (const fn of [...s]) {
+      try { fn(payload); } catch (e) { setTimeout(() => { throw e; }); }
+    }
+  }
+
+  /** @private */
+  _setState(state) {
+    if (this._state === state) return;
+    this._state = state;
+    this._emit('state', { state, transport: this._transport });
+  }
+
+  /** @private */
+  _later(fn, ms) {
+    const t = setTimeout(() => { this._timers.delete(t); fn(); }, Math.max(0, ms));
+    this._timers.add(t);
+    return t;
+  }
+
+  /** @private */
+  _clear(t) {
+    if (t) { clearTimeout(t); this._timers.delete(t); }
+    return null;
+  }
+
+  /** @private the channels, in subscription order */
+  _channelList() { return [...this._channels.keys()]; }
+
+  /** @private the cursor for a list of channels: positions in the same order, empty for "from now" */
+  _cursor(list) { return list.map((c) => (this._channels.get(c) || {}).position || '').join(','); }
+
+  /** @private */
+  _remove(sub) {
+    const state = sub._state;
+    state.subs.delete(sub);
+    if (state.subs.size === 0 && this._channels.get(state.name) === state) {
+      this._channels.delete(state.name);
+      this._channelsChanged();
+    }
+  }
+
+  /** @private */
+  _channelsChanged() {
+    if (this._state === 'closed') return;
+    if (this._channels.size === 0) {
+      const d = this._driver;
+      this._stopDriver();
+      this._setState('idle');
+      if (d) this._emit('disconnected', { transport: d.transport, reason: 'no subscriptions' });
+      return;
+    }
+    if (this._driver) this._driver.channelsChanged();
+    else if (this._state === 'idle') this._connect('subscribe');
+  }
+
+  /** @private */
+  _stopDriver() {
+    this._retryTimer = this._clear(this._retryTimer);
+    this._connectTimer = this._clear(this._connectTimer);
+    this._climbTimer = this._clear(this._climbTimer);
+    this._stableTimer = this._clear(this._stableTimer);
+    if (this._driver) {
+      const d = this._driver;
+      this._driver = null;
+      d.stop();
+    }
+  }
+
+  // ---- the ladder
+
+  /** @private */
+  _loadMemory() {
+    try {
+      const raw = localStorage.getItem(this._memoryKey);
+      if (raw) this._failedMemory = { ...this._failedMemory, ...JSON.parse(raw) };
+    } catch (e) { /* no storage: memory only */ }
+    const now = Date.now();
+    for (const k of Object.keys(this._failedMemory)) if (this._failedMemory[k] <= now) delete this._failedMemory[k];
+  }
+
+  /** @private */
+  _markFailed(transport) {
+    this._failedMemory[transport] = Date.now() + this._opt.rememberFailureMs;
+    this._reachableFailures[transport] = 0;
+    try { localStorage.setItem(this._memoryKey, JSON.stringify(this._failedMemory)); } catch (e) { /* memory only */ }
+  }
+
+  /** @private @returns {Transport} the best rung allowed and not remembered as failed (else the last) */
+  _pickRung() {
+    this._loadMemory();
+    const ok = this._allowed.find((t) => !this._failedMemory[t]);
+    return ok || this._allowed[this._allowed.length - 1];
+  }
+
+  /** @private */
+  _connect(reason, rung) {
+    this._retryTimer = this._clear(this._retryTimer);
+    if (this._state === 'closed' || this._channels.size === 0 || this._driver) return;
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+      this._setState('offline');
+      return;
+    }
+    const transport = rung || this._pickRung();
+    if (transport !== this._transport) {
+      const previous = this._transport;
+      this._transport = transport;
+      this._emit('transport', { transport, previous, reason });
+    }
+    const Impl = transport === 'websocket' ? WebSocketDriver : transport === 'sse' ? SseDriver : PollDriver;
+    const driver = new Impl(this, transport);
+    this._driver = driver;
+    this._setState('connecting');
+    this._connectTimer = this._later(() => {
+      if (this._driver === driver && !driver.established) driver.fail({ reason: 'no answer within ' + this._opt.connectTimeoutMs + ' ms', timeout: true });
+    }, this._opt.connectTimeoutMs + (transport === 'long-poll' ? 1000 : 0));
+    driver.start();
+  }
+
+  /** @private called by a driver when its transport works */
+  _opened(driver) {
+    if (driver !== this._driver) return;
+    this._connectTimer = this._clear(this._connectTimer);
+    driver.openedAt = Date.now();
+    this._reachableFailures[driver.transport] = 0;
+    this._setState('connected');
+    this._emit('connected', { transport: driver.transport });
+    this._stableTimer = this._clear(this._stableTimer);
+    this._stableTimer = this._later(() => { this._attempt = 0; this._quickDrops = 0; }, STABLE_MS);
+    this._scheduleClimb();
+  }
+
+  /** @private */
+  _scheduleClimb() {
+    this._climbTimer = this._clear(this._climbTimer);
+    const i = this._allowed.indexOf(this._transport);
+    if (i <= 0) return;
+    const ms = this._opt.climbIntervalMs * (0.75 + Math.random() * 0.5);
+    this._climbTimer = this._later(() => {
+      this._climbTimer = null;
+      if (!this._driver || this._state !== 'connected') return;
+      this._loadMemory();
+      const idx = this._allowed.indexOf(this._transport);
+      const up = this._allowed.slice(0, idx).find((t) => !this._failedMemory[t]);
+      if (!up) { this._scheduleClimb(); return; }
+      const d = this._driver;
+      this._driver = null;
+      d.stop();
+      this._climbing = true;
+      this._connect('climbing back', up);
+    }, ms);
+  }
+
+  /**
+   * @private called by a driver once, when it stops working
+   * @param {Driver} driver
+   * @param {{reason: string, rungFailure?: boolean, goingAway?: boolean, timeout?: boolean}} info
+   */
+  _down(driver, info) {
+    if (driver !== this._driver) return;
+    this._driver = null;
+    this._connectTimer = this._clear(this._connectTimer);
+    this._climbTimer = this._clear(this._climbTimer);
+    this._stableTimer = this._clear(this._stableTimer);
+    const transport = driver.transport;
+    const wasConnected = this._state === 'connected';
+    const climbing = this._climbing;
+    this._climbing = false;
+    if (this._state === 'closed') return;
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+      this._setState('offline');
+      if (wasConnected) this._emit('disconnected', { transport, reason: 'offline' });
+      return;
+    }
+    if (driver.established) {
+      this._setState('disconnected');
+      this._emit('disconnected', { transport, reason: info.reason });
+      if (info.goingAway) {
+        this._attempt = 0;
+        this._retryTimer = this._later(() => this._connect('server going away'), Math.random() * 300);
+        return;
+      }
+      const quick = Date.now() - driver.openedAt < QUICK_DROP_MS;
+      this._quickDrops = quick ? this._quickDrops + 1 : 0;
+      if (info.rungFailure || this._quickDrops >= 3) {
+        this._quickDrops = 0;
+        this._rungFailed(transport, info, climbing);
+        return;
+      }
+      this._retry(info.reason);
+      return;
+    }
+    this._rungFailed(transport, info, climbing);
+  }
+
+  /** @private a rung did not work: fall when the server is reachable, else back off and retry */
+  _rungFailed(transport, info, climbing) {
+    const last = this._allowed.length <= 1 || transport === this._allowed[this._allowed.length - 1];
+    if (this._state !== 'disconnected') this._setState('disconnected');
+    if (last) { this._retry(info.reason); return; }
+    if (info.rungFailure || climbing) {
+      this._fall(transport, info.reason);
+      return;
+    }
+    const driverless = () => this._state !== 'closed' && !this._driver;
+    probe(this._base, this._opt.connectTimeoutMs).then((reachable) => {
+      if (!driverless()) return;
+      if (!reachable) {
+        this._emit('error', { error: herr('network', `${transport} failed (${info.reason}) and the server does not answer /health`), transport });
+        this._retry(info.reason);
+        return;
+      }
+      const n = (this._reachableFailures[transport] || 0) + 1;
+      this._reachableFailures[transport] = n;
+      if (n >= 2 || info.timeout) this._fall(transport, info.reason);
+      else this._retryTimer = this._later(() => this._connect('retry'), 100 + Math.random() * 400);
+    });
+  }
+
+  /** @private */
+  _fall(transport, reason) {
+    this._markFailed(transport);
+    this._emit('error', { error: herr('transport_failed', `${transport} does not work here (${reason}); trying the next transport`), transport });
+    this._retryTimer = this._later(() => this._connect(`${transport} failed: ${reason}`), Math.random() * 100);
+  }
+
+  /** @private capped exponential backoff with full jitter */
+  _retry(reason) {
+    const cap = Math.min(this._opt.backoffMaxMs, this._opt.backoffBaseMs * 2 ** Math.min(this._attempt, 20));
+    this._attempt++;
+    this._retryTimer = this._clear(this._retryTimer);
+    this._retryTimer = this._later(() => this._connect(reason), Math.random() * cap);
+  }
+
+  /** @private */
+  _online() {
+    if (this._state === 'closed' || this._state === 'idle') return;
+    this._attempt = 0;
+    if (!this._driver) this._connect('online');
+  }
+
+  /** @private */
+  _offline() {
+    if (this._state === 'closed' || this._state === 'idle') return;
+    const d = this._driver;
+    this._stopDriver();
+    const was = this._state;
+    this._setState('offline');
+    if (d && was === 'connected') this._emit('disconnected', { transport: d.transport, reason: 'offline' });
+  }
+
+  // ---- delivery, shared by every transport
+
+  /** @private a message from any transport: deliver it once, in order */
+  _deliver(env) {
+    const state = this._channels.get(env.channel);
+    if (!state || typeof env.offset !== 'number') return;
+    const p = parsePosition(state.position);
+    if (p) {
+      if (p.epoch === null || p.epoch === env.epoch) {
+        if (env.offset <= p.offset) return; // already delivered
+      } else {
+        this._gap(state, `${env.epoch}:${env.offset - 1}`, 'epoch-changed');
+      }
+    }
+    state.position = `${env.epoch}:${env.offset}`;
+    for (const sub of [...state.subs]) {
+      if (!sub.active) continue;
+      try { sub.onMessage(env); } catch (e) {
+        this._emit('error', { error: e, channel: env.channel });
+      }
+    }
+  }
+
+  /**
+   * @private the server's answer to a subscription: where it stands, and whether it recovered
+   * @param {string} channel @param {string} position @param {boolean} recovered
+   */
+  _subscribed(channel, position, recovered) {
+    const state = this._channels.get(channel);
+    if (!state || !position) return;
+    if (!recovered && state.position) this._gap(state, position, 'not-recovered');
+    else state.position = position;
+  }
+
+  /** @private */
+  _gap(state, position, reason) {
+    const gap = { channel: state.name, previous: state.position, position, reason };
+    state.position = position;
+    for (const sub of [...state.subs]) {
+      if (sub.active && sub.onGap) {
+        try { sub.onGap(gap); } catch (e) { this._emit('error', { error: e, channel: state.name }); }
+      }
+    }
+    this._emit('gap', gap);
+  }
+
+  /** @private */
+  _gapNotice(channel, position) {
+    const state = this._channels.get(channel);
+    if (state && position) this._gap(state, position, 'gap');
+  }
+
+  /** @private */
+  _id() { return this._nextId++; }
+}
+
+/** @private an Error with the server's error code */
+function herr(code, message) {
+  const e = new Error(message);
+  e.code = code;
+  return e;
+}
+
+/** @private whether the server answers GET /health with 2xx within the timeout */
+async function probe(base, timeoutMs) {
+  const ctl = typeof AbortController !== 'undefined' ? new AbortController() : null;
+  const t = setTimeout(() => ctl && ctl.abort(), timeoutMs);
+  try {
+    const res = await fetch(`${base}/health`, { cache: 'no-store', signal: ctl ? ctl.signal : undefined });
+    return res.ok;
+  } catch (e) {
+    return false;
+  } finally {
+    clearTimeout(t);
+  }
+}
+
+/** @private whether the server's start position for a channel is the one asked for */
+function resumedAt(requested, actual) {
+  const r = parsePosition(requested);
+  const a = parsePosition(actual);
+  if (!r) return true;
+  if (!a) return false;
+  return r.offset === a.offset && (r.epoch === null || r.epoch === a.epoch);
+}
+
+// ------------------------------------------------------------------ transports
+
+/**
+ * @private One attempt at one transport. Calls `client._opened` once it works and `client._down`
+ * once it stops; after `stop()` it calls nothing.
+ */
+class Driver {
+  /** @param {Herald} client @param {Transport} transport */
+  constructor(client, transport) {
+    this.client = client;
+    this.transport = transport;
+    this.established = false;
+    this.stopped = false;
+    this.openedAt = 0;
+  }
+  start() {}
+  stop() { this.stopped = true; }
+  channelsChanged() {}
+  eventsChanged() {}
+  /** @protected */
+  opened() {
+    if (this.stopped || this.established) return;
+    this.established = true;
+    this.client._opened(this);
+  }
+  /** @param {{reason: string, rungFailure?: boolean, goingAway?: boolean, timeout?: boolean}} info */
+  fail(info) {
+    if (this.stopped) return;
+    this.stop();
+    this.stopped = true;
+    this.client._down(this, info);
+  }
+}
+
+/** @private WebSocket on /ws: subscribe, unsubscribe, publish and ping commands over one socket */
+class WebSocketDriver extends Driver {
+  start() {
+    /** @type {Set<string>} */ this.subscribed = new Set();
+    /** @type {Map<number, {resolve: Function, reject: Function, timer: any}>} */ this.pending = new Map();
+    this.lastFrame = Date.now();
+    let ws;
+    try {
+      ws = new WebSocket(`${this.client._wsBase}/ws`);
+    } catch (e) {
+      this.client._later(() => this.fail({ reason: e.message, rungFailure: true }), 0);
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      if (this.stopped) return;
+      this.lastFrame = Date.now();
+      this.opened();
+      this.sync();
+      this.pinger = setInterval(() => this.ping(), Math.max(1000, this.client._opt.pingIntervalMs / 2));
+    };
+    ws.onmessage = (ev) => {
+      if (this.stopped) return;
+      this.lastFrame = Date.now();
+      this.awaitingPong = false;
+      let f;
+      try { f = JSON.parse(ev.data); } catch (e) { return; }
+      this.frame(f);
+    };
+    ws.onclose = (ev) => {
+      this.cleanup(`connection closed (${ev.code}${ev.reason ? ': ' + ev.reason : ''})`);
+      this.fail({ reason: `WebSocket closed with ${ev.code}${ev.reason ? ' (' + ev.reason + ')' : ''}`, goingAway: ev.code === 1001 });
+    };
+    ws.onerror = () => { /* onclose follows */ };
+  }
+
+  isOpen() { return !this.stopped && this.ws && this.ws.readyState === 1; }
+
+  frame(f) {
+    const c = this.client;
+    switch (f.type) {
+      case 'message': c._deliver(f); break;
+      case 'subscribed': c._subscribed(f.channel, f.position, f.recovered !== false); break;
+      case 'gap': c._gapNotice(f.channel, f.position); break;
+      case 'published': case 'pong': case 'unsubscribed': this.reply(f); break;
+      case 'error': {
+        if (!this.reply(f)) c._emit('error', { error: herr(f.error && f.error.code, f.error && f.error.message), transport: 'websocket', channel: f.channel });
+        break;
+      }
+      default: break;
+    }
+  }
+
+  reply(f) {
+    if (f.id === undefined || !this.pending.has(f.id)) return false;
+    const p = this.pending.get(f.id);
+    this.pending.delete(f.id);
+    clearTimeout(p.timer);
+    if (f.type === 'error') {
+      const e = herr(f.error && f.error.code, f.error && f.error.message);
+      if (p.channel) this.client._emit('error', { error: e, transport: 'websocket', channel: p.channel });
+      p.reject(e);
+    } else p.resolve(f);
+    return true;
+  }
+
+  command(cmd, timeoutMs) {
+    const id = this.client._id();
+    cmd.id = id;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(herr('network', `no answer to ${cmd.type} within ${timeoutMs} ms; it may or may not have been done`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer, channel: cmd.type === 'subscribe' ? cmd.channel : null });
+      this.ws.send(JSON.stringify(cmd));
+    });
+  }
+
+  /** subscribes and unsubscribes so that the socket carries exactly the client's channels */
+  sync() {
+    if (!this.isOpen()) return;
+    const want = this.client._channels;
+    for (const name of want.keys()) {
+      if (this.subscribed.has(name)) continue;
+      this.subscribed.add(name);
+      const cmd = { type: 'subscribe', channel: name };
+      const since = want.get(name).position;
+      if (since) cmd.since = since;
+      this.command(cmd, this.client._opt.connectTimeoutMs).catch(() => {
+        this.subscribed.delete(name);
+      });
+    }
+    for (const name of [...this.subscribed]) {
+      if (want.has(name)) continue;
+      this.subscribed.delete(name);
+      this.command({ type: 'unsubscribe', channel: name }, this.client._opt.connectTimeoutMs).catch(() => {});
+    }
+  }
+
+  channelsChanged() { this.sync(); }
+
+  publish(channel, event, data) {
+    const cmd = { type: 'publish', channel, data: data === undefined ? null : data };
+    if (event) cmd.event = event;
+    return this.command(cmd, this.client._opt.publishTimeoutMs).then((f) => ({ channel: f.channel, offset: f.offset, epoch: f.epoch }));
+  }
+
+  ping() {
+    if (!this.isOpen()) return;
+    const silence = Date.now() - this.lastFrame;
+    if (this.awaitingPong && silence > this.client._opt.pingIntervalMs * 1.5) {
+      try { this.ws.close(4000, 'no answer to ping'); } catch (e) { /* closing anyway */ }
+      this.cleanup('no answer to ping');
+      this.fail({ reason: 'no answer to ping' });
+      return;
+    }
+    if (!this.awaitingPong && silence >= this.client._opt.pingIntervalMs) {
+      this.awaitingPong = true;
+      this.command({ type: 'ping' }, this.client._opt.pingIntervalMs).catch(() => {});
+    }
+  }
+
+  cleanup(reason) {
+    clearInterval(this.pinger);
+    if (!this.pending) return;
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(herr('network', `${reason}; the command may or may not have been carried out`));
+    }
+    this.pending.clear();
+  }
+
+  stop() {
+    if (this.stopped) return;
+    super.stop();
+    this.cleanup('connection closed by the client');
+    if (this.ws) {
+      this.ws.onclose = null;
+      this.ws.onmessage = null;
+      this.ws.onopen = null;
+      try { this.ws.close(1000, 'client closing'); } catch (e) { /* already closed */ }
+    }
+  }
+}
+
+/** @private one EventSource for all channels, reopened with the new list and a cursor when it changes */
+class SseDriver extends Driver {
+  start() { this.open(); }
+
+  open() {
+    if (this.stopped) return;
+    const c = this.client;
+    const list = c._channelList();
+    const since = c._cursor(list);
+    this.list = list;
+    this.requested = since.split(',');
+    const url = `${c._base}/channels/${list.join(',')}` + (/[^,]/.test(since) ? `?since=${encodeURIComponent(since)}` : '');
+    const es = new EventSource(url);
+    this.es = es;
+    this.ready = false;
+    const onEnvelope = (ev) => {
+      if (this.stopped || es !== this.es) return;
+      let env;
+      try { env = JSON.parse(ev.data); } catch (e) { return; }
+      c._deliver(env);
+    };
+    this.onEnvelope = onEnvelope;
+    this.listening = new Set();
+    es.onmessage = onEnvelope;
+    this.eventsChanged();
+    es.addEventListener('herald.subscribed', (ev) => {
+      if (this.stopped || es !== this.es) return;
+      let d;
+      try { d = JSON.parse(ev.data); } catch (e) { return; }
+      const positions = String(d.cursor || ev.lastEventId || '').split(',');
+      list.forEach((name, i) => {
+        const recovered = d.recovered !== false || resumedAt(this.requested[i], positions[i]);
+        c._subscribed(name, positions[i], recovered);
+      });
+      this.ready = true;
+      this.opened();
+    });
+    es.addEventListener('herald.gap', (ev) => {
+      if (this.stopped || es !== this.es) return;
+      try {
+        const d = JSON.parse(ev.data);
+        c._gapNotice(d.channel, d.position);
+      } catch (e) { /* ignore */ }
+    });
+    es.onerror = () => {
+      if (this.stopped || es !== this.es) return;
+      es.close();
+      this.fail({ reason: this.ready ? 'the event stream ended' : 'the event stream was refused or broke before it started' });
+    };
+  }
+
+  eventsChanged() {
+    if (!this.es) return;
+    for (const state of this.client._channels.values()) {
+      for (const e of state.events) {
+        if (this.listening.has(e)) continue;
+        this.listening.add(e);
+        this.es.addEventListener(e, this.onEnvelope);
+      }
+    }
+  }
+
+  channelsChanged() {
+    if (this.stopped || this.reopen) return;
+    // debounce: many subscribe calls in a row reopen the stream once
+    this.reopen = setTimeout(() => {
+      this.reopen = null;
+      if (this.stopped) return;
+      const want = this.client._channelList().join(',');
+      if (this.list && want === this.list.join(',')) return;
+      if (this.es) this.es.close();
+      this.es = null;
+      this.open();
+    }, 20);
+  }
+
+  stop() {
+    super.stop();
+    clearTimeout(this.reopen);
+    if (this.es) this.es.close();
+  }
+}
+
+/** @private long polling (`wait`) or short polling (every `shortPollIntervalMs`) of all channels in one request */
+class PollDriver extends Driver {
+  start() {
+    this.long = this.transport === 'long-poll';
+    this.quickEmpty = 0;
+    this.loop();
+  }
+
+  async loop() {
+    const c = this.client;
+    while (!this.stopped) {
+      const list = c._channelList();
+      if (!list.length) return;
+      const since = c._cursor(list);
+      // the first long poll waits 1 s: it shows quickly that the server holds polls, then the full wait
+      const wait = this.established ? c._opt.longPollWaitSeconds : 1;
+      let url = `${c._base}/channels/${list.join(',')}?since=${encodeURIComponent(since)}`;
+      if (this.long) url += `&wait=${wait}`;
+      const ctl = new AbortController();
+      this.ctl = ctl;
+      this.changed = false;
+      const started = Date.now();
+      const limitMs = (this.long ? wait * 1000 : 0) + c._opt.connectTimeoutMs;
+      const timer = setTimeout(() => ctl.abort(), limitMs);
+      let res;
+      let body;
+      try {
+        res = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store', signal: ctl.signal });
+        body = await res.json().catch(() => null);
+      } catch (e) {
+        clearTimeout(timer);
+        if (this.stopped) return;
+        if (this.changed) continue; // aborted because the channel list changed
+        this.fail({ reason: ctl.signal.aborted ? `no answer within ${limitMs} ms` : `request failed: ${e.message}`, timeout: ctl.signal.aborted });
+        return;
+      }
+      clearTimeout(timer);
+      if (this.stopped) return;
+      if (this.changed) continue;
+      if (!res.ok || !body || !Array.isArray(body.messages)) {
+        const code = body && body.error ? body.error.code : null;
+        const reason = `HTTP ${res.status}${code ? ' ' + code : ''}${body && body.error ? ': ' + body.error.message : ''}`;
+        if (res.status === 400 && code === 'invalid_cursor') {
+          // cannot happen with positions the server gave; start those channels from now rather than loop
+          for (const name of list) { const s = c._channels.get(name); if (s) s.position = null; }
+          c._emit('error', { error: herr(code, reason), transport: this.transport });
+        }
+        const rungFailure = [403, 404, 405, 406, 501].includes(res.status) || (res.ok && !body);
+        this.fail({ reason, rungFailure });
+        return;
+      }
+      this.opened();
+      const requested = since.split(',');
+      const positions = String(body.cursor || '').split(',');
+      if (body.recovered === false) {
+        list.forEach((name, i) => {
+          if (!requested[i]) return;
+          const got = body.messages.some((m) => m.channel === name);
+          const r = parsePosition(requested[i]);
+          const a = parsePosition(positions[i]);
+          const lost = !a || (r.epoch !== null && r.epoch !== a.epoch) || a.offset < r.offset || (a.offset > r.offset && !got);
+          if (lost) c._subscribed(name, positions[i], false);
+        });
+      }
+      for (const m of body.messages) c._deliver(m);
+      list.forEach((name, i) => {
+        const s = c._channels.get(name);
+        if (s && positions[i]) s.position = positions[i];
+      });
+      if (this.long) {
+        // a long poll that comes back empty at once, again and again, is not being held (a proxy?)
+        const quick = body.messages.length === 0 && Date.now() - started < (wait * 1000) / 4;
+        this.quickEmpty = quick ? this.quickEmpty + 1 : 0;
+        if (this.quickEmpty >= 3) {
+          this.fail({ reason: 'long polls come back empty at once', rungFailure: true });
+          return;
+        }
+      } else if (body.messages.length < (Number(body.limit) || 100)) {
+        await new Promise((r) => { this.sleeper = r; this.sleepTimer = setTimeout(r, c._opt.shortPollIntervalMs); });
+        this.sleeper = null;
+      }
+    }
+  }
+
+  channelsChanged() {
+    if (this.stopped) return;
+    this.changed = true;
+    if (this.ctl) this.ctl.abort();
+    if (this.sleeper) { clearTimeout(this.sleepTimer); this.sleeper(); }
+  }
+
+  stop() {
+    super.stop();
+    if (this.ctl) this.ctl.abort();
+    if (this.sleeper) { clearTimeout(this.sleepTimer); this.sleeper(); }
+  }
+}

@@ -111,16 +111,14 @@ abstract class AbstractSubscription implements HeraldSubscription {
     return any ? "since=" + c : "";
   }
 
-  // Listener calls: each guarded, none after close.
+  // Listener calls: each guarded; after close neither the cursor nor the listener moves, so the
+  // cursor never includes a message the listener was not given.
 
   void subscribed(String channel, Position position, boolean recovered) {
-    if (channel == null || position == null) {
+    if (channel == null || position == null || closed) {
       return;
     }
     tracker.set(channel, position);
-    if (closed) {
-      return;
-    }
     try {
       listener.onSubscribed(channel, position, recovered);
     } catch (RuntimeException e) {
@@ -129,10 +127,10 @@ abstract class AbstractSubscription implements HeraldSubscription {
   }
 
   void message(Message m) {
-    tracker.advance(m);
     if (closed) {
       return;
     }
+    tracker.advance(m);
     try {
       listener.onMessage(m);
     } catch (RuntimeException e) {
@@ -141,13 +139,10 @@ abstract class AbstractSubscription implements HeraldSubscription {
   }
 
   void gap(String channel, Position position) {
-    if (channel == null || position == null) {
+    if (channel == null || position == null || closed) {
       return;
     }
     tracker.set(channel, position);
-    if (closed) {
-      return;
-    }
     try {
       listener.onGap(channel, position);
     } catch (RuntimeException e) {

@@ -21,13 +21,15 @@ import java.util.concurrent.TimeUnit;
  * Short or long polling: one request at a time, each carrying the cursor as {@code since}; the
  * answer's {@code cursor} becomes the next {@code since}. A short poll waits the short-poll interval
  * after an empty answer and asks again at once after a non-empty one; a long poll asks again at once.
+ * The first request of a long-poll subscription is sent without {@code wait}, so that it answers at
+ * once with where the subscription stands ({@code onSubscribed}) and any retained backlog.
  * A failed request (I/O, 5xx) is reported and retried after the reconnect delay; a 4xx ends the
  * subscription. Thread-safe.
  */
 final class PollSubscription extends AbstractSubscription {
   private final boolean longPoll;
   private volatile CompletableFuture<?> inFlight;
-  private boolean first = true;
+  private volatile boolean first = true;
 
   PollSubscription(ClientSettings settings, boolean longPoll, List<String> channels, Cursor since, SubscriptionListener listener) {
     super(settings, longPoll ? Transport.LONG_POLL : Transport.SHORT_POLL, channels, since, listener);
@@ -56,14 +58,14 @@ final class PollSubscription extends AbstractSubscription {
     if (!since.isEmpty()) {
       q.append(since);
     }
-    if (longPoll) {
+    if (longPoll && !first) {
       q.append(q.length() > 0 ? "&" : "").append("wait=").append(Math.max(1, settings.longPollWait().toSeconds()));
     }
     if (settings.pollLimit() > 0) {
       q.append(q.length() > 0 ? "&" : "").append("limit=").append(settings.pollLimit());
     }
     URI uri = URI.create(settings.httpBase() + "/channels/" + String.join(",", channels()) + (q.length() > 0 ? "?" + q : ""));
-    Duration timeout = longPoll ? settings.longPollWait().plus(settings.requestTimeout()) : settings.requestTimeout();
+    Duration timeout = longPoll && !first ? settings.longPollWait().plus(settings.requestTimeout()) : settings.requestTimeout();
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET().build();
     inFlight = settings.http().sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
         .whenComplete((response, error) -> {
@@ -143,7 +145,9 @@ final class PollSubscription extends AbstractSubscription {
     for (Message m : messages) {
       message(m);
     }
-    tracker.replace(next);
+    if (!closed) {
+      tracker.replace(next);
+    }
     return !messages.isEmpty();
   }
 }

@@ -172,9 +172,8 @@ final class SseSubscription extends AbstractSubscription {
               break;
             }
             Message m = Message.parseEnvelope(e.data().getBytes(StandardCharsets.UTF_8));
-            tracker.advance(m);
-            replaceFromId(e);
             message(m);
+            replaceFromId(e);
             break;
           }
         }
@@ -184,7 +183,7 @@ final class SseSubscription extends AbstractSubscription {
     }
 
     private void replaceFromId(SseEvent e) {
-      if (e.lastEventId().isEmpty()) {
+      if (e.lastEventId().isEmpty() || closed) {
         return;
       }
       try {

@@ -1,0 +1,18 @@
+-- Publishes one message atomically: creates the epoch when missing, assigns the next offset and
+-- the time, appends to the stream (capped by count and age), refreshes the keys' TTL and relays
+-- the message on the channel's Pub/Sub channel.
+-- KEYS: meta, stream. ARGV: candidate epoch, event, data, max messages, max age ms, key TTL ms,
+-- Pub/Sub channel. Returns {epoch, offset, time}.
+-- Redis runs a script in isolation; on a consistent channel none of its commands can fail, so a
+-- publication is either complete or (Redis unreachable) absent.
+local epoch, head, last = ensureEpoch(KEYS[1], KEYS[2], ARGV[1])
+local offset = head + 1
+local now = clock(last)
+redis.call('HSET', KEYS[1], 'head', string.format('%d', offset), 'time', string.format('%d', now))
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], id(offset), 'e', ARGV[2], 'd', ARGV[3], 't', string.format('%d', now))
+trimAge(KEYS[2], now - tonumber(ARGV[5]))
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+redis.call('PEXPIRE', KEYS[2], ARGV[6])
+redis.call('PUBLISH', ARGV[7],
+  epoch .. '\n' .. string.format('%d', offset) .. '\n' .. string.format('%d', now) .. '\n' .. ARGV[2] .. '\n' .. ARGV[3])
+return {epoch, offset, now}

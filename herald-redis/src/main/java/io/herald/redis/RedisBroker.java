@@ -90,6 +90,8 @@ public final class RedisBroker implements Broker {
   private static final ByteArrayCodec CODEC = ByteArrayCodec.INSTANCE;
   private static final long FIRST_RETRY_MILLIS = 100;
   private static final long FIRST_CONNECT_WAIT_MILLIS = 2_000;
+  private static final long RECONNECT_POLL_MILLIS = 20;
+  private static final int MAX_RECONNECT_POLLS = 100;
 
   private final RedisBrokerConfig config;
   private final RedisURI redisUri;
@@ -112,6 +114,7 @@ public final class RedisBroker implements Broker {
   private volatile StatefulRedisPubSubConnection<byte[], byte[]> pubsub;
   private volatile BrokerListener listener;
   private int connectAttempts; // scheduler thread only
+  private int reconnectPolls; // scheduler thread only
 
   /** What this node knows of one subscribed channel. Guarded by itself. */
   private static final class ChannelState {
@@ -291,9 +294,17 @@ public final class RedisBroker implements Broker {
   }
 
   private void afterReconnect() {
-    if (closed.get() || !isAvailable()) {
+    if (closed.get()) {
       return;
     }
+    if (!isAvailable()) {
+      // A connection reports itself connected a moment before it takes commands; look again soon.
+      if (resubscribeNeeded.get() && reconnectPolls++ < MAX_RECONNECT_POLLS) {
+        scheduler.schedule(this::afterReconnect, RECONNECT_POLL_MILLIS, TimeUnit.MILLISECONDS);
+      }
+      return;
+    }
+    reconnectPolls = 0;
     if (down.compareAndSet(true, false) && !resubscribeNeeded.get()) {
       LOG.info("redis at {} connected", description);
     }

@@ -62,6 +62,11 @@ public final class ChannelLog {
     return first;
   }
 
+  /** The length of the ring now: 16 (or {@code maxMessages} when smaller) doubling up to {@code maxMessages}. For tests. */
+  int capacity() {
+    return ring.length;
+  }
+
   /** The position of the head: {@code epoch:head}. */
   public Position headPosition() {
     return new Position(epoch, head);

@@ -1,0 +1,128 @@
+package io.herald.core;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * A {@link Broker} for hub tests: a {@link MemoryBroker} underneath, with switches that make it
+ * behave like a broker across a network: lose or repeat live messages, hold unsubscribes back, fail
+ * subscriptions, or lose all its data (a new memory broker, so every channel gets a new epoch).
+ * Thread-safe.
+ */
+final class TestBroker implements Broker {
+  private final HistoryConfig history;
+  private volatile MemoryBroker delegate;
+  private volatile BrokerListener listener;
+
+  /** Live messages for which this is true are not relayed (lost on the way, as in Pub/Sub). */
+  volatile Predicate<Message> dropLive = m -> false;
+  /** Live messages for which this is true are relayed twice. */
+  volatile Predicate<Message> repeatLive = m -> false;
+  /** When set, unsubscribes reach the memory broker only once this completes. */
+  volatile CompletableFuture<Void> unsubscribeGate;
+  /** When true, subscribe fails with {@link BrokerUnavailableException}. */
+  volatile boolean failSubscribe;
+  /** The calls that reached the memory broker, as {@code subscribe:channel} or {@code unsubscribe:channel}. */
+  final List<String> calls = new CopyOnWriteArrayList<>();
+  /** How many unsubscribes were asked for, held back or not. */
+  final AtomicInteger unsubscribeRequests = new AtomicInteger();
+
+  TestBroker(HistoryConfig history) {
+    this.history = history;
+    this.delegate = new MemoryBroker(history);
+  }
+
+  private final BrokerListener relay = new BrokerListener() {
+    @Override
+    public void onMessage(Message message) {
+      if (dropLive.test(message)) {
+        return;
+      }
+      listener.onMessage(message);
+      if (repeatLive.test(message)) {
+        listener.onMessage(message);
+      }
+    }
+
+    @Override
+    public void onResync(String channel) {
+      listener.onResync(channel);
+    }
+  };
+
+  /** Loses every channel's history: a new memory broker takes over, then the hub is told to resync. */
+  void loseData(String... resyncChannels) {
+    MemoryBroker old = delegate;
+    MemoryBroker fresh = new MemoryBroker(history);
+    fresh.start(relay);
+    for (String c : resyncChannels) {
+      fresh.subscribe(c);
+    }
+    delegate = fresh;
+    old.close();
+    for (String c : resyncChannels) {
+      listener.onResync(c);
+    }
+  }
+
+  MemoryBroker memory() {
+    return delegate;
+  }
+
+  @Override
+  public void start(BrokerListener listener) {
+    this.listener = listener;
+    delegate.start(relay);
+  }
+
+  @Override
+  public CompletableFuture<Message> publish(String channel, String event, byte[] data) {
+    return delegate.publish(channel, event, data);
+  }
+
+  @Override
+  public CompletableFuture<History> subscribe(String channel) {
+    if (failSubscribe) {
+      return CompletableFuture.failedFuture(new BrokerUnavailableException("test broker refuses subscriptions"));
+    }
+    calls.add("subscribe:" + channel);
+    return delegate.subscribe(channel);
+  }
+
+  @Override
+  public CompletableFuture<Void> unsubscribe(String channel) {
+    unsubscribeRequests.incrementAndGet();
+    CompletableFuture<Void> gate = unsubscribeGate;
+    if (gate == null) {
+      calls.add("unsubscribe:" + channel);
+      return delegate.unsubscribe(channel);
+    }
+    return gate.thenCompose(v -> {
+      calls.add("unsubscribe:" + channel);
+      return delegate.unsubscribe(channel);
+    });
+  }
+
+  @Override
+  public CompletableFuture<History> history(String channel, long afterOffset) {
+    return delegate.history(channel, afterOffset);
+  }
+
+  @Override
+  public boolean isAvailable() {
+    return true;
+  }
+
+  @Override
+  public String describe() {
+    return "test";
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+}

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /** A listener that records everything a subscription delivers, for assertions. Thread-safe. */
-final class Recorder implements SubscriptionListener {
+class Recorder implements SubscriptionListener {
   /** What {@code onSubscribed} said for one channel. */
   record Subscribed(Position position, boolean recovered) {}
 

@@ -22,6 +22,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,11 @@ import org.junit.jupiter.api.Timeout;
 public abstract class BrokerContractTest {
   /** Bound on every wait for a broker's answer or delivery. */
   protected static final Duration WAIT = Duration.ofSeconds(15);
+
+  /** A bounded wait that polls every 5 ms, so tests do not idle between checks. */
+  protected static ConditionFactory eventually() {
+    return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5));
+  }
 
   private final List<Broker> brokers = new ArrayList<>();
   private String testName = "t";
@@ -315,7 +321,7 @@ public abstract class BrokerContractTest {
     String ch = channel("a");
     join(node.broker().subscribe(ch));
     List<Message> published = publish(node.broker(), ch, 50);
-    await().atMost(WAIT).until(() -> node.listener().distinctOffsets(ch).size() == 50);
+    eventually().until(() -> node.listener().distinctOffsets(ch).size() == 50);
     List<Message> delivered = node.listener().messages(ch);
     assertAscending(delivered);
     assertThat(node.listener().distinctOffsets(ch)).isEqualTo(range(1, 50));
@@ -331,7 +337,7 @@ public abstract class BrokerContractTest {
       futures.add(node.broker().publish(ch, "message", data(i)));
     }
     futures.forEach(BrokerContractTest::join);
-    await().atMost(WAIT).until(() -> node.listener().distinctOffsets(ch).size() == 100);
+    eventually().until(() -> node.listener().distinctOffsets(ch).size() == 100);
     assertAscending(node.listener().messages(ch));
     assertThat(node.listener().distinctOffsets(ch)).isEqualTo(range(1, 100));
   }
@@ -345,7 +351,7 @@ public abstract class BrokerContractTest {
     published.add(join(node.broker().publish(ch, "message", data(1))));
     published.add(join(node.broker().publish(ch, "chat.line", Json.stringValue("a \"quoted\" line\n\u00e9\u2713"))));
     published.add(join(node.broker().publish(ch, "message", "[1,2.5,null,true,{\"k\":[]}]".getBytes(UTF_8))));
-    await().atMost(WAIT).until(() -> node.listener().distinctOffsets(ch).size() == 3);
+    eventually().until(() -> node.listener().distinctOffsets(ch).size() == 3);
     List<Message> delivered = new ArrayList<>();
     for (Message m : node.listener().messages(ch)) {
       if (delivered.isEmpty() || delivered.get(delivered.size() - 1).offset() != m.offset()) {
@@ -367,7 +373,7 @@ public abstract class BrokerContractTest {
     join(node.broker().subscribe(ch));
     join(node.broker().subscribe(fence));
     join(node.broker().publish(ch, "message", data(1)));
-    await().atMost(WAIT).until(() -> node.listener().distinctOffsets(ch).size() == 1);
+    eventually().until(() -> node.listener().distinctOffsets(ch).size() == 1);
 
     join(node.broker().unsubscribe(ch));
     join(node.broker().unsubscribe(ch)); // idempotent
@@ -375,7 +381,7 @@ public abstract class BrokerContractTest {
     // A publication on a still-subscribed channel after it: once that arrived, the one before it
     // would have arrived too, had it been relayed.
     join(node.broker().publish(fence, "message", data(1)));
-    await().atMost(WAIT).until(() -> node.listener().distinctOffsets(fence).size() == 1);
+    eventually().until(() -> node.listener().distinctOffsets(fence).size() == 1);
     assertThat(node.listener().distinctOffsets(ch)).containsExactly(1L);
     // Still published and retained.
     assertThat(join(node.broker().history(ch, 0)).head()).isEqualTo(2);
@@ -389,7 +395,7 @@ public abstract class BrokerContractTest {
     join(node.broker().subscribe(fence));
     join(node.broker().publish(ch, "message", data(1)));
     join(node.broker().publish(fence, "message", data(1)));
-    await().atMost(WAIT).until(() -> node.listener().distinctOffsets(fence).size() == 1);
+    eventually().until(() -> node.listener().distinctOffsets(fence).size() == 1);
     assertThat(node.listener().messages(ch)).isEmpty();
   }
 
@@ -402,7 +408,7 @@ public abstract class BrokerContractTest {
     History h = join(node.broker().subscribe(ch));
     assertThat(h.head()).isZero();
     join(node.broker().publish(ch, "message", data(1)));
-    await().atMost(WAIT).until(() -> node.listener().distinctOffsets(ch).size() == 1);
+    eventually().until(() -> node.listener().distinctOffsets(ch).size() == 1);
   }
 
   // ---- history ----
@@ -470,7 +476,7 @@ public abstract class BrokerContractTest {
     String ch = channel("a");
     join(node.broker().subscribe(ch));
     publish(node.broker(), ch, 30);
-    await().atMost(WAIT).until(() -> node.listener().distinctOffsets(ch).size() == 30);
+    eventually().until(() -> node.listener().distinctOffsets(ch).size() == 30);
     History h = join(node.broker().history(ch, 0));
     List<Message> delivered = new ArrayList<>();
     for (Message m : node.listener().messages(ch)) {
@@ -492,7 +498,7 @@ public abstract class BrokerContractTest {
     History onB = join(b.broker().subscribe(ch));
     List<Message> published = publish(a.broker(), ch, 10);
     assertThat(published.get(0).epoch()).isEqualTo(onB.epoch());
-    await().atMost(WAIT).until(() -> b.listener().distinctOffsets(ch).size() == 10);
+    eventually().until(() -> b.listener().distinctOffsets(ch).size() == 10);
     assertAscending(b.listener().messages(ch));
     assertThat(b.listener().distinctOffsets(ch)).isEqualTo(range(1, 10));
     assertThat(a.listener().messages(ch)).as("node a did not subscribe").isEmpty();

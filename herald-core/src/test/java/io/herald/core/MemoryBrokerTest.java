@@ -43,7 +43,7 @@ class MemoryBrokerTest extends BrokerContractTest {
     MemoryBroker broker = (MemoryBroker) node.broker();
     String ch = channel("a");
     String before = join(broker.history(ch, 0)).epoch();
-    await().atMost(WAIT).until(() -> broker.channelCount() == 0);
+    eventually().until(() -> broker.channelCount() == 0);
     History after = join(broker.history(ch, 0));
     assertThat(after.epoch()).isNotEqualTo(before);
     assertThat(after.head()).isZero();
@@ -58,10 +58,10 @@ class MemoryBrokerTest extends BrokerContractTest {
     String epoch = join(broker.subscribe(ch)).epoch();
     join(broker.history(idle, 0));
     // Once the unsubscribed empty channel is swept, the sweep has passed the subscribed one too.
-    await().atMost(WAIT).until(() -> broker.channelCount() == 1);
+    eventually().until(() -> broker.channelCount() == 1);
     assertThat(join(broker.history(ch, 0)).epoch()).isEqualTo(epoch);
     join(broker.unsubscribe(ch));
-    await().atMost(WAIT).until(() -> broker.channelCount() == 0);
+    eventually().until(() -> broker.channelCount() == 0);
     assertThat(join(broker.history(ch, 0)).epoch()).isNotEqualTo(epoch);
   }
 
@@ -73,7 +73,7 @@ class MemoryBrokerTest extends BrokerContractTest {
     String idle = channel("idle");
     Message m = join(broker.publish(ch, "message", data(1)));
     join(broker.history(idle, 0));
-    await().atMost(WAIT).until(() -> broker.channelCount() == 1);
+    eventually().until(() -> broker.channelCount() == 1);
     History h = join(broker.history(ch, 0));
     assertThat(h.epoch()).isEqualTo(m.epoch());
     assertThat(h.head()).isEqualTo(1);
@@ -85,7 +85,7 @@ class MemoryBrokerTest extends BrokerContractTest {
     MemoryBroker broker = (MemoryBroker) node.broker();
     String ch = channel("a");
     List<Message> published = publish(broker, ch, 3);
-    await().atMost(WAIT).until(() -> broker.channelCount() == 0);
+    eventually().until(() -> broker.channelCount() == 0);
     History h = join(broker.history(ch, 0));
     assertThat(h.epoch()).isNotEqualTo(published.get(0).epoch());
     assertThat(h.head()).isZero();
@@ -98,7 +98,7 @@ class MemoryBrokerTest extends BrokerContractTest {
     String ch = channel("a");
     join(broker.subscribe(ch));
     List<Message> published = publish(broker, ch, 3);
-    await().atMost(WAIT).until(() -> join(broker.history(ch, 0)).messages().isEmpty());
+    eventually().until(() -> join(broker.history(ch, 0)).messages().isEmpty());
     History h = join(broker.history(ch, 0));
     assertThat(h.epoch()).isEqualTo(published.get(0).epoch());
     assertThat(h.head()).isEqualTo(3);

@@ -4,7 +4,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * A {@link Broker} for hub tests: a {@link MemoryBroker} underneath, with switches that make it
@@ -30,15 +33,52 @@ final class TestBroker implements Broker {
   /** How many unsubscribes were asked for, held back or not. */
   final AtomicInteger unsubscribeRequests = new AtomicInteger();
 
+  /** When set, live messages are relayed on this one thread and reads answered on {@link #io}. */
+  private final ExecutorService relayThread;
+  private final ExecutorService io;
+
   TestBroker(HistoryConfig history) {
+    this(history, false);
+  }
+
+  /**
+   * @param async whether to act like a broker across a network: live messages relayed later on a
+   *     broker thread (in order), subscribe and history answered later on another thread
+   */
+  TestBroker(HistoryConfig history, boolean async) {
     this.history = history;
     this.delegate = new MemoryBroker(history);
+    this.relayThread = async ? Executors.newSingleThreadExecutor(r -> daemon(r, "test-broker-relay")) : null;
+    this.io = async ? Executors.newFixedThreadPool(2, r -> daemon(r, "test-broker-io")) : null;
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  private <T> CompletableFuture<T> later(Supplier<CompletableFuture<T>> call) {
+    if (io == null) {
+      return call.get();
+    }
+    return CompletableFuture.supplyAsync(call, io).thenCompose(f -> f);
   }
 
   private final BrokerListener relay = new BrokerListener() {
     @Override
     public void onMessage(Message message) {
       if (dropLive.test(message)) {
+        return;
+      }
+      if (relayThread != null) {
+        boolean repeat = repeatLive.test(message);
+        relayThread.execute(() -> {
+          listener.onMessage(message);
+          if (repeat) {
+            listener.onMessage(message);
+          }
+        });
         return;
       }
       listener.onMessage(message);
@@ -89,7 +129,7 @@ final class TestBroker implements Broker {
       return CompletableFuture.failedFuture(new BrokerUnavailableException("test broker refuses subscriptions"));
     }
     calls.add("subscribe:" + channel);
-    return delegate.subscribe(channel);
+    return later(() -> delegate.subscribe(channel));
   }
 
   @Override
@@ -108,7 +148,7 @@ final class TestBroker implements Broker {
 
   @Override
   public CompletableFuture<History> history(String channel, long afterOffset) {
-    return delegate.history(channel, afterOffset);
+    return later(() -> delegate.history(channel, afterOffset));
   }
 
   @Override
@@ -124,5 +164,9 @@ final class TestBroker implements Broker {
   @Override
   public void close() {
     delegate.close();
+    if (relayThread != null) {
+      relayThread.shutdownNow();
+      io.shutdownNow();
+    }
   }
 }

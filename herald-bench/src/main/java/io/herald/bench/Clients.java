@@ -396,6 +396,8 @@ final class Clients {
     public void channelActive(ChannelHandlerContext ctx) {
       if (!target.herald()) {
         markReady(sub);
+      } else if (sub.ready) {
+        stats.reconnects.increment();
       }
       if (transport == Transport.SHORT_POLL && sub.ready) {
         ctx.executor().schedule(() -> request(ctx), pollIntervalMillis, TimeUnit.MILLISECONDS);

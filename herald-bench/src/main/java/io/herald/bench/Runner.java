@@ -68,15 +68,19 @@ final class Runner {
     checkOpenFiles(s.subscribers() + (publishing ? pubConns : 0));
     boolean epoll = Epoll.isAvailable();
     EventLoopGroup group = epoll ? new EpollEventLoopGroup(s.loops()) : new NioEventLoopGroup(s.loops());
+    // The publisher gets a loop of its own, so that busy subscribers never delay its schedule.
+    EventLoopGroup pubGroup = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
     Class<? extends Channel> channelClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     try {
-      return run(group, channelClass, pubConns);
+      return run(group, pubGroup, channelClass, pubConns);
     } finally {
       group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+      pubGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
     }
   }
 
-  private RunResult run(EventLoopGroup group, Class<? extends Channel> channelClass, int pubConns) throws InterruptedException {
+  private RunResult run(EventLoopGroup group, EventLoopGroup pubGroup, Class<? extends Channel> channelClass, int pubConns)
+      throws InterruptedException {
     Stats stats = new Stats(group, s.scenario() == Scenario.CHURN);
     String base = "bench-" + s.scenario().wireName() + "-" + Long.toString(Math.abs(random.nextLong()) % 2_000_000_000L, 36);
     List<String> channels = new ArrayList<>();
@@ -151,7 +155,7 @@ final class Runner {
       ProcStats.Sample after = ProcStats.sample(pid);
       idleCores = after != null && window0 != null ? after.coresSince(window0) : 0;
     } else {
-      publisher = new Publisher(group.next(), channelClass, s.target(), channels, s.size(), stats);
+      publisher = new Publisher(pubGroup.next(), channelClass, s.target(), channels, s.size(), stats);
       publisher.open(pubConns);
       progress.publisher = publisher;
       progress.phase("publish");

@@ -39,8 +39,11 @@ final class Subscriber {
     this.channelIndex = channelIndex;
   }
 
-  /** Accounts one message with its offset and its publish time (ms since the epoch). */
-  void onMessage(Stats stats, long offset, long timeMillis) {
+  /**
+   * Accounts one message with its offset and its publish time (ms since the epoch), received at
+   * {@code nowMicros} (µs since the epoch); the caller adds to {@link Stats#delivered}.
+   */
+  void onMessage(long offset, long timeMillis, long nowMicros) {
     received++;
     if (offset > last) {
       if (offset > last + 1 && last > 0) {
@@ -51,12 +54,10 @@ final class Subscriber {
     } else {
       backwards++;
     }
-    stats.delivered.increment();
     if (timeMillis > 0) {
-      long d = stats.wallMicros() - timeMillis * 1000;
+      long d = nowMicros - timeMillis * 1000;
       loop.delays.recordValue(Math.min(Math.max(d, 0), Stats.MAX_DELAY_MICROS));
     }
-    loop.lastReceiptNanos = System.nanoTime();
   }
 
   /**
@@ -67,6 +68,7 @@ final class Subscriber {
   int onMessages(Stats stats, ByteBuf buf, int from, int to, boolean heraldEnvelope) {
     int n = 0;
     int i = from;
+    long now = stats.wallMicros();
     while (true) {
       int o = Scan.indexOf(buf, i, to, Scan.OFFSET);
       if (o < 0) {
@@ -81,9 +83,13 @@ final class Subscriber {
           resume = epoch + ":" + offset;
         }
       }
-      onMessage(stats, offset, time);
+      onMessage(offset, time, now);
       n++;
       i = t < 0 ? o + Scan.OFFSET.length : t + Scan.TIME.length;
+    }
+    if (n > 0) {
+      stats.delivered.add(n);
+      loop.lastReceiptNanos = System.nanoTime();
     }
     return n;
   }

@@ -17,8 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
@@ -219,6 +223,15 @@ class ClusterIT {
 
   @Test
   void aClientOfAStoppedNodeResumesOnAnotherNodeWithNothingLostOrDuplicated() throws Exception {
+    ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
+    try {
+      resumeAcrossNodes(pacer);
+    } finally {
+      pacer.shutdownNow();
+    }
+  }
+
+  private void resumeAcrossNodes(ScheduledExecutorService pacer) throws Exception {
     List<HeraldServer> n = startNodes(redis, 3);
     HeraldServer a = n.get(0);
     HeraldServer b = n.get(1);
@@ -230,22 +243,26 @@ class ClusterIT {
     AtomicReference<Throwable> publishError = new AtomicReference<>();
     CompletableFuture<Void> publisher;
 
-    // 1. SSE on node A, while node C publishes one message every 20 ms.
+    // 1. SSE on node A, while node C takes one publication every 20 ms.
     try (Sse sse = new Sse(a.baseUrl() + "/channels/" + ch)) {
       cursor = nextEvent(sse).id();
-      publisher = CompletableFuture.runAsync(() -> {
-        try {
-          for (int i = 1; i <= total; i++) {
-            publish(c, ch, i);
-            long next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
-            while (System.nanoTime() < next) {
-              Thread.onSpinWait(); // pacing, not waiting for a result
-            }
-          }
-        } catch (Throwable t) {
-          publishError.set(t);
+      AtomicInteger next = new AtomicInteger(1);
+      publisher = new CompletableFuture<>();
+      CompletableFuture<Void> published = publisher;
+      pacer.scheduleAtFixedRate(() -> {
+        int i = next.getAndIncrement();
+        if (i > total) {
+          published.complete(null);
+          throw new CancellationException("done"); // ends the schedule
         }
-      });
+        try {
+          publish(c, ch, i);
+        } catch (RuntimeException | Error t) {
+          publishError.compareAndSet(null, t);
+          published.complete(null);
+          throw t; // ends the schedule
+        }
+      }, 0, 20, TimeUnit.MILLISECONDS);
       while (received.size() < 20) {
         Event e = nextMessage(sse);
         received.add(e.data());

@@ -83,6 +83,8 @@ public final class Subscription implements AutoCloseable {
    *
    * @param out receives the messages
    * @param max the most messages to add, 1 or more
+   * <p>Every message added follows the previous one, or the returned gap position, without a hole.
+   *
    * @return the position the cursor was moved to by a gap, or {@code null} when there was none
    */
   public Position read(List<Message> out, int max) {
@@ -96,10 +98,17 @@ public final class Subscription implements AutoCloseable {
       next = l.head() + 1;
       gap = new Position(l.epoch(), next - 1);
     }
+    int start = out.size();
     int n = l.read(next - 1, max, out);
     if (n > 0) {
+      long firstRead = out.get(start).offset();
+      if (firstRead != next) {
+        // The writer dropped the next message between the check above and the read, and the log
+        // answered from its oldest retained one: that is a gap, never a silent hole.
+        gap = new Position(l.epoch(), firstRead - 1);
+      }
       next = out.get(out.size() - 1).offset() + 1;
-    } else if (next < l.first() && gap == null) {
+    } else if (next < l.first()) {
       // dropped between the check and the read
       next = l.head() + 1;
       gap = new Position(l.epoch(), next - 1);

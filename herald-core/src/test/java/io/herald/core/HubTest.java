@@ -686,4 +686,42 @@ class HubTest {
       }
     }
   }
+
+  @Test
+  void aReaderRacingTheWriterNeverSkipsAMessageSilently() {
+    HistoryConfig tiny = new HistoryConfig(8, HistoryConfig.DEFAULT_MAX_AGE);
+    Hub hub = hub(tiny);
+    Subscription s = join(hub.subscribe(channel, null, Runnable::run, null));
+    int total = 60_000;
+    ExecutorService pubs = Executors.newSingleThreadExecutor();
+    executors.add(pubs);
+    byte[] data = "0".getBytes(UTF_8);
+    CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> {
+      for (int i = 0; i < total; i++) {
+        hub.publish(channel, "message", data);
+      }
+    }, pubs);
+    long cursor = s.position().offset();
+    long delivered = 0;
+    long gaps = 0;
+    List<Message> out = new ArrayList<>();
+    while (cursor < total) {
+      out.clear();
+      Position gap = s.read(out, 3);
+      if (gap != null) {
+        assertThat(gap.offset()).as("a gap moves forward").isGreaterThan(cursor);
+        cursor = gap.offset();
+        gaps++;
+      }
+      for (Message m : out) {
+        assertThat(m.offset()).as("the message after position %d", cursor).isEqualTo(cursor + 1);
+        cursor = m.offset();
+        delivered++;
+      }
+      assertThat(s.position().offset()).isEqualTo(cursor);
+    }
+    join(publishing);
+    assertThat(delivered).isPositive();
+    s.close();
+  }
 }

@@ -3,6 +3,7 @@ package io.herald.server;
 import io.herald.core.Broker;
 import io.herald.core.Hub;
 import io.herald.core.MemoryBroker;
+import io.herald.redis.RedisBroker;
 import io.herald.server.internal.ServerContext;
 import io.herald.server.internal.ServerInitializer;
 import io.herald.server.internal.ServerShutdown;
@@ -87,13 +88,7 @@ public final class HeraldServer implements AutoCloseable {
     if (config.broker().equals("memory")) {
       return new MemoryBroker(config.history());
     }
-    try { // replaced by a direct call once herald-redis has its broker
-      return (Broker) Class.forName("io.herald.redis.RedisBroker")
-          .getConstructor(String.class, io.herald.core.HistoryConfig.class)
-          .newInstance(config.broker(), config.history());
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("the Redis broker is not available: " + e, e);
-    }
+    return new RedisBroker(config.broker(), config.history());
   }
 
   private static AutoCloseable startDemos(Hub hub, ServerConfig config) {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
     defaultValueProvider = ConfigFileDefaults.class,
-    description = {"Start a Herald server. Every option can also be set by the environment variable in brackets,",
+    description = {"Start a Herald server. Every option can also be set by the environment variable in brackets",
         "or in a properties file named by HERALD_CONFIG (port=9000, broker=redis://127.0.0.1:6379, ...)."})
 final class ServeCommand implements Callable<Integer> {
   @Option(names = "--host", defaultValue = "${env:HERALD_HOST:-127.0.0.1}", description = "Address to bind [HERALD_HOST] (default: ${DEFAULT-VALUE}).")

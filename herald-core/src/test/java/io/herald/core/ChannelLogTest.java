@@ -204,7 +204,11 @@ class ChannelLogTest {
   @Test
   void readersOnOtherThreadsNeverSeeAWrongMessage() throws Exception {
     ChannelLog log = new ChannelLog("c", EPOCH, 0, new HistoryConfig(64, Duration.ofHours(1)));
-    long last = 100_000;
+    long last = 60_000;
+    Message[] messages = new Message[(int) last + 1];
+    for (int o = 1; o <= last; o++) {
+      messages[o] = message(o, 0);
+    }
     AtomicBoolean done = new AtomicBoolean();
     AtomicReference<String> failure = new AtomicReference<>();
     AtomicLong reads = new AtomicLong();
@@ -236,8 +240,8 @@ class ChannelLogTest {
     }
     try {
       for (long o = 1; o <= last && failure.get() == null; o++) {
-        log.append(message(o, 0));
-        if (o % 25_000 == 0) {
+        log.append(messages[(int) o]);
+        if (o % 20_000 == 0) {
           log.skipTo(log.head() + 3); // a gap now and then
           o += 3;
         }
@@ -250,5 +254,17 @@ class ChannelLogTest {
     }
     assertThat(failure.get()).isNull();
     assertThat(reads.get()).isPositive();
+  }
+
+  @Test
+  void historyConfigAcceptsOneToAMillionMessagesAndAtLeastOneSecond() {
+    assertThat(HistoryConfig.DEFAULT.maxMessages()).isEqualTo(1000);
+    assertThat(HistoryConfig.DEFAULT.maxAge()).isEqualTo(Duration.ofHours(1));
+    new HistoryConfig(1, Duration.ofSeconds(1));
+    new HistoryConfig(1_000_000, Duration.ofDays(7));
+    assertThatThrownBy(() -> new HistoryConfig(0, Duration.ofHours(1))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new HistoryConfig(1_000_001, Duration.ofHours(1))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new HistoryConfig(10, Duration.ofMillis(999))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new HistoryConfig(10, null)).isInstanceOf(NullPointerException.class);
   }
 }

@@ -724,4 +724,27 @@ class HubTest {
     assertThat(delivered).isPositive();
     s.close();
   }
+
+  @Test
+  void messagesOlderThanTheMaxAgeAreNoLongerRecoverable() {
+    HistoryConfig oneSecond = new HistoryConfig(100, Duration.ofSeconds(1));
+    Hub hub = hub(oneSecond);
+    Subscription s = join(hub.subscribe(channel, null, Runnable::run, null)); // keeps the channel active
+    String epoch = publish(hub, channel, 1, 3).get(0).epoch();
+    eventually().until(() -> {
+      try (Subscription probe = join(hub.subscribe(channel, new Position(epoch, 0), Runnable::run, null))) {
+        return !probe.recovered();
+      }
+    });
+    try (Subscription late = join(hub.subscribe(channel, new Position(epoch, 0), Runnable::run, null))) {
+      assertThat(late.startPosition()).isEqualTo(new Position(epoch, 3));
+    }
+    // A reader that had not read them gets a gap; the epoch and the offsets go on.
+    List<Message> out = new ArrayList<>();
+    assertThat(s.read(out, 10)).isEqualTo(new Position(epoch, 3));
+    assertThat(publish(hub, channel, 4).offset()).isEqualTo(4);
+    assertThat(s.read(out, 10)).isNull();
+    assertThat(out).extracting(Message::offset).containsExactly(4L);
+    s.close();
+  }
 }

@@ -123,6 +123,8 @@ public final class RedisBroker implements Broker {
     long delivered;
     String suspectEpoch;
     long suspectHead;
+    /** The epoch of the last History answered for the channel: the one the listener's offsets belong to. */
+    volatile String listenerEpoch;
 
     ChannelState(String channel) {
       this.channel = channel;
@@ -215,6 +217,7 @@ public final class RedisBroker implements Broker {
             conn.closeAsync();
           } else {
             commands = conn;
+            checkVersion(conn);
           }
         });
     CompletableFuture<?> p = pubsub != null ? CompletableFuture.completedFuture(null)
@@ -243,6 +246,20 @@ public final class RedisBroker implements Broker {
           LOG.info("redis at {} connected", description);
         } else {
           LOG.debug("redis at {} connected", description);
+        }
+      }
+    });
+  }
+
+  /** Logs an error when Redis is older than 6.2 (no {@code XTRIM MINID}: publications would fail). */
+  private void checkVersion(StatefulRedisConnection<byte[], byte[]> c) {
+    c.async().info("server").thenAccept(info -> {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("redis_version:(\\d+)\\.(\\d+)").matcher(info);
+      if (m.find()) {
+        int major = Integer.parseInt(m.group(1));
+        int minor = Integer.parseInt(m.group(2));
+        if (major < 6 || (major == 6 && minor < 2)) {
+          LOG.error("redis at {} is version {}.{}; Herald needs Redis 6.2 or later (XTRIM MINID)", description, major, minor);
         }
       }
     });
@@ -368,13 +385,14 @@ public final class RedisBroker implements Broker {
     ChannelState st = subscribed.computeIfAbsent(channel, ChannelState::new);
     staleSubscriptions.remove(channel);
     return p.async().subscribe(keys.live(channel)).toCompletableFuture()
-        .thenCompose(v -> read(channel, 0))
+        .thenCompose(v -> read(channel, 0, null))
         .handle((h, error) -> {
           if (error != null) {
             subscribed.remove(channel, st);
             throw unavailable("cannot subscribe to " + channel, error);
           }
           st.saw(h.epoch(), h.head());
+          st.listenerEpoch = h.epoch();
           return h;
         });
   }
@@ -398,30 +416,41 @@ public final class RedisBroker implements Broker {
     });
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>For a subscribed channel whose epoch is no longer the one of the last history this broker
+   * answered for it (its data was lost meanwhile), {@code afterOffset} belongs to the old epoch and
+   * means nothing in the new one: the answer then holds every retained message of the new epoch, so
+   * the listener loses none of them.
+   */
   @Override
   public CompletableFuture<History> history(String channel, long afterOffset) {
     if (afterOffset < 0) {
       throw new IllegalArgumentException("afterOffset must be 0 or more, got " + afterOffset);
     }
-    return read(channel, afterOffset).handle((h, error) -> {
+    ChannelState known = subscribed.get(channel);
+    return read(channel, afterOffset, known == null ? null : known.listenerEpoch).handle((h, error) -> {
       if (error != null) {
         throw unavailable("cannot read the history of " + channel, error);
       }
       ChannelState st = subscribed.get(channel);
       if (st != null) {
         st.saw(h.epoch(), h.head());
+        st.listenerEpoch = h.epoch();
       }
       return h;
     });
   }
 
-  private CompletableFuture<History> read(String channel, long afterOffset) {
+  private CompletableFuture<History> read(String channel, long afterOffset, String offsetEpoch) {
     StatefulRedisConnection<byte[], byte[]> c = commands;
     if (closed.get() || c == null || !c.isOpen()) {
       return CompletableFuture.failedFuture(unavailable("cannot read " + channel, null));
     }
     return eval(c, RedisScripts.READ, keysOf(channel), Epochs.random().getBytes(StandardCharsets.US_ASCII),
-        ascii(afterOffset), maxAgeMillis, ttlMillis)
+        ascii(afterOffset), maxAgeMillis, ttlMillis,
+        (offsetEpoch == null ? "" : offsetEpoch).getBytes(StandardCharsets.US_ASCII))
         .thenApply(r -> {
           String epoch = string(r.get(0));
           long head = (Long) r.get(1);

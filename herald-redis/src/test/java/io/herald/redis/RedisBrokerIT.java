@@ -69,7 +69,10 @@ class RedisBrokerIT extends BrokerContractTest {
 
   @Override
   protected Broker createBroker(HistoryConfig history) {
-    return new RedisBroker(config(redis, history).build());
+    RedisBroker b = new RedisBroker(config(redis, history).build());
+    // The constructor waits 2 s at most for the first connection; a loaded machine may need longer.
+    await().atMost(WAIT).until(b::isAvailable);
+    return b;
   }
 
   @Override
@@ -112,6 +115,12 @@ class RedisBrokerIT extends BrokerContractTest {
   }
 
   private RedisBroker startOwn(RedisBrokerConfig config, Recorder recorder) {
+    RedisBroker b = startOwnMaybeDown(config, recorder);
+    await().atMost(WAIT).until(b::isAvailable);
+    return b;
+  }
+
+  private RedisBroker startOwnMaybeDown(RedisBrokerConfig config, Recorder recorder) {
     RedisBroker b = new RedisBroker(config);
     own.add(b);
     b.start(recorder);
@@ -217,6 +226,32 @@ class RedisBrokerIT extends BrokerContractTest {
     assertThat(m.offset()).isEqualTo(1);
     // A node subscribed to a channel whose data vanished is told to read it again.
     await().atMost(WAIT).until(() -> r.resyncCount(sub) > 0);
+  }
+
+  @Test
+  void afterDataLossASubscribedNodeGetsEveryMessageOfTheNewEpoch() {
+    RedisServerProcess server = RedisServerProcess.start();
+    ownRedis.add(server);
+    Recorder r = new Recorder();
+    RedisBroker a = startOwn(config(server, HistoryConfig.DEFAULT).build(), r);
+    RedisBroker b = startOwn(config(server, HistoryConfig.DEFAULT).build(), new Recorder());
+    String ch = channel("a");
+    String oldEpoch = join(a.subscribe(ch)).epoch();
+    publish(a, ch, 5);
+    await().atMost(WAIT).until(() -> r.offsets(ch).size() == 5);
+    server.flushAll();
+    List<Message> fresh = publish(b, ch, 2);
+    assertThat(fresh.get(0).epoch()).isNotEqualTo(oldEpoch);
+
+    // Node a's offset 5 belongs to the old epoch: it gets the new epoch's messages from the start.
+    History h = join(a.history(ch, 5));
+    assertThat(h.epoch()).isEqualTo(fresh.get(0).epoch());
+    assertThat(h.head()).isEqualTo(2);
+    assertThat(h.messages()).extracting(Message::offset).containsExactly(1L, 2L);
+    // Once it knows the new epoch, offsets are read in it again.
+    assertThat(join(a.history(ch, 1)).messages()).extracting(Message::offset).containsExactly(2L);
+    // A node that never subscribed asks plainly.
+    assertThat(join(b.history(ch, 5)).messages()).isEmpty();
   }
 
   @Test
@@ -354,7 +389,7 @@ class RedisBrokerIT extends BrokerContractTest {
     ownRedis.add(server);
     server.stop();
     long t0 = System.nanoTime();
-    RedisBroker b = startOwn(config(server, HistoryConfig.DEFAULT).build(), new Recorder());
+    RedisBroker b = startOwnMaybeDown(config(server, HistoryConfig.DEFAULT).build(), new Recorder());
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
     assertThat(b.isAvailable()).isFalse();
     assertThatThrownBy(() -> b.publish(channel("a"), "message", data(1)).join())

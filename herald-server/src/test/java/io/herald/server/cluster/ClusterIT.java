@@ -78,6 +78,10 @@ class ClusterIT {
       nodes.add(node);
       started.add(node);
     }
+    for (HeraldServer node : started) {
+      // A node answers 503 until its broker has connected (at most 2 s of its start wait for that).
+      await().atMost(WAIT).until(() -> node.hub().broker().isAvailable());
+    }
     return started;
   }
 

@@ -137,14 +137,18 @@ public final class Hub implements BrokerListener, AutoCloseable {
     });
   }
 
+  /** Longest a new subscription waits for the broker's unsubscribe of the channel's last activation. */
+  private static final long UNSUBSCRIBE_WAIT_MILLIS = 5_000;
+
   /**
    * Unsubscribes a channel marked dead in the broker, and only then forgets it, so a new
-   * activation of the same name subscribes after this unsubscribe.
+   * activation of the same name subscribes after this unsubscribe (waiting at most {@value
+   * #UNSUBSCRIBE_WAIT_MILLIS} ms for a broker that does not answer).
    */
   private void deactivate(HubChannel hc) {
     CompletableFuture<Void> done;
     try {
-      done = broker.unsubscribe(hc.name());
+      done = broker.unsubscribe(hc.name()).copy().orTimeout(UNSUBSCRIBE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       done = CompletableFuture.failedFuture(e);
     }
@@ -163,8 +167,12 @@ public final class Hub implements BrokerListener, AutoCloseable {
         synchronized (hc) {
           hc.dead = true;
         }
+        // Forget it at once so that the next subscription tries again (and fails fast while the
+        // broker is down); the unsubscribe is best effort.
+        channels.remove(hc.name(), hc);
+        hc.gone.complete(null);
         hc.ready.completeExceptionally(unwrap(error));
-        deactivate(hc);
+        broker.unsubscribe(hc.name());
         return;
       }
       boolean refill;

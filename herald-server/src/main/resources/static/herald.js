@@ -150,6 +150,10 @@ class ChannelState {
     /** @type {string|null} */ this.position = since;
     /** @type {Set<Subscription>} */ this.subs = new Set();
     /** @type {Set<string>} */ this.events = new Set();
+    /** messages are ignored while a resubscription from the start of a new epoch is under way */
+    this.rewinding = false;
+    /** @type {string|null} the epoch this channel last rewound to (once per epoch, never a loop) */
+    this.rewoundEpoch = null;
   }
 }
 
@@ -624,7 +628,7 @@ export class Herald {
   /** @private a message from any transport: deliver it once, in order */
   _deliver(env) {
     const state = this._channels.get(env.channel);
-    if (!state || typeof env.offset !== 'number') return;
+    if (!state || state.rewinding || typeof env.offset !== 'number') return;
     const p = parsePosition(state.position);
     if (p) {
       if (p.epoch === null || p.epoch === env.epoch) {
@@ -643,14 +647,32 @@ export class Herald {
   }
 
   /**
-   * @private the server's answer to a subscription: where it stands, and whether it recovered
+   * @private the server's answer to a subscription: where it stands, and whether it recovered.
+   * When it did not recover because the channel has a new epoch (its history was reset: a
+   * restarted in-memory server, an expired channel), what the old epoch held after our position is
+   * lost, but every message of the new epoch can still be had: the position moves to the start of
+   * the new epoch and the driver subscribes again from there (once per epoch).
    * @param {string} channel @param {string} position @param {boolean} recovered
+   * @returns {boolean} whether the driver must subscribe this channel again from its position
    */
   _subscribed(channel, position, recovered) {
     const state = this._channels.get(channel);
-    if (!state || !position) return;
-    if (!recovered && state.position) this._gap(state, position, 'not-recovered');
-    else state.position = position;
+    if (!state || !position) return false;
+    state.rewinding = false;
+    if (recovered || !state.position) {
+      state.position = position;
+      return false;
+    }
+    const had = parsePosition(state.position);
+    const now = parsePosition(position);
+    if (had && now && had.epoch && now.epoch && had.epoch !== now.epoch && state.rewoundEpoch !== now.epoch) {
+      state.rewoundEpoch = now.epoch;
+      this._gap(state, `${now.epoch}:0`, 'not-recovered');
+      state.rewinding = true;
+      return true;
+    }
+    this._gap(state, position, 'not-recovered');
+    return false;
   }
 
   /** @private */
@@ -743,6 +765,7 @@ class Driver {
 class WebSocketDriver extends Driver {
   start() {
     /** @type {Set<string>} */ this.subscribed = new Set();
+    /** @type {Map<string, Promise<any>>} */ this.chains = new Map();
     /** @type {Map<number, {resolve: Function, reject: Function, timer: any}>} */ this.pending = new Map();
     this.lastFrame = Date.now();
     let ws;
@@ -781,7 +804,10 @@ class WebSocketDriver extends Driver {
     const c = this.client;
     switch (f.type) {
       case 'message': c._deliver(f); break;
-      case 'subscribed': c._subscribed(f.channel, f.position, f.recovered !== false); break;
+      case 'subscribed':
+        this.reply(f);
+        if (c._subscribed(f.channel, f.position, f.recovered !== false)) this.resubscribe(f.channel);
+        break;
       case 'gap': c._gapNotice(f.channel, f.position); break;
       case 'published': case 'pong': case 'unsubscribed': this.reply(f); break;
       case 'error': {
@@ -818,25 +844,42 @@ class WebSocketDriver extends Driver {
     });
   }
 
+  /** runs the commands of one channel one after another: a subscribe is answered before its unsubscribe is sent */
+  queue(name, fn) {
+    const next = (this.chains.get(name) || Promise.resolve()).then(fn).catch(() => {});
+    this.chains.set(name, next);
+  }
+
   /** subscribes and unsubscribes so that the socket carries exactly the client's channels */
   sync() {
     if (!this.isOpen()) return;
     const want = this.client._channels;
+    const timeout = this.client._opt.connectTimeoutMs;
     for (const name of want.keys()) {
       if (this.subscribed.has(name)) continue;
       this.subscribed.add(name);
-      const cmd = { type: 'subscribe', channel: name };
-      const since = want.get(name).position;
-      if (since) cmd.since = since;
-      this.command(cmd, this.client._opt.connectTimeoutMs).catch(() => {
-        this.subscribed.delete(name);
-      });
+      this.queue(name, () => this.subscribeNow(name));
     }
     for (const name of [...this.subscribed]) {
       if (want.has(name)) continue;
       this.subscribed.delete(name);
-      this.command({ type: 'unsubscribe', channel: name }, this.client._opt.connectTimeoutMs).catch(() => {});
+      this.queue(name, () => this.command({ type: 'unsubscribe', channel: name }, timeout));
     }
+  }
+
+  subscribeNow(name) {
+    const state = this.client._channels.get(name);
+    if (!state || !this.subscribed.has(name) || !this.isOpen()) return undefined;
+    const cmd = { type: 'subscribe', channel: name };
+    if (state.position) cmd.since = state.position;
+    return this.command(cmd, this.client._opt.connectTimeoutMs);
+  }
+
+  /** subscribes again from the client's position (after it moved to the start of a new epoch) */
+  resubscribe(name) {
+    if (!this.subscribed.has(name)) return;
+    this.queue(name, () => this.command({ type: 'unsubscribe', channel: name }, this.client._opt.connectTimeoutMs));
+    this.queue(name, () => this.subscribeNow(name));
   }
 
   channelsChanged() { this.sync(); }
@@ -915,12 +958,19 @@ class SseDriver extends Driver {
       let d;
       try { d = JSON.parse(ev.data); } catch (e) { return; }
       const positions = String(d.cursor || ev.lastEventId || '').split(',');
+      let again = false;
       list.forEach((name, i) => {
         const recovered = d.recovered !== false || resumedAt(this.requested[i], positions[i]);
-        c._subscribed(name, positions[i], recovered);
+        if (c._subscribed(name, positions[i], recovered)) again = true;
       });
       this.ready = true;
       this.opened();
+      if (again && !this.stopped) {
+        // resume the channels that moved to the start of a new epoch: a new stream from the new cursor
+        es.close();
+        this.es = null;
+        this.open();
+      }
     });
     es.addEventListener('herald.gap', (ev) => {
       if (this.stopped || es !== this.es) return;
@@ -1022,6 +1072,7 @@ class PollDriver extends Driver {
       this.opened();
       const requested = since.split(',');
       const positions = String(body.cursor || '').split(',');
+      const rewound = new Set();
       if (body.recovered === false) {
         list.forEach((name, i) => {
           if (!requested[i]) return;
@@ -1029,14 +1080,18 @@ class PollDriver extends Driver {
           const r = parsePosition(requested[i]);
           const a = parsePosition(positions[i]);
           const lost = !a || (r.epoch !== null && r.epoch !== a.epoch) || a.offset < r.offset || (a.offset > r.offset && !got);
-          if (lost) c._subscribed(name, positions[i], false);
+          if (lost && c._subscribed(name, positions[i], false)) {
+            rewound.add(name); // its position is now the start of the new epoch: the next poll reads from there
+            c._channels.get(name).rewinding = false;
+          }
         });
       }
       for (const m of body.messages) c._deliver(m);
       list.forEach((name, i) => {
         const s = c._channels.get(name);
-        if (s && positions[i]) s.position = positions[i];
+        if (s && positions[i] && !rewound.has(name)) s.position = positions[i];
       });
+      if (rewound.size) continue;
       if (this.long) {
         // a long poll that comes back empty at once, again and again, is not being held (a proxy?)
         const quick = body.messages.length === 0 && Date.now() - started < (wait * 1000) / 4;

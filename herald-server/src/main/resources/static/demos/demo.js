@@ -40,7 +40,7 @@ function connbar(herald, rung, choice) {
     <span class="spacer"></span>
     <label class="inline">Transport
       <select class="force" aria-label="Transport">
-        <option value="">${LABELS[rung]}${below.length ? ', falling back below' : ''} (this demo)</option>
+        <option value="">${LABELS[rung]}${below.length ? ' first' : ''} (this demo's rung)</option>
         ${TRANSPORTS.map((t) => `<option value="${t}">${LABELS[t]} only</option>`).join('')}
         <option value="auto">Auto: the full ladder</option>
       </select>
@@ -74,22 +74,32 @@ function connbar(herald, rung, choice) {
 }
 
 /**
- * A position from which a subscription gets about the last `n` messages of a channel: asks the
- * head with a short poll (`?since=` from now answers the head at once) and steps back `n`.
+ * The head of a channel, from a short poll from now (`?since=` answers the head at once).
  * @param {string} channel
- * @param {number} n
- * @returns {Promise<string|undefined>} `epoch:offset`, or undefined (from now) when it cannot ask
+ * @returns {Promise<{epoch: string, offset: number}|undefined>} undefined when it cannot ask
  */
-export async function recentSince(channel, n) {
+export async function head(channel) {
   try {
     const res = await fetch(`/channels/${channel}?since=`, { cache: 'no-store' });
     if (!res.ok) return undefined;
     const body = await res.json();
     const [epoch, offset] = String(body.cursor).split(':');
-    return `${epoch}:${Math.max(0, Number(offset) - n)}`;
+    return { epoch, offset: Number(offset) };
   } catch (e) {
     return undefined;
   }
+}
+
+/**
+ * A position from which a subscription gets about the last `n` messages of a channel: the head
+ * stepped back `n`.
+ * @param {string} channel
+ * @param {number} n
+ * @returns {Promise<string|undefined>} `epoch:offset`, or undefined (from now) when it cannot ask
+ */
+export async function recentSince(channel, n) {
+  const h = await head(channel);
+  return h ? `${h.epoch}:${Math.max(0, h.offset - n)}` : undefined;
 }
 
 /** "just now", "12 s ago", "3 min ago", or a clock time. @param {number} time ms since the epoch */

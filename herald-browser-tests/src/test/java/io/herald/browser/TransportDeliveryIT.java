@@ -1,0 +1,101 @@
+package io.herald.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.herald.server.HeraldServer;
+import io.herald.server.LeakDetection;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * herald.js on each transport, forced with its {@code transports} option: what is published over
+ * HTTP shows up in the page, in order and once; what the page publishes reaches an HTTP subscriber.
+ */
+@Timeout(120)
+@ExtendWith(LeakDetection.class)
+class TransportDeliveryIT {
+  private static HeraldServer server;
+  private static Browser browser;
+  private static String base;
+
+  @BeforeAll
+  static void start() {
+    assertThat(Browser.available()).as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)").isTrue();
+    server = Servers.start(Servers.config());
+    base = server.baseUrl();
+    browser = new Browser();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  /** Opens the harness on {@code channel} with only {@code transport} allowed and waits until the subscription stands. */
+  static void openHarness(Browser browser, String base, String channel, String transports) {
+    browser.open(base + "/test/harness.html?channel=" + channel + "&transports=" + transports);
+    await().atMost(Duration.ofSeconds(20)).until(() -> Boolean.TRUE.equals(browser.js("return window.ready === true")));
+    await().atMost(Duration.ofSeconds(20)).until(() ->
+        browser.js("return window.herald.position(arguments[0])", channel) != null);
+  }
+
+  static List<String> receivedData(Browser browser) {
+    return browser.jsList("return window.received.map(m => m.data)").stream().map(String::valueOf).collect(Collectors.toList());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse", "long-poll", "short-poll"})
+  void messagesPublishedOverHttpShowUpInThePageInOrderOnce(String transport) {
+    String channel = Http.channel("to-page-" + transport);
+    openHarness(browser, base, channel, transport);
+    List<String> sent = IntStream.rangeClosed(1, 20).mapToObj(i -> transport + " message " + i).toList();
+    for (String text : sent) {
+      Http.publish(base, channel, text);
+    }
+    await().atMost(Duration.ofSeconds(15)).until(() -> receivedData(browser).size() >= sent.size());
+    assertThat(receivedData(browser)).containsExactlyElementsOf(sent);
+    assertThat(browser.jsList("return window.received.map(m => m.offset)"))
+        .containsExactlyElementsOf(IntStream.rangeClosed(1, 20).mapToObj(i -> (Object) (long) i).toList());
+    assertThat(browser.jsString("return window.herald.transport")).isEqualTo(transport);
+    assertThat(browser.jsList("return [...new Set(window.received.map(m => m.transport))]")).containsExactly(transport);
+    assertThat(browser.jsList("return window.events.filter(e => e.type === 'gap' || e.type === 'error')")).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse", "long-poll", "short-poll"})
+  void aMessagePublishedFromThePageReachesAnHttpSubscriber(String transport) {
+    String channel = Http.channel("from-page-" + transport);
+    openHarness(browser, base, channel, transport);
+    await().atMost(Duration.ofSeconds(10)).until(() -> "connected".equals(browser.jsString("return window.herald.state")));
+    String cursor = Http.poll(base, channel, "").get("cursor").asText();
+    Object answer = browser.jsAsync(
+        "const done = arguments[arguments.length - 1];"
+            + "window.herald.publish(arguments[0], {text: 'from the page over ' + arguments[1]})"
+            + ".then(r => done(JSON.stringify(r)), e => done('failed: ' + e.message));",
+        channel, transport);
+    JsonNode published = Http.parse(String.valueOf(answer));
+    assertThat(published.get("channel").asText()).isEqualTo(channel);
+    assertThat(published.get("offset").asLong()).isEqualTo(1);
+    JsonNode poll = Http.poll(base, channel, cursor);
+    assertThat(Http.data(poll)).containsExactly("{\"text\":\"from the page over " + transport + "\"}");
+    assertThat(poll.get("messages").get(0).get("epoch").asText()).isEqualTo(published.get("epoch").asText());
+    // and the page gets its own message back, once
+    await().atMost(Duration.ofSeconds(10)).until(() -> receivedData(browser).size() == 1);
+    assertThat(receivedData(browser)).containsExactly("{\"text\":\"from the page over " + transport + "\"}");
+  }
+}

@@ -15,7 +15,9 @@ import io.herald.core.Position;
 public interface SubscriptionListener {
   /**
    * A channel's subscription stands at {@code position}: the position it resumed from, or the
-   * channel's head when it started from now or could not recover.
+   * channel's head when it started from now or could not recover. Called once per channel, when the
+   * server first answers; a later reconnection that resumes is silent, and one that cannot resume
+   * (for example after an in-memory server restarted with a new epoch) is an {@link #onGap}.
    *
    * @param channel the channel
    * @param position where the subscription stands, {@code epoch:offset}
@@ -29,8 +31,9 @@ public interface SubscriptionListener {
   default void onMessage(Message message) {}
 
   /**
-   * Messages of {@code channel} were lost to this subscriber (it fell behind history, or history was
-   * reset); delivery continues after {@code position}.
+   * Messages of {@code channel} were lost to this subscriber (it fell behind history, history was
+   * reset, or a reconnection or later poll could not resume); delivery continues after {@code
+   * position}, the channel's head at that moment.
    */
   default void onGap(String channel, Position position) {}
 

@@ -25,6 +25,7 @@ abstract class AbstractSubscription implements HeraldSubscription {
   final CursorTracker tracker;
   final CompletableFuture<Void> done = new CompletableFuture<>();
   volatile boolean closed;
+  private final java.util.Set<String> announced = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   AbstractSubscription(ClientSettings settings, Transport transport, List<String> channels, Cursor since, SubscriptionListener listener) {
     this.settings = settings;
@@ -116,6 +117,15 @@ abstract class AbstractSubscription implements HeraldSubscription {
 
   void subscribed(String channel, Position position, boolean recovered) {
     if (channel == null || position == null || closed) {
+      return;
+    }
+    if (!announced.add(channel)) {
+      // A reconnection: silent when it resumed, a gap when it could not.
+      if (!recovered) {
+        gap(channel, position);
+      } else {
+        tracker.set(channel, position);
+      }
       return;
     }
     tracker.set(channel, position);

@@ -31,6 +31,7 @@ final class WebSocketSubscription extends AbstractSubscription {
   static final int MAX_FRAME_CHARS = 16 << 20;
 
   private volatile WebSocket socket;
+  private final java.util.concurrent.CompletableFuture<Void> peerClosed = new java.util.concurrent.CompletableFuture<>();
   private volatile int generation;
   private final AtomicInteger retried = new AtomicInteger();
 
@@ -47,7 +48,10 @@ final class WebSocketSubscription extends AbstractSubscription {
   void closeTransport() {
     WebSocket ws = socket;
     if (ws != null) {
+      // Close handshake: send 1000, wait up to 2 s for the server's close frame, then drop the TCP
+      // connection either way.
       ws.sendClose(WebSocket.NORMAL_CLOSURE, "")
+          .thenCompose(w -> peerClosed)
           .orTimeout(2, TimeUnit.SECONDS)
           .whenComplete((w, e) -> ws.abort());
     }
@@ -115,6 +119,7 @@ final class WebSocketSubscription extends AbstractSubscription {
     @Override
     public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
       if (closed || gen != generation) {
+        ws.request(1);  // read on to the server's close frame
         return null;
       }
       if (text.length() + data.length() > MAX_FRAME_CHARS) {
@@ -140,6 +145,9 @@ final class WebSocketSubscription extends AbstractSubscription {
 
     @Override
     public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
+      if (gen == generation) {
+        peerClosed.complete(null);
+      }
       if (closed || gen != generation) {
         return null;
       }

@@ -22,6 +22,9 @@ final class ClientTestSupport {
         .host("127.0.0.1")
         .port(0)
         .sseHeartbeat(Duration.ofSeconds(1))
+        // The JDK client keeps idle keep-alive connections, which the server's graceful shutdown
+        // waits for until this timeout.
+        .shutdownTimeout(Duration.ofSeconds(2))
         .build());
   }
 

@@ -41,7 +41,7 @@ class HistoryLossIT {
 
   @BeforeAll
   static void start() {
-    server = HeraldServer.start(ServerConfig.builder().host("127.0.0.1").port(0).historySize(5).build());
+    server = HeraldServer.start(ServerConfig.builder().host("127.0.0.1").port(0).historySize(5).shutdownTimeout(Duration.ofSeconds(2)).build());
     client = ClientTestSupport.client(server);
   }
 

@@ -21,6 +21,7 @@ class Recorder implements SubscriptionListener {
 
   final List<Message> messages = new CopyOnWriteArrayList<>();
   final Map<String, Subscribed> subscribed = new ConcurrentHashMap<>();
+  final List<String> subscribedLog = new CopyOnWriteArrayList<>();
   final List<String> gaps = new CopyOnWriteArrayList<>();
   final List<Throwable> errors = new CopyOnWriteArrayList<>();
   final AtomicInteger concurrentCalls = new AtomicInteger();
@@ -40,6 +41,7 @@ class Recorder implements SubscriptionListener {
   public void onSubscribed(String channel, Position position, boolean recovered) {
     enter();
     subscribed.put(channel, new Subscribed(position, recovered));
+    subscribedLog.add(channel + "@" + position + (recovered ? "" : " not recovered"));
     leave();
   }
 
@@ -64,13 +66,15 @@ class Recorder implements SubscriptionListener {
 
   /** Waits until every channel in {@code channels} got its {@code onSubscribed}. */
   Recorder awaitSubscribed(String... channels) {
-    await().atMost(Duration.ofSeconds(10)).until(() -> subscribed.keySet().containsAll(List.of(channels)));
+    await().atMost(Duration.ofSeconds(10)).alias("subscribed " + List.of(channels) + "; errors so far: " + errors)
+        .until(() -> subscribed.keySet().containsAll(List.of(channels)));
     return this;
   }
 
   /** Waits until at least {@code n} messages arrived. */
   Recorder awaitMessages(int n) {
-    await().atMost(Duration.ofSeconds(15)).until(() -> messages.size() >= n);
+    await().atMost(Duration.ofSeconds(15)).alias(n + " messages; errors so far: " + errors)
+        .until(() -> messages.size() >= n);
     return this;
   }
 

@@ -141,8 +141,9 @@ public final class RedisBroker implements Broker {
   }
 
   /**
-   * A broker on the Redis at {@code uri} with the other settings at their defaults. Returns at once
-   * and connects in the background; Redis need not be up yet.
+   * A broker on the Redis at {@code uri} with the other settings at their defaults. Waits at most 2
+   * seconds for the first connection (so that a broker on a running Redis is usually available on
+   * return), then keeps connecting in the background; Redis need not be up yet.
    *
    * @param uri {@code redis://[:password@]host:port[/db]}
    * @param history how much history each channel keeps
@@ -153,7 +154,8 @@ public final class RedisBroker implements Broker {
   }
 
   /**
-   * A broker with the given settings. Returns at once and connects in the background.
+   * A broker with the given settings. Waits at most 2 seconds for the first connection, then keeps
+   * connecting in the background; never fails because Redis is down.
    *
    * @throws IllegalArgumentException when the URI does not parse
    */

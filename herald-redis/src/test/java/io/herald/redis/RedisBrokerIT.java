@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.herald.core.Broker;
 import io.herald.core.BrokerContractTest;
 import io.herald.core.BrokerListener;
@@ -33,6 +36,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 /**
  * The broker contract for {@link RedisBroker} against a real redis-server on a free port, plus the
@@ -373,9 +377,19 @@ class RedisBrokerIT extends BrokerContractTest {
     assertThat(failureOf(b.subscribe(channel("b")))).isInstanceOf(BrokerUnavailableException.class);
     assertThat(r.resyncCount(ch)).isZero();
 
-    server.restart(); // same port, no data
-    await().atMost(WAIT).until(b::isAvailable);
-    await().atMost(WAIT).until(() -> r.resyncCount(ch) > 0);
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    Logger logger = (Logger) LoggerFactory.getLogger(RedisBroker.class);
+    log.start();
+    logger.addAppender(log);
+    try {
+      server.restart(); // same port, no data
+      await().atMost(WAIT).until(b::isAvailable);
+      await().atMost(WAIT).until(() -> r.resyncCount(ch) > 0);
+      await().atMost(WAIT).until(() -> log.list.stream()
+          .anyMatch(e -> e.getFormattedMessage().equals("redis reconnected, resubscribed 1 channels")));
+    } finally {
+      logger.detachAppender(log);
+    }
     Message m = join(b.publish(ch, "message", data(3)));
     assertThat(m.offset()).as("Redis lost its data: a new epoch").isEqualTo(1);
     await().atMost(WAIT).until(() -> r.delivered(ch).size() == 2);

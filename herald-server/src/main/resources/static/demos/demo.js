@@ -40,7 +40,7 @@ function connbar(herald, rung, choice) {
     <span class="spacer"></span>
     <label class="inline">Transport
       <select class="force" aria-label="Transport">
-        <option value="">${LABELS[rung]}${below.length ? ' first' : ''} (this demo's rung)</option>
+        <option value="">${LABELS[rung]}${below.length ? ' first' : ''} (default)</option>
         ${TRANSPORTS.map((t) => `<option value="${t}">${LABELS[t]} only</option>`).join('')}
         <option value="auto">Auto: the full ladder</option>
       </select>

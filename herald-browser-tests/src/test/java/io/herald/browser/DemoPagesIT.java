@@ -46,6 +46,14 @@ class DemoPagesIT {
   }
 
   private static void shots(String name) {
+    shots(name, true);
+  }
+
+  private static void shots(String name, boolean settle) {
+    // let finite animations (a new item sliding in) finish: a screenshot shows the page at rest
+    // (the ticker never rests: a tick flashes its tile a few times a second)
+    await().atMost(Duration.ofSeconds(5)).until(() -> !settle || browser.jsLong(
+        "return document.getAnimations().filter(a => a.effect.getTiming().iterations !== Infinity).length") == 0);
     browser.desktop();
     browser.screenshot(name + "-desktop");
     browser.phone();
@@ -119,7 +127,7 @@ class DemoPagesIT {
     long before = browser.jsLong("return Number(document.getElementById('total').textContent)");
     await().atMost(Duration.ofSeconds(10)).until(() ->
         browser.jsLong("return Number(document.getElementById('total').textContent)") >= before + 4);
-    shots("ticker");
+    shots("ticker", false);
   }
 
   @Test

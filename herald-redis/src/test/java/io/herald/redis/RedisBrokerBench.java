@@ -36,7 +36,12 @@ public final class RedisBrokerBench {
     RedisServerProcess own = uri == null ? RedisServerProcess.start() : null;
     String redisUri = uri != null ? uri : own.uri();
     try {
+      long t0 = System.nanoTime();
       try (RedisBroker redis = new RedisBroker(redisUri, HistoryConfig.DEFAULT)) {
+        long constructed = System.nanoTime();
+        awaitAvailable(redis);
+        System.out.printf(Locale.ROOT, "redis  broker constructed in %d ms, available after %d ms%n",
+            (constructed - t0) / 1_000_000, (System.nanoTime() - t0) / 1_000_000);
         redis.start(new Noop());
         rate("redis", redis, publications / 10, inFlight, channels); // warm-up
         rate("redis", redis, publications, inFlight, channels);
@@ -45,12 +50,24 @@ public final class RedisBrokerBench {
         memory.start(new Noop());
         rate("memory", memory, publications, inFlight, channels);
       }
-      latency("redis", new RedisBroker(redisUri, HistoryConfig.DEFAULT), samples);
+      RedisBroker forLatency = new RedisBroker(redisUri, HistoryConfig.DEFAULT);
+      awaitAvailable(forLatency);
+      latency("redis", forLatency, samples);
       latency("memory", new MemoryBroker(HistoryConfig.DEFAULT), samples);
     } finally {
       if (own != null) {
         own.close();
       }
+    }
+  }
+
+  private static void awaitAvailable(RedisBroker broker) {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!broker.isAvailable()) {
+      if (System.nanoTime() > until) {
+        throw new IllegalStateException("redis at " + broker.describe() + " not available after 30 s");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
     }
   }
 

@@ -7,7 +7,8 @@
  *
  * <ul>
  *   <li>{@code herald:{C}:meta}: a hash {@code epoch}, {@code head} (last offset), {@code time}
- *       (time of the last publication, ms);
+ *       (time of the last publication, ms), {@code trim} (time from which the oldest entry may have
+ *       expired, ms: age trimming reads the stream only from then on);
  *   <li>{@code herald:{C}:stream}: a stream with entry IDs {@code <offset>-0} and fields {@code e}
  *       (event), {@code d} (data), {@code t} (time, ms); capped by {@code MAXLEN} and trimmed by age
  *       with {@code XTRIM MINID} after a binary search on {@code t};

@@ -5,12 +5,13 @@
 -- Pub/Sub channel. Returns {epoch, offset, time}.
 -- Redis runs a script in isolation; on a consistent channel none of its commands can fail, so a
 -- publication is either complete or (Redis unreachable) absent.
-local epoch, head, last = ensureEpoch(KEYS[1], KEYS[2], ARGV[1])
+local epoch, head, last, trimAt = ensureEpoch(KEYS[1], KEYS[2], ARGV[1])
 local offset = head + 1
 local now = clock(last)
-redis.call('HSET', KEYS[1], 'head', string.format('%d', offset), 'time', string.format('%d', now))
 redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], id(offset), 'e', ARGV[2], 'd', ARGV[3], 't', string.format('%d', now))
-trimAge(KEYS[2], now - tonumber(ARGV[5]))
+trimAt = trimAgeIfDue(KEYS[2], now, tonumber(ARGV[5]), trimAt)
+redis.call('HSET', KEYS[1], 'head', string.format('%d', offset), 'time', string.format('%d', now),
+  'trim', string.format('%d', trimAt))
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
 redis.call('PEXPIRE', KEYS[2], ARGV[6])
 redis.call('PUBLISH', ARGV[7],

@@ -4,9 +4,12 @@
 -- offset belongs to ('' when unknown): when the channel has another epoch now, the offset means
 -- nothing in it and every retained message is answered.
 -- Returns {epoch, head, offset1, event1, data1, time1, offset2, ...} in offset order.
-local epoch, head, last = ensureEpoch(KEYS[1], KEYS[2], ARGV[1])
+local epoch, head, last, trimAt = ensureEpoch(KEYS[1], KEYS[2], ARGV[1])
 local now = clock(last)
-trimAge(KEYS[2], now - tonumber(ARGV[3]))
+local nextTrim = trimAgeIfDue(KEYS[2], now, tonumber(ARGV[3]), trimAt)
+if nextTrim ~= trimAt then
+  redis.call('HSET', KEYS[1], 'trim', string.format('%d', nextTrim))
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 local out = {epoch, head}

@@ -211,7 +211,10 @@ public final class HeraldClient {
       return this;
     }
 
-    /** Pause before reopening a dropped connection or retrying a failed poll, 0 or more (default 1 s). */
+    /**
+     * Pause before reopening a dropped connection or retrying a failed poll, 0 or more (default 1 s);
+     * it doubles with each failure in a row, up to 30 s, and is reset by a successful connection.
+     */
     public Builder reconnectDelay(Duration d) {
       if (d.isNegative()) {
         throw new IllegalArgumentException("reconnectDelay must not be negative, got " + d);

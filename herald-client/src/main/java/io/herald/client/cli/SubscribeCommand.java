@@ -138,7 +138,9 @@ public class SubscribeCommand implements Callable<Integer> {
       @Override
       public void onError(Throwable error) {
         if (!(error instanceof HeraldClientException)) {
-          notice(err, String.valueOf(error.getMessage() == null ? error : error.getMessage()));
+          String what = error.getMessage() == null || error.getMessage().isBlank()
+              ? error.getClass().getSimpleName() : error.getMessage();
+          notice(err, what + "; retrying");
         }
       }
     };

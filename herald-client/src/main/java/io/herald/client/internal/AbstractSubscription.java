@@ -25,6 +25,7 @@ abstract class AbstractSubscription implements HeraldSubscription {
   final CursorTracker tracker;
   final CompletableFuture<Void> done = new CompletableFuture<>();
   volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.Set<String> announced = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   AbstractSubscription(ClientSettings settings, Transport transport, List<String> channels, Cursor since, SubscriptionListener listener) {
@@ -87,19 +88,30 @@ abstract class AbstractSubscription implements HeraldSubscription {
     }
   }
 
-  /** Runs {@code action} after the reconnect delay unless closed by then. */
+  /** Longest pause between reconnection attempts: 30 seconds. */
+  static final long MAX_RECONNECT_DELAY_MILLIS = 30_000;
+
+  /**
+   * Runs {@code action} after the reconnect delay unless closed by then. The delay doubles with each
+   * failure in a row (up to {@link #MAX_RECONNECT_DELAY_MILLIS}) and is reset by {@link #connected()}.
+   */
   void later(Runnable action) {
     if (closed) {
       return;
     }
-    long ms = settings.reconnectDelay().toMillis();
-    Executor ex = ms <= 0 ? CompletableFuture.delayedExecutor(0, TimeUnit.MILLISECONDS)
-        : CompletableFuture.delayedExecutor(ms, TimeUnit.MILLISECONDS);
+    int n = Math.min(failures.getAndIncrement(), 16);
+    long ms = Math.min(settings.reconnectDelay().toMillis() << n, Math.max(MAX_RECONNECT_DELAY_MILLIS, settings.reconnectDelay().toMillis()));
+    Executor ex = CompletableFuture.delayedExecutor(Math.max(0, ms), TimeUnit.MILLISECONDS);
     ex.execute(() -> {
       if (!closed) {
         action.run();
       }
     });
+  }
+
+  /** Records a successful connection or poll: the next reconnect waits the base delay again. */
+  void connected() {
+    failures.set(0);
   }
 
   /** The cursor as a {@code since} query parameter ({@code &since=...}), or empty when all from now. */

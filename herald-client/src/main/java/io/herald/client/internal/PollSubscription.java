@@ -92,6 +92,7 @@ final class PollSubscription extends AbstractSubscription {
       }
       return;
     }
+    connected();
     boolean hadMessages;
     try {
       hadMessages = deliver(Json.MAPPER.readTree(response.body()));

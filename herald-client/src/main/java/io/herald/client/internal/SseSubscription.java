@@ -107,6 +107,7 @@ final class SseSubscription extends AbstractSubscription {
     public void onSubscribe(Flow.Subscription s) {
       subscription = s;
       body = s;
+      connected();
       if (closed) {
         s.cancel();
       } else {

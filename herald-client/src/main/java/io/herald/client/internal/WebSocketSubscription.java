@@ -113,6 +113,7 @@ final class WebSocketSubscription extends AbstractSubscription {
 
     @Override
     public void onOpen(WebSocket ws) {
+      connected();
       ws.request(1);
     }
 

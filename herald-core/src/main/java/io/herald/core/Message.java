@@ -10,6 +10,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Function;
 
 /**
  * One message of a channel's log with its encodings, built once when the message is created and
@@ -27,6 +30,7 @@ public final class Message {
   private final long time;
   private final byte[] envelope;
   private final byte[] pushFrame;
+  private final AtomicReferenceArray<Object> encodings = new AtomicReferenceArray<>(Encoding.MAX);
 
   private Message(String channel, String epoch, long offset, String event, byte[] data, long time) {
     this.channel = channel;
@@ -213,6 +217,53 @@ public final class Message {
   /** The size of the data in bytes. */
   public int dataSize() {
     return data.length;
+  }
+
+  /**
+   * This message in a transport's own wire form (a whole WebSocket frame, a whole SSE event),
+   * computed on first use and then shared by every subscriber of that transport, so no transport
+   * encodes per subscriber. Thread-safe: two threads may both compute it the first time; one result
+   * is kept, so {@code encoding}'s function must give equal results for the same message.
+   *
+   * @param encoding the transport's encoding, one of at most {@value Encoding#MAX} per process
+   * @return the encoded form; never {@code null}
+   */
+  @SuppressWarnings("unchecked")
+  public <T> T encoded(Encoding<T> encoding) {
+    Object v = encodings.get(encoding.index);
+    if (v == null) {
+      v = Objects.requireNonNull(encoding.encoder.apply(this), "encoding");
+      if (!encodings.compareAndSet(encoding.index, null, v)) {
+        v = encodings.get(encoding.index);
+      }
+    }
+    return (T) v;
+  }
+
+  /**
+   * A way to encode messages for one transport, registered once per process (as a constant).
+   * Core knows nothing of the wire forms; the server defines them.
+   *
+   * @param <T> the encoded type, for example a Netty buffer
+   */
+  public static final class Encoding<T> {
+    /** The most encodings a process may register. */
+    public static final int MAX = 8;
+    private static final AtomicInteger COUNT = new AtomicInteger();
+    final int index;
+    final Function<Message, T> encoder;
+
+    /**
+     * @param encoder builds the encoded form from a message; must not block
+     * @throws IllegalStateException past {@value #MAX} encodings in one process
+     */
+    public Encoding(Function<Message, T> encoder) {
+      this.index = COUNT.getAndIncrement();
+      if (index >= MAX) {
+        throw new IllegalStateException("at most " + MAX + " message encodings per process");
+      }
+      this.encoder = Objects.requireNonNull(encoder, "encoder");
+    }
   }
 
   @Override

@@ -3,11 +3,9 @@ package io.herald.server.internal;
 import io.herald.core.Cursor;
 import io.herald.core.Json;
 import io.herald.core.Message;
-import io.herald.core.Names;
 import io.herald.core.Position;
 import io.herald.core.Subscription;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -36,7 +34,6 @@ import java.util.concurrent.TimeUnit;
  * this stream. Confined to the channel's event loop.
  */
 final class SseTransport extends StreamingTransport {
-  private static final ByteBuf EVENT_END = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer("\n\n".getBytes(StandardCharsets.US_ASCII)));
   private static final ByteBuf HEARTBEAT = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(":\n\n".getBytes(StandardCharsets.US_ASCII)));
 
   private final List<String> channels;
@@ -94,29 +91,20 @@ final class SseTransport extends StreamingTransport {
 
   @Override
   protected void writeMessage(int index, Subscription s, Message m) {
-    String id;
     if (subscriptions.size() == 1) {
-      id = m.position().toString();
+      ctx.write(m.encoded(WireEncodings.SSE_EVENT).duplicate(), ctx.voidPromise());
     } else {
-      StringBuilder b = new StringBuilder();
+      StringBuilder id = new StringBuilder("id: ");
       for (int i = 0; i < subscriptions.size(); i++) {
         if (i > 0) {
-          b.append(',');
+          id.append(',');
         }
-        b.append(i == index ? m.position() : subscriptions.get(i).position());
+        id.append(i == index ? m.position() : subscriptions.get(i).position());
       }
-      id = b.toString();
+      id.append('\n');
+      ctx.write(Unpooled.wrappedBuffer(id.toString().getBytes(StandardCharsets.US_ASCII)), ctx.voidPromise());
+      ctx.write(m.encoded(WireEncodings.SSE_EVENT_BODY).duplicate(), ctx.voidPromise());
     }
-    boolean named = !m.event().equals(Names.DEFAULT_EVENT);
-    ByteBuf prefix = ctx.alloc().buffer(16 + id.length() + (named ? 8 + m.event().length() : 0));
-    prefix.writeCharSequence("id: ", StandardCharsets.US_ASCII);
-    ByteBufUtil.writeAscii(prefix, id);
-    if (named) {
-      prefix.writeCharSequence("\nevent: ", StandardCharsets.US_ASCII);
-      ByteBufUtil.writeAscii(prefix, m.event());
-    }
-    prefix.writeCharSequence("\ndata: ", StandardCharsets.US_ASCII);
-    ctx.write(Unpooled.wrappedUnmodifiableBuffer(prefix, Unpooled.wrappedBuffer(m.envelope()), EVENT_END.duplicate()));
     written();
   }
 

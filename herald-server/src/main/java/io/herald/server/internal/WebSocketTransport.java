@@ -290,7 +290,7 @@ final class WebSocketTransport extends StreamingTransport {
 
   @Override
   protected void writeMessage(int index, Subscription s, Message m) {
-    ctx.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(m.pushFrame())));
+    ctx.write(m.encoded(WireEncodings.WEBSOCKET_FRAME).duplicate(), ctx.voidPromise());
   }
 
   @Override

@@ -106,14 +106,17 @@ public final class BenchMain implements Runnable {
     @Option(names = "--connect-timeout", defaultValue = "120", description = "Seconds to wait for all subscribers (default: ${DEFAULT-VALUE}).")
     int connectTimeout;
 
-    @Option(names = "--publish-connections", defaultValue = "0", description = "Publisher connections; 0: 2 for Herald, 1 otherwise (in order).")
+    @Option(names = "--publish-connections", defaultValue = "0", description = "Publisher connections; 0: 4 for Herald, 1 otherwise (keeps the sequence in order).")
     int publishConnections;
 
     @Option(names = "--churn-rate", defaultValue = "20", description = "Churn: subscribers dropped and resumed per second (default: ${DEFAULT-VALUE}).")
     double churnRate;
 
-    @Option(names = "--drain", defaultValue = "15", description = "Seconds to wait at most for the last deliveries (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--drain", defaultValue = "30", description = "Seconds to wait at most for the last deliveries (default: ${DEFAULT-VALUE}).")
     int drain;
+
+    @Option(names = "--warmup", defaultValue = "0s", description = "Publish this long at --rate before measuring (JIT warm-up; default: ${DEFAULT-VALUE}).")
+    String warmup;
 
     @Option(names = "--pause", defaultValue = "3s", description = "Pause between runs (default: ${DEFAULT-VALUE}).")
     String pause;
@@ -213,7 +216,7 @@ public final class BenchMain implements Runnable {
           }
           RunSpec rs = new RunSpec(scenario(), tr, t, o.subscribers, o.rate, o.size, seconds(o.duration),
               (int) (seconds(o.pollInterval) * 1000), o.longPollWait, o.loops, o.sourceAddresses, o.connectConcurrency,
-              o.connectTimeout, o.publishConnections, o.churnRate, o.drain, out);
+              o.connectTimeout, o.publishConnections, o.churnRate, o.drain, seconds(o.warmup), out);
           try {
             results.add(new Runner(rs).run());
           } catch (RuntimeException e) {

@@ -53,6 +53,7 @@ final class Publisher {
   private double rate;
   private long total;
   private long startNanos;
+  private long startIssued;
   private long lastNanos;
   private int next;
   private ScheduledFuture<?> ticker;
@@ -91,9 +92,10 @@ final class Publisher {
   /** Publishes {@code rate} messages per second for {@code seconds}; the future completes when every answer is in. */
   CompletableFuture<Void> start(double rate, double seconds) {
     this.rate = rate;
-    this.total = (long) Math.floor(rate * seconds);
     this.done = new CompletableFuture<>();
     loop.execute(() -> {
+      startIssued = issued;
+      total = issued + (long) Math.floor(rate * seconds);
       startNanos = System.nanoTime();
       ticker = loop.scheduleAtFixedRate(this::tick, 0, 1, TimeUnit.MILLISECONDS);
     });
@@ -107,13 +109,13 @@ final class Publisher {
 
   /** Messages due but not yet sent (approximate when read off the loop). */
   long backlog() {
-    long due = Math.min(total, (long) (rate * (lastNanos - startNanos) / 1e9));
+    long due = Math.min(total, startIssued + (long) (rate * (lastNanos - startNanos) / 1e9));
     return Math.max(0, due - issued);
   }
 
   private void tick() {
     lastNanos = System.nanoTime();
-    long due = Math.min(total, (long) (rate * (lastNanos - startNanos) / 1e9));
+    long due = Math.min(total, startIssued + (long) (rate * (lastNanos - startNanos) / 1e9));
     while (issued < due) {
       Channel ch = idle.poll();
       if (ch == null) {
@@ -122,8 +124,9 @@ final class Publisher {
       send(ch);
     }
     maxBacklog = Math.max(maxBacklog, due - issued);
-    if (issued >= total && outstanding == 0) {
+    if (issued >= total && outstanding == 0 && ticker != null) {
       ticker.cancel(false);
+      ticker = null;
       done.complete(null);
     }
   }

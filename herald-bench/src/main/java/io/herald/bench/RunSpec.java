@@ -18,6 +18,7 @@ import java.io.PrintStream;
  * @param publishConnections publisher connections (each has one request in flight); 0 picks
  * @param churnPerSecond subscribers dropped and resumed per second (churn only)
  * @param drainSeconds how long to wait, at most, for the last deliveries after publishing
+ * @param warmupSeconds publishing at the same rate before the measured window (not measured; 0 for none)
  * @param progress where the one-line-per-second progress goes; null for none
  */
 record RunSpec(
@@ -37,16 +38,17 @@ record RunSpec(
     int publishConnections,
     double churnPerSecond,
     int drainSeconds,
+    double warmupSeconds,
     PrintStream progress) {
 
   /** A spec with the bench's defaults for everything but the essentials; for tests. */
   static RunSpec of(Scenario scenario, Transport transport, Target target, int subscribers, double rate, int size, double seconds) {
-    return new RunSpec(scenario, transport, target, subscribers, rate, size, seconds, 500, 30, 2, 4, 200, 60, 0, 5, 15, null);
+    return new RunSpec(scenario, transport, target, subscribers, rate, size, seconds, 500, 30, 2, 4, 200, 60, 0, 5, 15, 0, null);
   }
 
   RunSpec withProgress(PrintStream out) {
     return new RunSpec(scenario, transport, target, subscribers, rate, size, durationSeconds, pollIntervalMillis,
         longPollWaitSeconds, loops, sourceAddresses, connectConcurrency, connectTimeoutSeconds, publishConnections,
-        churnPerSecond, drainSeconds, out);
+        churnPerSecond, drainSeconds, warmupSeconds, out);
   }
 }

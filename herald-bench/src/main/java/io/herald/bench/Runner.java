@@ -63,7 +63,7 @@ final class Runner {
   }
 
   RunResult run() throws InterruptedException {
-    int pubConns = s.publishConnections() > 0 ? s.publishConnections() : (s.target().herald() ? 2 : 1);
+    int pubConns = s.publishConnections() > 0 ? s.publishConnections() : (s.target().herald() ? 4 : 1);
     boolean publishing = s.scenario() != Scenario.IDLE;
     checkOpenFiles(s.subscribers() + (publishing ? pubConns : 0));
     boolean epoll = Epoll.isAvailable();
@@ -133,6 +133,35 @@ final class Runner {
     Thread.sleep(1000); // let the server settle before the "connected" sample
     ProcStats.Sample connected = ProcStats.sample(pid);
 
+    Publisher publisher = null;
+    long warmExpected = 0;
+    if (publishing()) {
+      publisher = new Publisher(pubGroup.next(), channelClass, s.target(), channels, s.size(), stats);
+      publisher.open(pubConns);
+      progress.publisher = publisher;
+      if (s.warmupSeconds() > 0) {
+        // Warm-up: same rate, not measured (JIT, buffers, pools), then wait for its deliveries.
+        progress.phase("warmup");
+        long d0 = stats.delivered.sum();
+        CompletableFuture<Void> warm = publisher.start(s.rate(), s.warmupSeconds());
+        while (!warm.isDone()) {
+          Thread.sleep(5);
+          progress.maybeTick(s.rate());
+        }
+        Publisher wp = publisher;
+        long[] wc = onLoop(wp, () -> wp.published.clone());
+        long want = 0;
+        for (Subscriber sub : subs) {
+          want += sub.ready ? wc[sub.channelIndex] : 0;
+          warmExpected += wc[sub.channelIndex];
+        }
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (stats.delivered.sum() - d0 < want && System.nanoTime() < until) {
+          Thread.sleep(5);
+          progress.maybeTick(0);
+        }
+      }
+    }
     long delivered0 = stats.delivered.sum();
     long in0 = stats.bytesIn.sum();
     long out0 = stats.bytesOut.sum();
@@ -141,7 +170,6 @@ final class Runner {
     ProcStats.Sample self0 = ProcStats.self();
     ProcStats.Sample window0 = ProcStats.sample(pid);
     long w0 = System.nanoTime();
-    Publisher publisher = null;
     long published = 0;
     long expected = 0;
     double idleCores = 0;
@@ -155,9 +183,6 @@ final class Runner {
       ProcStats.Sample after = ProcStats.sample(pid);
       idleCores = after != null && window0 != null ? after.coresSince(window0) : 0;
     } else {
-      publisher = new Publisher(pubGroup.next(), channelClass, s.target(), channels, s.size(), stats);
-      publisher.open(pubConns);
-      progress.publisher = publisher;
       progress.phase("publish");
       w0 = System.nanoTime();
       CompletableFuture<Void> done = publisher.start(s.rate(), s.durationSeconds());
@@ -185,11 +210,13 @@ final class Runner {
       for (Subscriber sub : subs) {
         expected += counts[sub.channelIndex];
       }
+      expected -= warmExpected; // the measured window's share
       // Drain: wait for the last deliveries (or for progress to stop).
       progress.phase("drain");
       long drainEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(s.drainSeconds());
       long lastCount = -1;
       long lastChange = System.nanoTime();
+      // Everything published so far (warm-up included) against everything received so far.
       long expectedReady = 0;
       for (Subscriber sub : subs) {
         if (sub.ready) {
@@ -197,14 +224,14 @@ final class Runner {
         }
       }
       while (System.nanoTime() < drainEnd) {
-        long got = stats.delivered.sum() - delivered0;
+        long got = stats.delivered.sum();
         if (got >= expectedReady && s.scenario() != Scenario.CHURN) {
           break;
         }
         if (got != lastCount) {
           lastCount = got;
           lastChange = System.nanoTime();
-        } else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(s.scenario() == Scenario.CHURN ? 3 : 2)) {
+        } else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(3)) {
           break;
         }
         Thread.sleep(5);

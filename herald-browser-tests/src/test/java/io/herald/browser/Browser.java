@@ -104,6 +104,13 @@ final class Browser implements AutoCloseable {
     driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
   }
 
+  /** Takes the browser off the network (and fires {@code offline}), or back on it ({@code online}). */
+  void offline(boolean off) {
+    driver.executeCdpCommand("Network.enable", Map.of());
+    driver.executeCdpCommand("Network.emulateNetworkConditions", Map.of(
+        "offline", off, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
+  }
+
   /** Saves a screenshot of the whole page (up to 4000 px tall) to target/screenshots/NAME.png. */
   Path screenshot(String name) {
     try {

@@ -128,4 +128,28 @@ class ResumeIT {
       browser.open("about:blank");
     }
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse"})
+  void goingOfflineAndOnlineAgainResumesWithNothingLost(String transport) {
+    String channel = Http.channel("offline-" + transport);
+    try (HeraldServer server = Servers.start(Servers.config())) {
+      String base = server.baseUrl();
+      TransportDeliveryIT.openHarness(browser, base, channel, transport);
+      List<String> expected = new ArrayList<>(texts("m", 1, 5));
+      publishAll(base, channel, expected);
+      awaitReceived(expected);
+      browser.offline(true);
+      await().atMost(Duration.ofSeconds(10)).until(() -> "offline".equals(browser.jsString("return window.herald.state")));
+      List<String> more = texts("m", 6, 10);
+      publishAll(base, channel, more);
+      expected.addAll(more);
+      browser.offline(false);
+      awaitReceived(expected);
+      assertThat(browser.jsString("return window.herald.state")).isEqualTo("connected");
+      assertThat(events("disconnected")).extracting(e -> e.get("reason")).contains("offline");
+      assertThat(events("gap")).isEmpty();
+      browser.open("about:blank");
+    }
+  }
 }

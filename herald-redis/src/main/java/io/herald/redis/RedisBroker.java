@@ -307,7 +307,9 @@ public final class RedisBroker implements Broker {
         }
       }
       if (down.compareAndSet(false, true)) {
-        LOG.warn("redis connection to {} lost; publications fail with 503 until it returns; reconnecting", description);
+        LOG.warn("redis connection to {} lost ({}); reconnecting", description, connection == commands
+            ? "commands: publications fail with 503 until it returns"
+            : "Pub/Sub: live delivery paused; what it misses is read from the streams after the reconnect");
       }
     }
   }

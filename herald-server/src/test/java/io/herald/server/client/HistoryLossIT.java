@@ -128,9 +128,9 @@ class HistoryLossIT {
         epoch = client.publishText(ch, null, big).join().epoch();
       }
       release.countDown();
-      await().atMost(Duration.ofSeconds(60)).until(() -> !r.gaps.isEmpty());
+      r.awaitUntil("a gap", 60, () -> !r.gaps.isEmpty());
       client.publishText(ch, null, "marker").join();
-      await().atMost(Duration.ofSeconds(60)).until(() -> r.messages.get(r.messages.size() - 1).offset() == count + 1);
+      r.awaitUntil("the marker after the gap", 60, () -> r.messages.get(r.messages.size() - 1).offset() == count + 1);
       List<Long> offsets = r.offsets(ch);
       for (int i = 1; i < offsets.size(); i++) {
         assertThat(offsets.get(i)).isGreaterThan(offsets.get(i - 1));

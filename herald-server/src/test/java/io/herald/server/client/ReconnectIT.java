@@ -42,9 +42,9 @@ class ReconnectIT {
       String oldEpoch = publish(client, ch, "m", 1, 2).get(0).epoch();
       r.awaitMessages(2);
       first.close();
-      await().atMost(Duration.ofSeconds(15)).until(() -> !r.errors.isEmpty());
+      r.awaitUntil("an error when the server stops", 15, () -> !r.errors.isEmpty());
       second = HeraldServer.start(ServerConfig.builder().host("127.0.0.1").port(port).shutdownTimeout(Duration.ofSeconds(2)).build());
-      await().atMost(Duration.ofSeconds(15)).alias("gap after restart; errors: " + r.errors).until(() -> !r.gaps.isEmpty());
+      r.awaitUntil("a gap after the restart", 15, () -> !r.gaps.isEmpty());
       String newEpoch = publish(client, ch, "n", 1, 1).get(0).epoch();
       assertThat(newEpoch).isNotEqualTo(oldEpoch);
       r.awaitMessages(3);

@@ -64,17 +64,29 @@ class Recorder implements SubscriptionListener {
     errors.add(error);
   }
 
+  /**
+   * Waits until {@code condition} holds, at most {@code seconds}; on time-out fails with what this
+   * recorder holds then.
+   */
+  void awaitUntil(String what, long seconds, java.util.concurrent.Callable<Boolean> condition) {
+    try {
+      await().atMost(Duration.ofSeconds(seconds)).until(condition);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("timed out after " + seconds + " s waiting for " + what + "; got " + messages.size()
+          + " messages (last " + (messages.isEmpty() ? "none" : messages.get(messages.size() - 1).position()) + "), subscribed "
+          + subscribedLog + ", gaps " + gaps + ", errors " + errors, e);
+    }
+  }
+
   /** Waits until every channel in {@code channels} got its {@code onSubscribed}. */
   Recorder awaitSubscribed(String... channels) {
-    await().atMost(Duration.ofSeconds(10)).alias("subscribed " + List.of(channels) + "; errors so far: " + errors)
-        .until(() -> subscribed.keySet().containsAll(List.of(channels)));
+    awaitUntil("subscribed " + List.of(channels), 10, () -> subscribed.keySet().containsAll(List.of(channels)));
     return this;
   }
 
   /** Waits until at least {@code n} messages arrived. */
   Recorder awaitMessages(int n) {
-    await().atMost(Duration.ofSeconds(15)).alias(n + " messages; errors so far: " + errors)
-        .until(() -> messages.size() >= n);
+    awaitUntil(n + " messages", 15, () -> messages.size() >= n);
     return this;
   }
 

@@ -117,6 +117,13 @@ class DemoPagesIT {
     assertThat(browser.jsList("return [...document.querySelectorAll('#people li span:nth-child(2)')].map(e => e.textContent)"))
         .containsExactly("Tester", "Grace", "Ada");
     shots("chat");
+    // the selector forces another rung: the same room over short polling
+    new org.openqa.selenium.support.ui.Select(css("#connbar select")).selectByValue("short-poll");
+    awaitTransport("short-poll");
+    assertThat(browser.driver.getCurrentUrl()).endsWith("?transport=short-poll");
+    css("#text").sendKeys("And now over short polling.", Keys.ENTER);
+    await().atMost(Duration.ofSeconds(10)).until(() -> count("#log .msg.mine") == 2);
+    assertThat(count("#log .msg")).isEqualTo(6);
   }
 
   @Test

@@ -98,4 +98,42 @@ class TransportDeliveryIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> receivedData(browser).size() == 1);
     assertThat(receivedData(browser)).containsExactly("{\"text\":\"from the page over " + transport + "\"}");
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse"})
+  void manySubscriptionsShareOneConnectionAndUnsubscribeStopsDelivery(String transport) {
+    String a = Http.channel("share-a-" + transport);
+    String b = Http.channel("share-b-" + transport);
+    String c = Http.channel("share-c-" + transport);
+    openHarness(browser, base, a, transport);
+    browser.js("window.subscribe(arguments[0]); window.subscribe(arguments[1]);", b, c);
+    await().atMost(Duration.ofSeconds(15)).until(() ->
+        browser.js("return window.herald.position(arguments[0]) && window.herald.position(arguments[1])", b, c) != null);
+    Http.publish(base, a, "to a");
+    Http.publish(base, b, "to b");
+    Http.publish(base, c, "to c");
+    await().atMost(Duration.ofSeconds(15)).until(() -> receivedData(browser).size() >= 3);
+    assertThat(receivedData(browser)).containsExactlyInAnyOrder("to a", "to b", "to c");
+    List<Object> live = browser.jsList("return window.liveSockets()");
+    assertThat(live).as("open connections").hasSize(1);
+    if (transport.equals("sse")) {
+      assertThat(String.valueOf(live.get(0))).contains("/channels/" + a + "," + b + "," + c);
+    } else {
+      assertThat(String.valueOf(live.get(0))).endsWith("/ws");
+    }
+    browser.js("window.subs[arguments[0]].unsubscribe()", b);
+    if (transport.equals("sse")) {
+      await().atMost(Duration.ofSeconds(15)).until(() -> {
+        List<Object> now = browser.jsList("return window.liveSockets()");
+        return now.size() == 1 && String.valueOf(now.get(0)).contains("/channels/" + a + "," + c + "?since=");
+      });
+      await().atMost(Duration.ofSeconds(15)).until(() -> "connected".equals(browser.jsString("return window.herald.state")));
+    }
+    Http.publish(base, b, "to b after unsubscribe");
+    Http.publish(base, a, "to a again");
+    Http.publish(base, c, "to c again");
+    await().atMost(Duration.ofSeconds(15)).until(() -> receivedData(browser).size() >= 5);
+    assertThat(receivedData(browser)).containsExactlyInAnyOrder("to a", "to b", "to c", "to a again", "to c again");
+    assertThat(browser.jsList("return window.liveSockets()")).hasSize(1);
+  }
 }

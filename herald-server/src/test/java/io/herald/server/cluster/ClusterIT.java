@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.herald.redis.RedisBroker;
 import io.herald.redis.RedisServerProcess;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
@@ -223,6 +224,27 @@ class ClusterIT {
         assertThat(r.get("recovered").asBoolean()).isTrue();
       }
     }
+  }
+
+  @Test
+  void nodesSubscribeInRedisOnlyToTheChannelsTheirClientsUse() {
+    List<HeraldServer> n = startNodes(redis, 3);
+    String watched = TestClients.channel("cluster-watched");
+    String unwatched = TestClients.channel("cluster-unwatched");
+    try (Sse sse = new Sse(n.get(0).baseUrl() + "/channels/" + watched)) {
+      assertThat(nextEvent(sse).event()).isEqualTo("herald.subscribed");
+      publish(n.get(1), watched, 1);
+      publish(n.get(2), unwatched, 1);
+      assertThat(nextMessage(sse).data().get("data").get("n").asLong()).isEqualTo(1);
+      assertThat(redisBroker(n.get(0)).subscribedChannels()).isEqualTo(1);
+      assertThat(redisBroker(n.get(1)).subscribedChannels()).as("a node that only publishes").isZero();
+      assertThat(redisBroker(n.get(2)).subscribedChannels()).isZero();
+      assertThat(n.get(0).hub().activeChannels()).isEqualTo(1);
+    }
+  }
+
+  private static RedisBroker redisBroker(HeraldServer node) {
+    return (RedisBroker) node.hub().broker();
   }
 
   @Test

@@ -67,18 +67,19 @@ final class PollSubscription extends AbstractSubscription {
     URI uri = URI.create(settings.httpBase() + "/channels/" + String.join(",", channels()) + (q.length() > 0 ? "?" + q : ""));
     Duration timeout = longPoll && !first ? settings.longPollWait().plus(settings.requestTimeout()) : settings.requestTimeout();
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET().build();
-    inFlight = settings.http().sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-        .whenComplete((response, error) -> {
-          if (closed) {
-            return;
-          }
-          if (error != null) {
-            error(error instanceof IOException || error.getCause() == null ? error : error.getCause());
-            later(this::poll);
-          } else {
-            answered(response);
-          }
-        });
+    CompletableFuture<HttpResponse<byte[]>> sent = settings.http().sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+    inFlight = sent;  // cancelled by close(): the JDK then aborts the exchange
+    sent.whenComplete((response, error) -> {
+      if (closed) {
+        return;
+      }
+      if (error != null) {
+        error(error instanceof IOException || error.getCause() == null ? error : error.getCause());
+        later(this::poll);
+      } else {
+        answered(response);
+      }
+    });
   }
 
   private void answered(HttpResponse<byte[]> response) {

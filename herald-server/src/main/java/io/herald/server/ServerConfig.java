@@ -316,8 +316,8 @@ public final class ServerConfig {
 
     public Builder broker(String broker) {
       Objects.requireNonNull(broker, "broker");
-      if (!broker.equals("memory") && !broker.startsWith("redis://")) {
-        throw new IllegalArgumentException("broker must be 'memory' or redis://host:port[/db], got '" + broker + "'");
+      if (!broker.equals("memory") && !broker.startsWith("redis://") && !broker.startsWith("rediss://")) {
+        throw new IllegalArgumentException("broker must be 'memory' or redis://host:port[/db] (rediss:// for TLS), got '" + broker + "'");
       }
       this.broker = broker;
       return this;

@@ -185,4 +185,23 @@ class TransportDeliveryIT {
       assertThat(s.cursor().get(1).offset()).isEqualTo(9);
     }
   }
+
+  @ParameterizedTest
+  @EnumSource(value = Transport.class, names = {"LONG_POLL", "SHORT_POLL"})
+  void pollsPageThroughABacklogLargerThanTheLimitInOrder(Transport transport) {
+    HeraldClient paged = HeraldClient.builder(java.net.URI.create(server.baseUrl()))
+        .pollLimit(3)
+        .shortPollInterval(java.time.Duration.ofSeconds(5))  // a full answer is followed at once, not after this
+        .longPollWait(java.time.Duration.ofSeconds(2))
+        .build();
+    String ch = channel("paged-" + transport.wireName());
+    String epoch = publish(client, ch, "m", 1, 20).get(0).epoch();
+    Recorder r = new Recorder();
+    try (HeraldSubscription s = paged.subscribe(List.of(ch), transport, Cursor.parse(epoch + ":0", 1), r)) {
+      r.awaitMessages(20);
+      assertThat(r.offsets(ch)).isEqualTo(range(1, 20));
+      assertThat(r.subscribed.get(ch)).isEqualTo(new Recorder.Subscribed(new Position(epoch, 0), true));
+      assertThat(s.cursor().get(0)).isEqualTo(new Position(epoch, 20));
+    }
+  }
 }

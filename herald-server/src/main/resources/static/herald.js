@@ -557,8 +557,10 @@ export class Herald {
       const quick = Date.now() - driver.openedAt < QUICK_DROP_MS;
       this._quickDrops = quick ? this._quickDrops + 1 : 0;
       if (info.rungFailure || this._quickDrops >= 3) {
+        // three streams in a row that ended within two seconds: the rung does not work here
+        const quickly = this._quickDrops >= 3;
         this._quickDrops = 0;
-        this._rungFailed(transport, info, climbing);
+        this._rungFailed(transport, quickly ? { ...info, reason: `${info.reason}, three times in a row`, timeout: true } : info, climbing);
         return;
       }
       this._retry(info.reason);

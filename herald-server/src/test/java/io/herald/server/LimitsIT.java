@@ -159,6 +159,22 @@ class LimitsIT {
     }
   }
 
+  @Test
+  void shutdownClosesIdleKeepAliveConnectionsAtOnce() throws IOException {
+    HeraldServer server = HeraldServer.start(ServerConfig.builder().port(0).shutdownTimeout(Duration.ofSeconds(30)).build());
+    try (Socket idle = new Socket()) {
+      idle.connect(server.address());
+      idle.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      idle.setSoTimeout(5000);
+      assertThat(new String(idle.getInputStream().readNBytes(12), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+      long t0 = System.nanoTime();
+      server.close();
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("shutdown waits for no idle connection").isLessThan(Duration.ofSeconds(10));
+    } finally {
+      server.close();
+    }
+  }
+
   /** Sends raw bytes on a new connection and reads the whole answer until the server closes or 5 s pass. */
   static String raw(HeraldServer server, String request) throws IOException {
     try (Socket s = new Socket()) {

@@ -197,6 +197,19 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     HttpResponses.write(ctx, r, false);
   }
 
+  /**
+   * At shutdown an idle keep-alive connection (no request being answered) closes at once; one with
+   * an answer under way closes once it is written.
+   */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt == ServerShutdown.INSTANCE && !streaming && ctx.channel().config().isAutoRead()) {
+      ctx.close();
+      return;
+    }
+    super.userEventTriggered(ctx, evt);
+  }
+
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (!ClientFaults.isClientFault(cause)) {

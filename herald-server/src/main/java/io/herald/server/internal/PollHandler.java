@@ -201,7 +201,7 @@ final class PollHandler {
   private void respond(FullHttpResponse response) {
     finish();
     ctx.channel().config().setAutoRead(true);
-    HttpResponses.write(ctx, response, keepAlive);
+    HttpResponses.write(ctx, response, keepAlive && !server.shuttingDown);
   }
 
   private void finish() {

@@ -25,12 +25,13 @@ import java.util.concurrent.CompletionException;
 final class PublishHandler {
   private PublishHandler() {}
 
-  static void publish(ChannelHandlerContext ctx, ServerContext server, FullHttpRequest request, String channel, QueryStringDecoder uri, boolean keepAlive) {
+  static void publish(ChannelHandlerContext ctx, ServerContext server, FullHttpRequest request, String channel, QueryStringDecoder uri, boolean keepOpen) {
     String event = Names.event(Query.single(uri, "event"));
     byte[] data = data(request, server.config.maxMessageBytes());
     ctx.channel().config().setAutoRead(false);
     server.hub.publish(channel, event, data).whenComplete((m, error) -> ctx.executor().execute(() -> {
       ctx.channel().config().setAutoRead(true);
+      boolean keepAlive = keepOpen && !server.shuttingDown;
       if (error != null) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof ProtocolException pe) {

@@ -152,4 +152,33 @@ class ResumeIT {
       browser.open("about:blank");
     }
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse", "long-poll", "short-poll"})
+  void historyDroppedWhileAwayIsReportedAsAGapNeverAsAHole(String transport) {
+    String channel = Http.channel("trimmed-" + transport);
+    try (HeraldServer server = Servers.start(Servers.config().historySize(5))) {
+      String base = server.baseUrl();
+      TransportDeliveryIT.openHarness(browser, base, channel, transport);
+      List<String> expected = new ArrayList<>(texts("m", 1, 5));
+      publishAll(base, channel, expected);
+      awaitReceived(expected);
+      String epoch = browser.jsString("return window.received[0].epoch");
+      browser.offline(true);
+      await().atMost(Duration.ofSeconds(10)).until(() -> "offline".equals(browser.jsString("return window.herald.state")));
+      publishAll(base, channel, texts("m", 6, 15)); // the history keeps 11 to 15 only: 6 to 10 are gone
+      browser.offline(false);
+      await().atMost(Duration.ofSeconds(20)).until(() -> !events("gap").isEmpty());
+      List<String> later = texts("m", 16, 20);
+      publishAll(base, channel, later);
+      expected.addAll(later);
+      awaitReceived(expected);
+      List<Map<String, Object>> gaps = events("gap");
+      assertThat(gaps).hasSize(1);
+      assertThat(gaps.get(0)).containsEntry("reason", "not-recovered")
+          .containsEntry("previous", epoch + ":5")
+          .containsEntry("position", epoch + ":15");
+      browser.open("about:blank");
+    }
+  }
 }

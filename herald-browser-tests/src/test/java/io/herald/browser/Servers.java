@@ -12,9 +12,8 @@ final class Servers {
   private Servers() {}
 
   /**
-   * Settings for a test server: any free port, and a one-second graceful shutdown. (The browser
-   * keeps idle keep-alive connections open, and the server waits for them up to the shutdown
-   * timeout, ten seconds by default; WebSockets, SSE streams and parked polls end at once anyway.)
+   * Settings for a test server: any free port, and a graceful shutdown of at most one second, so
+   * that no test waits long on a connection the browser still holds.
    */
   static ServerConfig.Builder config() {
     return ServerConfig.builder().port(0).shutdownTimeout(Duration.ofSeconds(1));

@@ -721,7 +721,10 @@ class HubTest {
       assertThat(s.position().offset()).isEqualTo(cursor);
     }
     join(publishing);
-    assertThat(delivered).isPositive();
+    // how the reader's progress splits into messages and gaps depends on scheduling (a loaded machine
+    // may run the writer far ahead); the rule is that it reached the head with no silent skip
+    assertThat(cursor).isEqualTo(total);
+    assertThat(delivered + gaps).isPositive();
     s.close();
   }
 

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
 import io.herald.server.ServerConfig;
-import io.herald.server.ServerConfig.Transport;
+import io.herald.core.Transport;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;

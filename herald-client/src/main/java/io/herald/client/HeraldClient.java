@@ -1,5 +1,6 @@
 package io.herald.client;
 
+import io.herald.core.Transport;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.client.internal.ClientSettings;
 import io.herald.client.internal.Subscriptions;

@@ -1,5 +1,6 @@
 package io.herald.client;
 
+import io.herald.core.Transport;
 import io.herald.core.Cursor;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

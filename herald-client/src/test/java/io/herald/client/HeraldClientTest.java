@@ -1,5 +1,6 @@
 package io.herald.client;
 
+import io.herald.core.Transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,6 +1,6 @@
 package io.herald.server;
 
-import io.herald.server.ServerConfig.Transport;
+import io.herald.core.Transport;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.concurrent.Callable;

@@ -2,6 +2,7 @@ package io.herald.server;
 
 import io.herald.core.HistoryConfig;
 import io.herald.core.Hub;
+import io.herald.core.Transport;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -49,35 +50,6 @@ public final class ServerConfig {
   public static final int DEFAULT_WRITE_BUFFER_HIGH_BYTES = 256 * 1024;
   /** Default time allowed for a graceful shutdown. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
-
-  /** The four transports; any but short polling can be disabled (for tests of client fallback). */
-  public enum Transport {
-    WEBSOCKET("websocket"),
-    SSE("sse"),
-    LONG_POLL("long-poll"),
-    SHORT_POLL("short-poll");
-
-    private final String wireName;
-
-    Transport(String wireName) {
-      this.wireName = wireName;
-    }
-
-    /** The name used on the command line and by clients: {@code websocket}, {@code sse}, ... */
-    public String wireName() {
-      return wireName;
-    }
-
-    /** Parses a wire name, case-insensitively; fails with {@link IllegalArgumentException}. */
-    public static Transport parse(String name) {
-      for (Transport t : values()) {
-        if (t.wireName.equalsIgnoreCase(name.trim())) {
-          return t;
-        }
-      }
-      throw new IllegalArgumentException("unknown transport '" + name + "'; use websocket, sse, long-poll or short-poll");
-    }
-  }
 
   private final String host;
   private final int port;

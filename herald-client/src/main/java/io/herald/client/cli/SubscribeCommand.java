@@ -4,7 +4,7 @@ import io.herald.client.HeraldClient;
 import io.herald.client.HeraldClientException;
 import io.herald.client.HeraldSubscription;
 import io.herald.client.SubscriptionListener;
-import io.herald.client.Transport;
+import io.herald.core.Transport;
 import io.herald.core.Cursor;
 import io.herald.core.Message;
 import io.herald.core.Position;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.client.HeraldClientException;
 import io.herald.client.HeraldSubscription;
 import io.herald.client.SubscriptionListener;
-import io.herald.client.Transport;
+import io.herald.core.Transport;
 import io.herald.core.Cursor;
 import io.herald.core.Json;
 import io.herald.core.Message;

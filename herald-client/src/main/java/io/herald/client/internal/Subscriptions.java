@@ -2,7 +2,7 @@ package io.herald.client.internal;
 
 import io.herald.client.HeraldSubscription;
 import io.herald.client.SubscriptionListener;
-import io.herald.client.Transport;
+import io.herald.core.Transport;
 import io.herald.core.Cursor;
 import java.util.List;
 

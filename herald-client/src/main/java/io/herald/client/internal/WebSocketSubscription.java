@@ -2,7 +2,7 @@ package io.herald.client.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.client.SubscriptionListener;
-import io.herald.client.Transport;
+import io.herald.core.Transport;
 import io.herald.core.Cursor;
 import io.herald.core.Json;
 import io.herald.core.Message;

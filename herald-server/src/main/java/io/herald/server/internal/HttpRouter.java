@@ -4,7 +4,7 @@ import io.herald.core.Cursor;
 import io.herald.core.ErrorCode;
 import io.herald.core.Names;
 import io.herald.core.ProtocolException;
-import io.herald.server.ServerConfig.Transport;
+import io.herald.core.Transport;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;

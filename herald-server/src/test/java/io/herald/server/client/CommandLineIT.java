@@ -8,7 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.client.HeraldClient;
-import io.herald.client.Transport;
+import io.herald.core.Transport;
 import io.herald.client.cli.PublishCommand;
 import io.herald.client.cli.SubscribeCommand;
 import io.herald.core.Json;

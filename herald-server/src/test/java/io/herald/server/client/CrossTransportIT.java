@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.herald.client.HeraldClient;
 import io.herald.client.HeraldSubscription;
-import io.herald.client.Transport;
+import io.herald.core.Transport;
 import io.herald.core.Cursor;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;

@@ -1,8 +1,11 @@
-package io.herald.client;
+package io.herald.core;
 
 import java.util.Locale;
 
-/** The four ways to subscribe (PROTOCOL.md section 6). */
+/**
+ * The four transports, the rungs of the ladder (PROTOCOL.md section 6), with the names clients,
+ * the command line and the server settings use for them. Immutable.
+ */
 public enum Transport {
   /** WebSocket: {@code GET /channels/{list}?since=...} with {@code Upgrade: websocket}. */
   WEBSOCKET("websocket"),

@@ -1,4 +1,4 @@
-package io.herald.client;
+package io.herald.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -26,7 +26,8 @@ import org.openqa.selenium.chrome.ChromeOptions;
  */
 final class Browser implements AutoCloseable {
   static final String CHROMIUM = System.getProperty("herald.chromium", "/usr/bin/chromium");
-  static final String CHROMEDRIVER = System.getProperty("herald.chromedriver", "/usr/bin/chromedriver");
+  static final String CHROMEDRIVER =
+      System.getProperty("herald.chromedriver", "/usr/bin/chromedriver");
   static final Path SCREENSHOTS = Paths.get("target", "screenshots");
 
   final ChromeDriver driver;
@@ -42,13 +43,24 @@ final class Browser implements AutoCloseable {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM);
     options.addArguments(
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-extensions", "--hide-scrollbars", "--user-data-dir=" + profile, "--window-size=1280,900");
-    service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(Paths.get(CHROMEDRIVER).toFile())
-        .usingAnyFreePort()
-        .build();
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--hide-scrollbars",
+        "--user-data-dir=" + profile,
+        "--window-size=1280,900");
+    service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(Paths.get(CHROMEDRIVER).toFile())
+            .usingAnyFreePort()
+            .build();
     driver = new ChromeDriver(service, options);
     driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
     driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
@@ -63,12 +75,18 @@ final class Browser implements AutoCloseable {
     driver.get(url);
   }
 
-  /** Runs {@code script} in the page and returns its value (JS values come back as Java lists, maps, longs, strings). */
+  /**
+   * Runs {@code script} in the page and returns its value (JS values come back as Java lists, maps,
+   * longs, strings).
+   */
   Object js(String script, Object... args) {
     return ((JavascriptExecutor) driver).executeScript(script, args);
   }
 
-  /** Runs {@code script} with a callback as its last argument ({@code arguments[arguments.length - 1]}). */
+  /**
+   * Runs {@code script} with a callback as its last argument ({@code arguments[arguments.length -
+   * 1]}).
+   */
   Object jsAsync(String script, Object... args) {
     return ((JavascriptExecutor) driver).executeAsyncScript(script, args);
   }
@@ -95,8 +113,9 @@ final class Browser implements AutoCloseable {
 
   /** Emulates a phone: a 390 x 844 CSS-pixel mobile viewport, until {@link #desktop()}. */
   void phone() {
-    driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of(
-        "width", 390, "height", 844, "deviceScaleFactor", 1, "mobile", true));
+    driver.executeCdpCommand(
+        "Emulation.setDeviceMetricsOverride",
+        Map.of("width", 390, "height", 844, "deviceScaleFactor", 1, "mobile", true));
   }
 
   /** Back to the 1280 x 900 desktop window. */
@@ -104,11 +123,14 @@ final class Browser implements AutoCloseable {
     driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
   }
 
-  /** Takes the browser off the network (and fires {@code offline}), or back on it ({@code online}). */
+  /**
+   * Takes the browser off the network (and fires {@code offline}), or back on it ({@code online}).
+   */
   void offline(boolean off) {
     driver.executeCdpCommand("Network.enable", Map.of());
-    driver.executeCdpCommand("Network.emulateNetworkConditions", Map.of(
-        "offline", off, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
+    driver.executeCdpCommand(
+        "Network.emulateNetworkConditions",
+        Map.of("offline", off, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
   }
 
   /** Saves a screenshot of the whole page (up to 4000 px tall) to target/screenshots/NAME.png. */
@@ -122,11 +144,22 @@ final class Browser implements AutoCloseable {
       @SuppressWarnings("unchecked")
       Map<String, Object> viewport = (Map<String, Object>) metrics.get("cssLayoutViewport");
       double width = ((Number) viewport.get("clientWidth")).doubleValue();
-      double height = Math.min(Math.max(((Number) content.get("height")).doubleValue(),
-          ((Number) viewport.get("clientHeight")).doubleValue()), 4000);
-      Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot", Map.of(
-          "format", "png", "captureBeyondViewport", true,
-          "clip", Map.of("x", 0, "y", 0, "width", width, "height", height, "scale", 1)));
+      double height =
+          Math.min(
+              Math.max(
+                  ((Number) content.get("height")).doubleValue(),
+                  ((Number) viewport.get("clientHeight")).doubleValue()),
+              4000);
+      Map<String, Object> shot =
+          driver.executeCdpCommand(
+              "Page.captureScreenshot",
+              Map.of(
+                  "format",
+                  "png",
+                  "captureBeyondViewport",
+                  true,
+                  "clip",
+                  Map.of("x", 0, "y", 0, "width", width, "height", height, "scale", 1)));
       Files.write(file, Base64.getDecoder().decode((String) shot.get("data")));
       return file;
     } catch (IOException e) {

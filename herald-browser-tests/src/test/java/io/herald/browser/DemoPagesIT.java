@@ -29,7 +29,9 @@ class DemoPagesIT {
 
   @BeforeAll
   static void start() {
-    assertThat(Browser.available()).as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)").isTrue();
+    assertThat(Browser.available())
+        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
+        .isTrue();
     server = Servers.start(Servers.config().demoFeed(true));
     base = server.baseUrl();
     browser = new Browser();
@@ -52,8 +54,14 @@ class DemoPagesIT {
   private static void shots(String name, boolean settle) {
     // let finite animations (a new item sliding in) finish: a screenshot shows the page at rest
     // (the ticker never rests: a tick flashes its tile a few times a second)
-    await().atMost(Duration.ofSeconds(5)).until(() -> !settle || browser.jsLong(
-        "return document.getAnimations().filter(a => a.effect.getTiming().iterations !== Infinity).length") == 0);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                !settle
+                    || browser.jsLong(
+                            "return document.getAnimations().filter(a => a.effect.getTiming().iterations !== Infinity).length")
+                        == 0);
     browser.desktop();
     browser.screenshot(name + "-desktop");
     browser.phone();
@@ -62,9 +70,17 @@ class DemoPagesIT {
   }
 
   private static void awaitTransport(String transport) {
-    await().atMost(Duration.ofSeconds(15)).until(() ->
-        "connected".equals(browser.jsString("return document.getElementById('connbar').dataset.state"))
-            && transport.equals(browser.jsString("return document.getElementById('connbar').dataset.transport")));
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                "connected"
+                        .equals(
+                            browser.jsString(
+                                "return document.getElementById('connbar').dataset.state"))
+                    && transport.equals(
+                        browser.jsString(
+                            "return document.getElementById('connbar').dataset.transport")));
   }
 
   private static WebElement css(String selector) {
@@ -81,16 +97,30 @@ class DemoPagesIT {
     browser.open(base + "/?channel=" + channel);
     await().atMost(Duration.ofSeconds(15)).until(() -> count(".lane[data-state=connected]") == 4);
     // the polls need one answer to hold a cursor before a message published now reaches them
-    await().atMost(Duration.ofSeconds(10)).until(() ->
-        !browser.jsString("return document.querySelector('.lane[data-transport=short-poll] .s-cursor').textContent").equals("from now"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                !browser
+                    .jsString(
+                        "return document.querySelector('.lane[data-transport=short-poll] .s-cursor').textContent")
+                    .equals("from now"));
     Http.publish(base, channel, "hello from curl");
     css("#message").sendKeys("hello from the page", Keys.ENTER);
     await().atMost(Duration.ofSeconds(15)).until(() -> count(".lane .msgs li[data-offset]") == 8);
     for (String t : new String[] {"websocket", "sse", "long-poll", "short-poll"}) {
-      assertThat(browser.jsList("return [...document.querySelectorAll('.lane[data-transport=\"' + arguments[0] + '\"] .msgs li[data-offset] .data')].map(e => e.textContent)", t))
-          .as(t).containsExactly("hello from the page", "hello from curl");
-      assertThat(browser.jsLong("return Number(document.querySelector('.lane[data-transport=\"' + arguments[0] + '\"] .s-reqs').textContent)", t))
-          .as("requests of " + t).isPositive();
+      assertThat(
+              browser.jsList(
+                  "return [...document.querySelectorAll('.lane[data-transport=\"' + arguments[0] + '\"] .msgs li[data-offset] .data')].map(e => e.textContent)",
+                  t))
+          .as(t)
+          .containsExactly("hello from the page", "hello from curl");
+      assertThat(
+              browser.jsLong(
+                  "return Number(document.querySelector('.lane[data-transport=\"' + arguments[0] + '\"] .s-reqs').textContent)",
+                  t))
+          .as("requests of " + t)
+          .isPositive();
     }
     shots("index");
   }
@@ -105,16 +135,23 @@ class DemoPagesIT {
   @Test
   void chatShowsRecentHistoryAndSendsOverWebSocket() {
     for (int i = 1; i <= 3; i++) {
-      Http.publishJson(base, "demo:chat:lobby", "{\"name\":\"Ada\",\"text\":\"Earlier message " + i + "\"}");
+      Http.publishJson(
+          base, "demo:chat:lobby", "{\"name\":\"Ada\",\"text\":\"Earlier message " + i + "\"}");
     }
-    Http.publishJson(base, "demo:chat:lobby", "{\"name\":\"Grace\",\"text\":\"Has anyone tried the long-poll demo behind the office proxy?\"}");
+    Http.publishJson(
+        base,
+        "demo:chat:lobby",
+        "{\"name\":\"Grace\",\"text\":\"Has anyone tried the long-poll demo behind the office proxy?\"}");
     browser.open(base + "/demos/chat.html");
     awaitTransport("websocket");
     await().atMost(Duration.ofSeconds(10)).until(() -> count("#log .msg") == 4);
-    browser.js("document.getElementById('name').value = 'Tester'; document.getElementById('name').dispatchEvent(new Event('change'))");
+    browser.js(
+        "document.getElementById('name').value = 'Tester'; document.getElementById('name').dispatchEvent(new Event('change'))");
     css("#text").sendKeys("Hello, room! Sent over WebSocket.", Keys.ENTER);
     await().atMost(Duration.ofSeconds(10)).until(() -> count("#log .msg.mine") == 1);
-    assertThat(browser.jsList("return [...document.querySelectorAll('#people li span:nth-child(2)')].map(e => e.textContent)"))
+    assertThat(
+            browser.jsList(
+                "return [...document.querySelectorAll('#people li span:nth-child(2)')].map(e => e.textContent)"))
         .containsExactly("Tester", "Grace", "Ada");
     shots("chat");
     // the selector forces another rung: the same room over short polling
@@ -132,24 +169,39 @@ class DemoPagesIT {
     awaitTransport("sse");
     await().atMost(Duration.ofSeconds(20)).until(() -> count("#tiles .tile") == 6);
     // history fills the sparklines at once; then live ticks arrive, a few per second
-    await().atMost(Duration.ofSeconds(10)).until(() ->
-        Boolean.TRUE.equals(browser.js("return Number(document.getElementById('rate').textContent) > 0")));
-    assertThat(browser.jsString("return document.getElementById('delay').textContent")).endsWith(" ms");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                Boolean.TRUE.equals(
+                    browser.js("return Number(document.getElementById('rate').textContent) > 0")));
+    assertThat(browser.jsString("return document.getElementById('delay').textContent"))
+        .endsWith(" ms");
     shots("ticker", false);
   }
 
   @Test
   void notificationsArriveOverLongPolling() {
-    Http.publishJson(base, "demo:notifications", "{\"kind\":\"success\",\"title\":\"Deploy finished\",\"body\":\"herald 0.1.0 is live on all nodes.\"}");
-    Http.publishJson(base, "demo:notifications", "{\"kind\":\"mention\",\"title\":\"Grace mentioned you\",\"body\":\"Can you review the SSE heartbeat change?\"}");
+    Http.publishJson(
+        base,
+        "demo:notifications",
+        "{\"kind\":\"success\",\"title\":\"Deploy finished\",\"body\":\"herald 0.1.0 is live on all nodes.\"}");
+    Http.publishJson(
+        base,
+        "demo:notifications",
+        "{\"kind\":\"mention\",\"title\":\"Grace mentioned you\",\"body\":\"Can you review the SSE heartbeat change?\"}");
     browser.open(base + "/demos/notifications.html");
     awaitTransport("long-poll");
     await().atMost(Duration.ofSeconds(10)).until(() -> count("#items li[data-offset]") == 2);
     css("#compose button[type=submit]").click();
     await().atMost(Duration.ofSeconds(10)).until(() -> count("#items li[data-offset]") == 3);
-    Http.publishJson(base, "demo:notifications", "{\"kind\":\"warning\",\"title\":\"Disk almost full\",\"body\":\"node-2 has 4% free on /var.\"}");
+    Http.publishJson(
+        base,
+        "demo:notifications",
+        "{\"kind\":\"warning\",\"title\":\"Disk almost full\",\"body\":\"node-2 has 4% free on /var.\"}");
     await().atMost(Duration.ofSeconds(10)).until(() -> count("#items li[data-offset]") == 4);
-    assertThat(browser.jsString("return document.getElementById('badge').textContent")).isEqualTo("2");
+    assertThat(browser.jsString("return document.getElementById('badge').textContent"))
+        .isEqualTo("2");
     shots("notifications");
   }
 
@@ -157,16 +209,24 @@ class DemoPagesIT {
   void todoListSyncsOverShortPollingAndRebuildsFromHistory() {
     browser.open(base + "/demos/todo.html?list=screens");
     awaitTransport("short-poll");
-    for (String task : new String[] {"Write the release notes", "Review the Redis broker", "Run the lab on 4 nodes"}) {
+    for (String task :
+        new String[] {
+          "Write the release notes", "Review the Redis broker", "Run the lab on 4 nodes"
+        }) {
       css("#task").sendKeys(task, Keys.ENTER);
     }
-    await().atMost(Duration.ofSeconds(15)).until(() -> count("#tasks li[data-id]:not(.pending)") == 3);
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> count("#tasks li[data-id]:not(.pending)") == 3);
     css("#tasks li[data-id] input[type=checkbox]").click();
     await().atMost(Duration.ofSeconds(15)).until(() -> count("#tasks li.done:not(.pending)") == 1);
     // a new window rebuilds the same list from the channel's history
     browser.open(base + "/demos/todo.html?list=screens");
-    await().atMost(Duration.ofSeconds(15)).until(() -> count("#tasks li[data-id]") == 3 && count("#tasks li.done") == 1);
-    assertThat(browser.jsString("return document.getElementById('left').textContent")).isEqualTo("2 tasks left");
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> count("#tasks li[data-id]") == 3 && count("#tasks li.done") == 1);
+    assertThat(browser.jsString("return document.getElementById('left').textContent"))
+        .isEqualTo("2 tasks left");
     shots("todo");
   }
 
@@ -175,12 +235,24 @@ class DemoPagesIT {
     browser.open(base + "/demos/answer.html");
     awaitTransport("sse");
     css("#chips button").click();
-    await().atMost(Duration.ofSeconds(5)).until(() ->
-        browser.jsLong("return document.querySelector('.a .text').textContent.length") > 0);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                browser.jsLong("return document.querySelector('.a .text').textContent.length") > 0);
     long early = browser.jsLong("return document.querySelector('.a .text').textContent.length");
-    await().atMost(Duration.ofSeconds(30)).until(() -> "true".equals(browser.jsString("return document.querySelector('.a').dataset.done || ''")));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                "true"
+                    .equals(
+                        browser.jsString(
+                            "return document.querySelector('.a').dataset.done || ''")));
     String answer = browser.jsString("return document.querySelector('.a .text').textContent");
-    assertThat(answer).startsWith("WebSocket gives one full-duplex connection").hasSizeGreaterThan((int) early);
+    assertThat(answer)
+        .startsWith("WebSocket gives one full-duplex connection")
+        .hasSizeGreaterThan((int) early);
     shots("answer");
   }
 }

@@ -18,10 +18,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * check what the page does against the wire protocol. Thread-safe.
  */
 final class Http {
-  static final HttpClient CLIENT = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5))
-      .build();
+  static final HttpClient CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
   static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger CHANNELS = new AtomicInteger();
 
@@ -32,44 +33,59 @@ final class Http {
     return "bt-" + prefix + "-" + ProcessHandle.current().pid() + "-" + CHANNELS.incrementAndGet();
   }
 
-  /** Publishes {@code text} as a text/plain message; returns the {@code 201} answer ({@code channel, offset, epoch}). */
+  /**
+   * Publishes {@code text} as a text/plain message; returns the {@code 201} answer ({@code channel,
+   * offset, epoch}).
+   */
   static JsonNode publish(String base, String channel, String text) {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/channels/" + channel))
-        .timeout(Duration.ofSeconds(10))
-        .header("Content-Type", "text/plain; charset=utf-8")
-        .POST(HttpRequest.BodyPublishers.ofString(text))
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(base + "/channels/" + channel))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "text/plain; charset=utf-8")
+            .POST(HttpRequest.BodyPublishers.ofString(text))
+            .build();
     HttpResponse<String> r = send(request);
     if (r.statusCode() != 201) {
-      throw new AssertionError("publish to " + channel + " answered " + r.statusCode() + ": " + r.body());
+      throw new AssertionError(
+          "publish to " + channel + " answered " + r.statusCode() + ": " + r.body());
     }
     return parse(r.body());
   }
 
   /** Publishes one JSON value; returns the {@code 201} answer. */
   static JsonNode publishJson(String base, String channel, String json) {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/channels/" + channel))
-        .timeout(Duration.ofSeconds(10))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json))
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(base + "/channels/" + channel))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build();
     HttpResponse<String> r = send(request);
     if (r.statusCode() != 201) {
-      throw new AssertionError("publish to " + channel + " answered " + r.statusCode() + ": " + r.body());
+      throw new AssertionError(
+          "publish to " + channel + " answered " + r.statusCode() + ": " + r.body());
     }
     return parse(r.body());
   }
 
-  /** One short poll: {@code GET /channels/{channel}?since=CURSOR}; returns the {@code 200} answer. */
+  /**
+   * One short poll: {@code GET /channels/{channel}?since=CURSOR}; returns the {@code 200} answer.
+   */
   static JsonNode poll(String base, String channel, String since) {
-    String q = since == null ? "" : "?since=" + java.net.URLEncoder.encode(since, java.nio.charset.StandardCharsets.UTF_8);
-    HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/channels/" + channel + q))
-        .timeout(Duration.ofSeconds(10))
-        .GET()
-        .build();
+    String q =
+        since == null
+            ? ""
+            : "?since="
+                + java.net.URLEncoder.encode(since, java.nio.charset.StandardCharsets.UTF_8);
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(base + "/channels/" + channel + q))
+            .timeout(Duration.ofSeconds(10))
+            .GET()
+            .build();
     HttpResponse<String> r = send(request);
     if (r.statusCode() != 200) {
-      throw new AssertionError("poll of " + channel + " answered " + r.statusCode() + ": " + r.body());
+      throw new AssertionError(
+          "poll of " + channel + " answered " + r.statusCode() + ": " + r.body());
     }
     return parse(r.body());
   }

@@ -3,10 +3,9 @@ package io.herald.browser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.herald.core.Transport;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
-import io.herald.server.ServerConfig;
-import io.herald.core.Transport;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -29,7 +28,9 @@ class LadderIT {
 
   @BeforeAll
   static void start() {
-    assertThat(Browser.available()).as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)").isTrue();
+    assertThat(Browser.available())
+        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
+        .isTrue();
     browser = new Browser();
   }
 
@@ -41,17 +42,24 @@ class LadderIT {
   }
 
   private static List<Object> transportEvents() {
-    return browser.jsList("return window.events.filter(e => e.type === 'transport').map(e => e.transport)");
+    return browser.jsList(
+        "return window.events.filter(e => e.type === 'transport').map(e => e.transport)");
   }
 
   private static void deliversOn(String base, String channel, String transport) {
-    await().atMost(Duration.ofSeconds(30)).until(() ->
-        "connected".equals(browser.jsString("return window.herald.state"))
-            && transport.equals(browser.jsString("return window.herald.transport"))
-            && browser.js("return window.herald.position(arguments[0])", channel) != null);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                "connected".equals(browser.jsString("return window.herald.state"))
+                    && transport.equals(browser.jsString("return window.herald.transport"))
+                    && browser.js("return window.herald.position(arguments[0])", channel) != null);
     Http.publish(base, channel, "on " + transport);
-    await().atMost(Duration.ofSeconds(15)).until(() -> TransportDeliveryIT.receivedData(browser).contains("on " + transport));
-    assertThat(browser.jsList("return window.received.map(m => m.transport)")).containsOnly(transport);
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> TransportDeliveryIT.receivedData(browser).contains("on " + transport));
+    assertThat(browser.jsList("return window.received.map(m => m.transport)"))
+        .containsOnly(transport);
   }
 
   private static void fallsTo(EnumSet<Transport> refused, String expected, List<String> path) {
@@ -76,12 +84,17 @@ class LadderIT {
 
   @Test
   void fallsToLongPollingWhenSseIsRefusedToo() {
-    fallsTo(EnumSet.of(Transport.WEBSOCKET, Transport.SSE), "long-poll", List.of("websocket", "sse", "long-poll"));
+    fallsTo(
+        EnumSet.of(Transport.WEBSOCKET, Transport.SSE),
+        "long-poll",
+        List.of("websocket", "sse", "long-poll"));
   }
 
   @Test
   void fallsToShortPollingWhenLongPollingIsRefusedToo() {
-    fallsTo(EnumSet.of(Transport.WEBSOCKET, Transport.SSE, Transport.LONG_POLL), "short-poll",
+    fallsTo(
+        EnumSet.of(Transport.WEBSOCKET, Transport.SSE, Transport.LONG_POLL),
+        "short-poll",
         List.of("websocket", "sse", "long-poll", "short-poll"));
   }
 
@@ -89,21 +102,35 @@ class LadderIT {
   void remembersTheFailedRungAndClimbsBackWhenItWorksAgain() {
     String channel = Http.channel("climb");
     int port;
-    try (HeraldServer refusing = Servers.start(Servers.config().disabledTransports(EnumSet.of(Transport.WEBSOCKET)))) {
+    try (HeraldServer refusing =
+        Servers.start(Servers.config().disabledTransports(EnumSet.of(Transport.WEBSOCKET)))) {
       port = refusing.port();
-      browser.open(refusing.baseUrl() + "/test/harness.html?channel=" + channel + "&climbIntervalMs=1500&rememberFailureMs=1000");
+      browser.open(
+          refusing.baseUrl()
+              + "/test/harness.html?channel="
+              + channel
+              + "&climbIntervalMs=1500&rememberFailureMs=1000");
       deliversOn(refusing.baseUrl(), channel, "sse");
-      Map<String, Object> memory = cast(browser.js("return JSON.parse(localStorage.getItem('herald.ladder:' + location.origin))"));
+      Map<String, Object> memory =
+          cast(
+              browser.js(
+                  "return JSON.parse(localStorage.getItem('herald.ladder:' + location.origin))"));
       assertThat(memory).containsKey("websocket");
       // the server restarts on the same port with WebSocket served again: the client climbs back
     }
     try (HeraldServer serving = Servers.startOn(port, Servers.config())) {
-      await().atMost(Duration.ofSeconds(30)).until(() ->
-          "websocket".equals(browser.jsString("return window.herald.transport"))
-              && "connected".equals(browser.jsString("return window.herald.state"))
-              && browser.js("return window.herald.position(arguments[0])", channel) != null);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  "websocket".equals(browser.jsString("return window.herald.transport"))
+                      && "connected".equals(browser.jsString("return window.herald.state"))
+                      && browser.js("return window.herald.position(arguments[0])", channel)
+                          != null);
       Http.publish(serving.baseUrl(), channel, "after the climb");
-      await().atMost(Duration.ofSeconds(15)).until(() -> TransportDeliveryIT.receivedData(browser).contains("after the climb"));
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(() -> TransportDeliveryIT.receivedData(browser).contains("after the climb"));
       assertThat(transportEvents()).startsWith("websocket", "sse").endsWith("websocket");
       browser.open("about:blank");
     }

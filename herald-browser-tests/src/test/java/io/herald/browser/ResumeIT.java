@@ -30,7 +30,9 @@ class ResumeIT {
 
   @BeforeAll
   static void start() {
-    assertThat(Browser.available()).as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)").isTrue();
+    assertThat(Browser.available())
+        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
+        .isTrue();
     browser = new Browser();
   }
 
@@ -52,7 +54,9 @@ class ResumeIT {
   }
 
   private static void awaitReceived(List<String> expected) {
-    await().atMost(Duration.ofSeconds(30)).until(() -> TransportDeliveryIT.receivedData(browser).size() >= expected.size());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> TransportDeliveryIT.receivedData(browser).size() >= expected.size());
     assertThat(TransportDeliveryIT.receivedData(browser)).containsExactlyElementsOf(expected);
   }
 
@@ -80,7 +84,8 @@ class ResumeIT {
         awaitReceived(expected);
       }
       assertThat(browser.jsList("return window.received.map(m => m.offset)"))
-          .containsExactlyElementsOf(IntStream.rangeClosed(1, 30).mapToObj(i -> (Object) (long) i).toList());
+          .containsExactlyElementsOf(
+              IntStream.rangeClosed(1, 30).mapToObj(i -> (Object) (long) i).toList());
       assertThat(events("gap")).isEmpty();
       assertThat(browser.jsString("return window.herald.transport")).isEqualTo(transport);
       if (transport.equals("websocket") || transport.equals("sse")) {
@@ -120,10 +125,12 @@ class ResumeIT {
       assertThat(newEpoch).isNotEqualTo(oldEpoch);
       List<Map<String, Object>> gaps = events("gap");
       assertThat(gaps).hasSize(1);
-      assertThat(gaps.get(0)).containsEntry("reason", "not-recovered")
+      assertThat(gaps.get(0))
+          .containsEntry("reason", "not-recovered")
           .containsEntry("previous", oldEpoch + ":10")
           .containsEntry("position", newEpoch + ":0");
-      assertThat(browser.jsString("return window.herald.position(arguments[0])", channel)).isEqualTo(newEpoch + ":10");
+      assertThat(browser.jsString("return window.herald.position(arguments[0])", channel))
+          .isEqualTo(newEpoch + ":10");
       assertThat(browser.jsString("return window.herald.transport")).isEqualTo(transport);
       browser.open("about:blank");
     }
@@ -140,7 +147,9 @@ class ResumeIT {
       publishAll(base, channel, expected);
       awaitReceived(expected);
       browser.offline(true);
-      await().atMost(Duration.ofSeconds(10)).until(() -> "offline".equals(browser.jsString("return window.herald.state")));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> "offline".equals(browser.jsString("return window.herald.state")));
       List<String> more = texts("m", 6, 10);
       publishAll(base, channel, more);
       expected.addAll(more);
@@ -165,8 +174,11 @@ class ResumeIT {
       awaitReceived(expected);
       String epoch = browser.jsString("return window.received[0].epoch");
       browser.offline(true);
-      await().atMost(Duration.ofSeconds(10)).until(() -> "offline".equals(browser.jsString("return window.herald.state")));
-      publishAll(base, channel, texts("m", 6, 15)); // the history keeps 11 to 15 only: 6 to 10 are gone
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> "offline".equals(browser.jsString("return window.herald.state")));
+      publishAll(
+          base, channel, texts("m", 6, 15)); // the history keeps 11 to 15 only: 6 to 10 are gone
       browser.offline(false);
       await().atMost(Duration.ofSeconds(20)).until(() -> !events("gap").isEmpty());
       List<String> later = texts("m", 16, 20);
@@ -175,7 +187,8 @@ class ResumeIT {
       awaitReceived(expected);
       List<Map<String, Object>> gaps = events("gap");
       assertThat(gaps).hasSize(1);
-      assertThat(gaps.get(0)).containsEntry("reason", "not-recovered")
+      assertThat(gaps.get(0))
+          .containsEntry("reason", "not-recovered")
           .containsEntry("previous", epoch + ":5")
           .containsEntry("position", epoch + ":15");
       browser.open("about:blank");

@@ -24,13 +24,20 @@ final class Servers {
     return HeraldServer.start(config.build());
   }
 
-  /** Starts a server on {@code port}, retrying while the port is still held by the one just stopped. */
+  /**
+   * Starts a server on {@code port}, retrying while the port is still held by the one just stopped.
+   */
   static HeraldServer startOn(int port, ServerConfig.Builder config) {
     AtomicReference<HeraldServer> started = new AtomicReference<>();
-    await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
-      started.set(HeraldServer.start(config.port(port).build()));
-      return true;
-    });
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(100))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              started.set(HeraldServer.start(config.port(port).build()));
+              return true;
+            });
     return started.get();
   }
 }

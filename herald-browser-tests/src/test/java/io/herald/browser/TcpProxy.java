@@ -14,8 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A TCP proxy on loopback between the browser and a server, so a test can cut every connection
  * (with a reset, as a dropped network does) while the server and its history live on. At most
- * {@value #MAX_CONNECTIONS} connections at once; two daemon threads per connection.
- * Thread-safe.
+ * {@value #MAX_CONNECTIONS} connections at once; two daemon threads per connection. Thread-safe.
  */
 final class TcpProxy implements AutoCloseable {
   static final int MAX_CONNECTIONS = 64;
@@ -47,7 +46,10 @@ final class TcpProxy implements AutoCloseable {
     return sockets.size() / 2;
   }
 
-  /** Resets every open connection, both to the browser and to the server. New connections are accepted. */
+  /**
+   * Resets every open connection, both to the browser and to the server. New connections are
+   * accepted.
+   */
   void cutAll() {
     for (Socket s : sockets) {
       abort(s);
@@ -81,21 +83,25 @@ final class TcpProxy implements AutoCloseable {
   }
 
   private void pump(Socket from, Socket to) {
-    Thread t = new Thread(() -> {
-      byte[] buf = new byte[16 * 1024];
-      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-        int n;
-        while ((n = in.read(buf)) >= 0) {
-          out.write(buf, 0, n);
-          out.flush();
-        }
-      } catch (IOException e) {
-        // cut or closed: end both sides
-      } finally {
-        abort(from);
-        abort(to);
-      }
-    }, "tcp-proxy-pump");
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[16 * 1024];
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                  out.write(buf, 0, n);
+                  out.flush();
+                }
+              } catch (IOException e) {
+                // cut or closed: end both sides
+              } finally {
+                abort(from);
+                abort(to);
+              }
+            },
+            "tcp-proxy-pump");
     t.setDaemon(true);
     t.start();
   }

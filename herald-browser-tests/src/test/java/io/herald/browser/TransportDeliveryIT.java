@@ -30,7 +30,9 @@ class TransportDeliveryIT {
 
   @BeforeAll
   static void start() {
-    assertThat(Browser.available()).as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)").isTrue();
+    assertThat(Browser.available())
+        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
+        .isTrue();
     server = Servers.start(Servers.config());
     base = server.baseUrl();
     browser = new Browser();
@@ -46,16 +48,24 @@ class TransportDeliveryIT {
     }
   }
 
-  /** Opens the harness on {@code channel} with only {@code transport} allowed and waits until the subscription stands. */
+  /**
+   * Opens the harness on {@code channel} with only {@code transport} allowed and waits until the
+   * subscription stands.
+   */
   static void openHarness(Browser browser, String base, String channel, String transports) {
     browser.open(base + "/test/harness.html?channel=" + channel + "&transports=" + transports);
-    await().atMost(Duration.ofSeconds(20)).until(() -> Boolean.TRUE.equals(browser.js("return window.ready === true")));
-    await().atMost(Duration.ofSeconds(20)).until(() ->
-        browser.js("return window.herald.position(arguments[0])", channel) != null);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> Boolean.TRUE.equals(browser.js("return window.ready === true")));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> browser.js("return window.herald.position(arguments[0])", channel) != null);
   }
 
   static List<String> receivedData(Browser browser) {
-    return browser.jsList("return window.received.map(m => m.data)").stream().map(String::valueOf).collect(Collectors.toList());
+    return browser.jsList("return window.received.map(m => m.data)").stream()
+        .map(String::valueOf)
+        .collect(Collectors.toList());
   }
 
   @ParameterizedTest
@@ -63,17 +73,23 @@ class TransportDeliveryIT {
   void messagesPublishedOverHttpShowUpInThePageInOrderOnce(String transport) {
     String channel = Http.channel("to-page-" + transport);
     openHarness(browser, base, channel, transport);
-    List<String> sent = IntStream.rangeClosed(1, 20).mapToObj(i -> transport + " message " + i).toList();
+    List<String> sent =
+        IntStream.rangeClosed(1, 20).mapToObj(i -> transport + " message " + i).toList();
     for (String text : sent) {
       Http.publish(base, channel, text);
     }
     await().atMost(Duration.ofSeconds(15)).until(() -> receivedData(browser).size() >= sent.size());
     assertThat(receivedData(browser)).containsExactlyElementsOf(sent);
     assertThat(browser.jsList("return window.received.map(m => m.offset)"))
-        .containsExactlyElementsOf(IntStream.rangeClosed(1, 20).mapToObj(i -> (Object) (long) i).toList());
+        .containsExactlyElementsOf(
+            IntStream.rangeClosed(1, 20).mapToObj(i -> (Object) (long) i).toList());
     assertThat(browser.jsString("return window.herald.transport")).isEqualTo(transport);
-    assertThat(browser.jsList("return [...new Set(window.received.map(m => m.transport))]")).containsExactly(transport);
-    assertThat(browser.jsList("return window.events.filter(e => e.type === 'gap' || e.type === 'error')")).isEmpty();
+    assertThat(browser.jsList("return [...new Set(window.received.map(m => m.transport))]"))
+        .containsExactly(transport);
+    assertThat(
+            browser.jsList(
+                "return window.events.filter(e => e.type === 'gap' || e.type === 'error')"))
+        .isEmpty();
   }
 
   @ParameterizedTest
@@ -81,22 +97,29 @@ class TransportDeliveryIT {
   void aMessagePublishedFromThePageReachesAnHttpSubscriber(String transport) {
     String channel = Http.channel("from-page-" + transport);
     openHarness(browser, base, channel, transport);
-    await().atMost(Duration.ofSeconds(10)).until(() -> "connected".equals(browser.jsString("return window.herald.state")));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> "connected".equals(browser.jsString("return window.herald.state")));
     String cursor = Http.poll(base, channel, "").get("cursor").asText();
-    Object answer = browser.jsAsync(
-        "const done = arguments[arguments.length - 1];"
-            + "window.herald.publish(arguments[0], {text: 'from the page over ' + arguments[1]})"
-            + ".then(r => done(JSON.stringify(r)), e => done('failed: ' + e.message));",
-        channel, transport);
+    Object answer =
+        browser.jsAsync(
+            "const done = arguments[arguments.length - 1];"
+                + "window.herald.publish(arguments[0], {text: 'from the page over ' + arguments[1]})"
+                + ".then(r => done(JSON.stringify(r)), e => done('failed: ' + e.message));",
+            channel,
+            transport);
     JsonNode published = Http.parse(String.valueOf(answer));
     assertThat(published.get("channel").asText()).isEqualTo(channel);
     assertThat(published.get("offset").asLong()).isEqualTo(1);
     JsonNode poll = Http.poll(base, channel, cursor);
-    assertThat(Http.data(poll)).containsExactly("{\"text\":\"from the page over " + transport + "\"}");
-    assertThat(poll.get("messages").get(0).get("epoch").asText()).isEqualTo(published.get("epoch").asText());
+    assertThat(Http.data(poll))
+        .containsExactly("{\"text\":\"from the page over " + transport + "\"}");
+    assertThat(poll.get("messages").get(0).get("epoch").asText())
+        .isEqualTo(published.get("epoch").asText());
     // and the page gets its own message back, once
     await().atMost(Duration.ofSeconds(10)).until(() -> receivedData(browser).size() == 1);
-    assertThat(receivedData(browser)).containsExactly("{\"text\":\"from the page over " + transport + "\"}");
+    assertThat(receivedData(browser))
+        .containsExactly("{\"text\":\"from the page over " + transport + "\"}");
   }
 
   @ParameterizedTest
@@ -107,8 +130,15 @@ class TransportDeliveryIT {
     String c = Http.channel("share-c-" + transport);
     openHarness(browser, base, a, transport);
     browser.js("window.subscribe(arguments[0]); window.subscribe(arguments[1]);", b, c);
-    await().atMost(Duration.ofSeconds(15)).until(() ->
-        browser.js("return window.herald.position(arguments[0]) && window.herald.position(arguments[1])", b, c) != null);
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                browser.js(
+                        "return window.herald.position(arguments[0]) && window.herald.position(arguments[1])",
+                        b,
+                        c)
+                    != null);
     Http.publish(base, a, "to a");
     Http.publish(base, b, "to b");
     Http.publish(base, c, "to c");
@@ -123,17 +153,24 @@ class TransportDeliveryIT {
     }
     browser.js("window.subs[arguments[0]].unsubscribe()", b);
     if (transport.equals("sse")) {
-      await().atMost(Duration.ofSeconds(15)).until(() -> {
-        List<Object> now = browser.jsList("return window.liveSockets()");
-        return now.size() == 1 && String.valueOf(now.get(0)).contains("/channels/" + a + "," + c + "?since=");
-      });
-      await().atMost(Duration.ofSeconds(15)).until(() -> "connected".equals(browser.jsString("return window.herald.state")));
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(
+              () -> {
+                List<Object> now = browser.jsList("return window.liveSockets()");
+                return now.size() == 1
+                    && String.valueOf(now.get(0)).contains("/channels/" + a + "," + c + "?since=");
+              });
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(() -> "connected".equals(browser.jsString("return window.herald.state")));
     }
     Http.publish(base, b, "to b after unsubscribe");
     Http.publish(base, a, "to a again");
     Http.publish(base, c, "to c again");
     await().atMost(Duration.ofSeconds(15)).until(() -> receivedData(browser).size() >= 5);
-    assertThat(receivedData(browser)).containsExactlyInAnyOrder("to a", "to b", "to c", "to a again", "to c again");
+    assertThat(receivedData(browser))
+        .containsExactlyInAnyOrder("to a", "to b", "to c", "to a again", "to c again");
     assertThat(browser.jsList("return window.liveSockets()")).hasSize(1);
   }
 }

@@ -1,6 +1,5 @@
 package io.herald.client;
 
-import io.herald.core.Transport;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.client.internal.ClientSettings;
 import io.herald.client.internal.Subscriptions;
@@ -8,6 +7,7 @@ import io.herald.core.Cursor;
 import io.herald.core.Json;
 import io.herald.core.Names;
 import io.herald.core.ProtocolException;
+import io.herald.core.Transport;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,10 +19,10 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A client of one Herald server: publishes over HTTP and subscribes over WebSocket, SSE, long poll or
- * short poll (PROTOCOL.md). Built on the JDK's {@link HttpClient}; nothing here blocks: every method
- * returns at once, results arrive through futures and listeners on the HttpClient's executor threads.
- * Thread-safe; one client may serve any number of publications and subscriptions.
+ * A client of one Herald server: publishes over HTTP and subscribes over WebSocket, SSE, long poll
+ * or short poll (PROTOCOL.md). Built on the JDK's {@link HttpClient}; nothing here blocks: every
+ * method returns at once, results arrive through futures and listeners on the HttpClient's executor
+ * threads. Thread-safe; one client may serve any number of publications and subscriptions.
  *
  * <pre>{@code
  * HeraldClient client = HeraldClient.create(URI.create("http://127.0.0.1:8080"));
@@ -34,12 +34,16 @@ import java.util.concurrent.CompletableFuture;
 public final class HeraldClient {
   /** The server when none is given: {@code http://127.0.0.1:8080}. */
   public static final String DEFAULT_SERVER = "http://127.0.0.1:8080";
+
   /** Default pause after an empty short-poll answer: 1 second. */
   public static final Duration DEFAULT_SHORT_POLL_INTERVAL = Duration.ofSeconds(1);
+
   /** Default {@code wait} of each long poll: 25 seconds. */
   public static final Duration DEFAULT_LONG_POLL_WAIT = Duration.ofSeconds(25);
+
   /** Default pause before reopening a dropped connection or retrying a failed poll: 1 second. */
   public static final Duration DEFAULT_RECONNECT_DELAY = Duration.ofSeconds(1);
+
   /** Default time a connect, publish or short poll may take: 10 seconds. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
@@ -52,16 +56,34 @@ public final class HeraldClient {
     while (http.endsWith("/")) {
       http = http.substring(0, http.length() - 1);
     }
-    String ws = http.startsWith("https:") ? "wss:" + http.substring(6) : "ws:" + http.substring(http.indexOf(':') + 1);
-    HttpClient h = b.http != null ? b.http
-        : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(b.requestTimeout).build();
-    this.settings = new ClientSettings(h, http, ws, b.shortPollInterval, b.longPollWait, b.reconnectDelay, b.requestTimeout, b.pollLimit);
+    String ws =
+        http.startsWith("https:")
+            ? "wss:" + http.substring(6)
+            : "ws:" + http.substring(http.indexOf(':') + 1);
+    HttpClient h =
+        b.http != null
+            ? b.http
+            : HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(b.requestTimeout)
+                .build();
+    this.settings =
+        new ClientSettings(
+            h,
+            http,
+            ws,
+            b.shortPollInterval,
+            b.longPollWait,
+            b.reconnectDelay,
+            b.requestTimeout,
+            b.pollLimit);
   }
 
   /**
    * A client of the server at {@code base} with default settings.
    *
-   * @param base {@code http://host:port} or {@code https://host:port}, optionally with a path prefix
+   * @param base {@code http://host:port} or {@code https://host:port}, optionally with a path
+   *     prefix
    * @throws IllegalArgumentException when the scheme is not http or https
    */
   public static HeraldClient create(URI base) {
@@ -87,9 +109,9 @@ public final class HeraldClient {
    * @param json exactly one JSON value, UTF-8; the server checks it and limits its size (64 KiB by
    *     default)
    * @return completes with where the message stands, or exceptionally with a {@link
-   *     HeraldClientException} carrying the server's error code (status 0 when refused before sending,
-   *     for a bad channel or event name), or an {@link java.io.IOException} when the server could not
-   *     be reached
+   *     HeraldClientException} carrying the server's error code (status 0 when refused before
+   *     sending, for a bad channel or event name), or an {@link java.io.IOException} when the
+   *     server could not be reached
    */
   public CompletableFuture<Published> publish(String channel, String event, byte[] json) {
     Objects.requireNonNull(json, "json");
@@ -110,22 +132,33 @@ public final class HeraldClient {
     return send(channel, event, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
   }
 
-  private CompletableFuture<Published> send(String channel, String event, String contentType, byte[] body) {
+  private CompletableFuture<Published> send(
+      String channel, String event, String contentType, byte[] body) {
     try {
       Names.channel(channel);
       if (event != null) {
         Names.event(event);
       }
     } catch (ProtocolException e) {
-      return CompletableFuture.failedFuture(new HeraldClientException(0, e.code().code(), e.getMessage()));
+      return CompletableFuture.failedFuture(
+          new HeraldClientException(0, e.code().code(), e.getMessage()));
     }
-    URI uri = URI.create(settings.httpBase() + "/channels/" + channel + (event == null ? "" : "?event=" + event));
-    HttpRequest request = HttpRequest.newBuilder(uri)
-        .timeout(settings.requestTimeout())
-        .header("Content-Type", contentType)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-        .build();
-    return settings.http().sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(HeraldClient::published);
+    URI uri =
+        URI.create(
+            settings.httpBase()
+                + "/channels/"
+                + channel
+                + (event == null ? "" : "?event=" + event));
+    HttpRequest request =
+        HttpRequest.newBuilder(uri)
+            .timeout(settings.requestTimeout())
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build();
+    return settings
+        .http()
+        .sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+        .thenApply(HeraldClient::published);
   }
 
   private static Published published(HttpResponse<byte[]> response) {
@@ -137,15 +170,23 @@ public final class HeraldClient {
       // Handled below: an answer that is not JSON.
     }
     if (status == 201 && node != null && node.path("offset").canConvertToLong()) {
-      return new Published(node.path("channel").asText(), node.path("offset").asLong(), node.path("epoch").asText());
+      return new Published(
+          node.path("channel").asText(), node.path("offset").asLong(), node.path("epoch").asText());
     }
     JsonNode e = node == null ? null : node.path("error");
     if (e != null && e.path("code").isTextual()) {
-      throw new HeraldClientException(status, e.path("code").asText(), e.path("message").asText(""));
+      throw new HeraldClientException(
+          status, e.path("code").asText(), e.path("message").asText(""));
     }
     String text = new String(response.body(), StandardCharsets.UTF_8);
-    throw new HeraldClientException(status, "unknown",
-        "unexpected answer HTTP " + status + (text.isBlank() ? "" : ": " + (text.length() > 200 ? text.substring(0, 200) + "..." : text)));
+    throw new HeraldClientException(
+        status,
+        "unknown",
+        "unexpected answer HTTP "
+            + status
+            + (text.isBlank()
+                ? ""
+                : ": " + (text.length() > 200 ? text.substring(0, 200) + "..." : text)));
   }
 
   /**
@@ -158,10 +199,11 @@ public final class HeraldClient {
    *     {@link HeraldSubscription#cursor()}; {@code null} for "from now" on every channel
    * @param listener receives what arrives, one call at a time (see {@link SubscriptionListener})
    * @return the open subscription; close it to stop
-   * @throws IllegalArgumentException for an invalid or repeated channel name, or a cursor whose size
-   *     differs from the channel count
+   * @throws IllegalArgumentException for an invalid or repeated channel name, or a cursor whose
+   *     size differs from the channel count
    */
-  public HeraldSubscription subscribe(List<String> channels, Transport transport, Cursor since, SubscriptionListener listener) {
+  public HeraldSubscription subscribe(
+      List<String> channels, Transport transport, Cursor since, SubscriptionListener listener) {
     Objects.requireNonNull(transport, "transport");
     Objects.requireNonNull(listener, "listener");
     try {
@@ -186,12 +228,16 @@ public final class HeraldClient {
       Objects.requireNonNull(base, "base");
       String scheme = base.getScheme();
       if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
-        throw new IllegalArgumentException("server URL must start with http:// or https://, got '" + base + "'");
+        throw new IllegalArgumentException(
+            "server URL must start with http:// or https://, got '" + base + "'");
       }
       this.base = base;
     }
 
-    /** The JDK client to use (default: a new HTTP/1.1 client with the request timeout as connect timeout). */
+    /**
+     * The JDK client to use (default: a new HTTP/1.1 client with the request timeout as connect
+     * timeout).
+     */
     public Builder httpClient(HttpClient http) {
       this.http = Objects.requireNonNull(http);
       return this;
@@ -213,8 +259,9 @@ public final class HeraldClient {
     }
 
     /**
-     * Pause before reopening a dropped connection or retrying a failed poll, 0 or more (default 1 s);
-     * it doubles with each failure in a row, up to 30 s, and is reset by a successful connection.
+     * Pause before reopening a dropped connection or retrying a failed poll, 0 or more (default 1
+     * s); it doubles with each failure in a row, up to 30 s, and is reset by a successful
+     * connection.
      */
     public Builder reconnectDelay(Duration d) {
       if (d.isNegative()) {
@@ -230,7 +277,9 @@ public final class HeraldClient {
       return this;
     }
 
-    /** The {@code limit} of each poll answer, 1 or more, or 0 for the server's default (default 0). */
+    /**
+     * The {@code limit} of each poll answer, 1 or more, or 0 for the server's default (default 0).
+     */
     public Builder pollLimit(int limit) {
       if (limit < 0) {
         throw new IllegalArgumentException("pollLimit must be 0 or more, got " + limit);

@@ -1,7 +1,7 @@
 package io.herald.client;
 
-import io.herald.core.Transport;
 import io.herald.core.Cursor;
+import io.herald.core.Transport;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -29,8 +29,8 @@ public interface HeraldSubscription extends AutoCloseable {
 
   /**
    * Completes normally after {@link #close()}, or exceptionally when the subscription ended by
-   * itself on a failure it cannot retry (for example an {@code invalid_cursor} error): then the cause
-   * is a {@link HeraldClientException}.
+   * itself on a failure it cannot retry (for example an {@code invalid_cursor} error): then the
+   * cause is a {@link HeraldClientException}.
    */
   CompletableFuture<Void> done();
 

@@ -21,9 +21,9 @@ public interface SubscriptionListener {
    *
    * @param channel the channel
    * @param position where the subscription stands, {@code epoch:offset}
-   * @param recovered {@code false} when the given position could not be resumed (wrong epoch, offset
-   *     ahead of the head, or messages already dropped): then nothing from the old position is
-   *     delivered and delivery continues from {@code position}
+   * @param recovered {@code false} when the given position could not be resumed (wrong epoch,
+   *     offset ahead of the head, or messages already dropped): then nothing from the old position
+   *     is delivered and delivery continues from {@code position}
    */
   default void onSubscribed(String channel, Position position, boolean recovered) {}
 
@@ -38,8 +38,9 @@ public interface SubscriptionListener {
   default void onGap(String channel, Position position) {}
 
   /**
-   * A failure. When {@link HeraldSubscription#done()} is not yet complete afterwards the subscription
-   * keeps going (a dropped connection is reopened from the current cursor); otherwise it has ended.
+   * A failure. When {@link HeraldSubscription#done()} is not yet complete afterwards the
+   * subscription keeps going (a dropped connection is reopened from the current cursor); otherwise
+   * it has ended.
    */
   default void onError(Throwable error) {}
 }

@@ -1,9 +1,9 @@
 package io.herald.client;
 
-import io.herald.core.Transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.herald.core.Transport;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -18,22 +18,28 @@ class HeraldClientTest {
     assertThatThrownBy(() -> client.publishText("a/b", null, "x").join())
         .isInstanceOf(CompletionException.class)
         .cause()
-        .isInstanceOfSatisfying(HeraldClientException.class, e -> {
-          assertThat(e.status()).isZero();
-          assertThat(e.code()).isEqualTo("invalid_channel");
-        });
+        .isInstanceOfSatisfying(
+            HeraldClientException.class,
+            e -> {
+              assertThat(e.status()).isZero();
+              assertThat(e.code()).isEqualTo("invalid_channel");
+            });
   }
 
   @Test
   void publishWithAReservedEventFailsWithoutSending() {
     assertThatThrownBy(() -> client.publishText("a", "herald.x", "x").join())
         .cause()
-        .isInstanceOfSatisfying(HeraldClientException.class, e -> assertThat(e.code()).isEqualTo("invalid_event"));
+        .isInstanceOfSatisfying(
+            HeraldClientException.class, e -> assertThat(e.code()).isEqualTo("invalid_event"));
   }
 
   @Test
   void subscribeRefusesRepeatedChannels() {
-    assertThatThrownBy(() -> client.subscribe(List.of("a", "a"), Transport.SSE, null, new SubscriptionListener() {}))
+    assertThatThrownBy(
+            () ->
+                client.subscribe(
+                    List.of("a", "a"), Transport.SSE, null, new SubscriptionListener() {}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("listed twice");
   }

@@ -26,8 +26,8 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Broker extends AutoCloseable {
   /**
-   * Starts the broker and sets the one listener that receives live messages of subscribed
-   * channels. Call once, before any other method.
+   * Starts the broker and sets the one listener that receives live messages of subscribed channels.
+   * Call once, before any other method.
    */
   void start(BrokerListener listener);
 
@@ -67,7 +67,10 @@ public interface Broker extends AutoCloseable {
   /** Whether the broker can take publications now; drives {@code /health}. */
   boolean isAvailable();
 
-  /** A short name for logs and {@code /health}, for example {@code memory} or {@code redis://127.0.0.1:6379}. */
+  /**
+   * A short name for logs and {@code /health}, for example {@code memory} or {@code
+   * redis://127.0.0.1:6379}.
+   */
   String describe();
 
   /** Stops the broker and releases its resources. Blocks until done. Idempotent. */

@@ -4,8 +4,8 @@ package io.herald.core;
  * Receives what a {@link Broker} delivers for the channels this node subscribed to. The {@link Hub}
  * is the one listener of a node's broker.
  *
- * <p>Threading: called from the broker's threads; a broker calls it for one channel from one
- * thread at a time, in the order the broker accepted the messages. Implementations must not block.
+ * <p>Threading: called from the broker's threads; a broker calls it for one channel from one thread
+ * at a time, in the order the broker accepted the messages. Implementations must not block.
  */
 public interface BrokerListener {
   /**

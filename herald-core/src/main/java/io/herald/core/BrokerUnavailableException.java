@@ -7,7 +7,9 @@ package io.herald.core;
 public class BrokerUnavailableException extends ProtocolException {
   private static final long serialVersionUID = 1L;
 
-  /** @param message why the broker is unavailable, for the client and the log */
+  /**
+   * @param message why the broker is unavailable, for the client and the log
+   */
   public BrokerUnavailableException(String message) {
     super(ErrorCode.UNAVAILABLE, message);
   }

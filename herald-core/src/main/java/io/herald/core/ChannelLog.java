@@ -62,7 +62,10 @@ public final class ChannelLog {
     return first;
   }
 
-  /** The length of the ring now: 16 (or {@code maxMessages} when smaller) doubling up to {@code maxMessages}. For tests. */
+  /**
+   * The length of the ring now: 16 (or {@code maxMessages} when smaller) doubling up to {@code
+   * maxMessages}. For tests.
+   */
   int capacity() {
     return ring.length;
   }
@@ -86,7 +89,14 @@ public final class ChannelLog {
   public void append(Message message) {
     if (!message.epoch().equals(epoch) || message.offset() != head + 1) {
       throw new IllegalArgumentException(
-          "expected offset " + (head + 1) + " of epoch " + epoch + " on " + channel + ", got " + message.position());
+          "expected offset "
+              + (head + 1)
+              + " of epoch "
+              + epoch
+              + " on "
+              + channel
+              + ", got "
+              + message.position());
     }
     Message[] r = ring;
     int size = size();

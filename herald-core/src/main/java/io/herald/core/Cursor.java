@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * The positions of a list of channels, comma-separated in the order of that list: {@code
- * k3f9:18,ab12:40} (PROTOCOL.md section 3). An empty entry means "from now" for that channel and
- * is a {@code null} element of {@link #positions()}. One format serves every transport. Immutable.
+ * k3f9:18,ab12:40} (PROTOCOL.md section 3). An empty entry means "from now" for that channel and is
+ * a {@code null} element of {@link #positions()}. One format serves every transport. Immutable.
  */
 public final class Cursor {
   private final List<Position> positions;
@@ -36,8 +36,8 @@ public final class Cursor {
    *
    * @param text the cursor, for example {@code k3f9:18,ab12:40}
    * @param channels how many channels the subscription lists, 1 or more
-   * @throws ProtocolException {@code invalid_cursor} when a position does not parse or the count
-   *     of positions differs from {@code channels}
+   * @throws ProtocolException {@code invalid_cursor} when a position does not parse or the count of
+   *     positions differs from {@code channels}
    */
   public static Cursor parse(String text, int channels) {
     if (text == null || text.isEmpty()) {
@@ -47,8 +47,13 @@ public final class Cursor {
     if (parts.length != channels) {
       throw new ProtocolException(
           ErrorCode.INVALID_CURSOR,
-          "cursor '" + Names.printable(text) + "' has " + parts.length + " position(s) but the subscription lists "
-              + channels + " channel(s); give one position per channel, in the same order, comma-separated");
+          "cursor '"
+              + Names.printable(text)
+              + "' has "
+              + parts.length
+              + " position(s) but the subscription lists "
+              + channels
+              + " channel(s); give one position per channel, in the same order, comma-separated");
     }
     List<Position> positions = new ArrayList<>(parts.length);
     for (String part : parts) {

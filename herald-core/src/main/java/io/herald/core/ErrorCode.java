@@ -13,7 +13,9 @@ public enum ErrorCode {
   INVALID_JSON("invalid_json", 400),
   /** A cursor does not parse, or its count of positions does not match the channel list. */
   INVALID_CURSOR("invalid_cursor", 400),
-  /** A query parameter or command field is malformed ({@code wait}, {@code limit}, {@code type}). */
+  /**
+   * A query parameter or command field is malformed ({@code wait}, {@code limit}, {@code type}).
+   */
   INVALID_REQUEST("invalid_request", 400),
   /** A subscription lists more channels than the server allows. */
   TOO_MANY_CHANNELS("too_many_channels", 400),

@@ -54,8 +54,9 @@ public final class Hub implements BrokerListener, AutoCloseable {
   }
 
   /**
-   * A hub over {@code broker} whose sweep (age trimming, fill retries, idle deactivation) runs every
-   * {@code sweepInterval}; for tests, which need not wait a second. Call {@link #start()} before use.
+   * A hub over {@code broker} whose sweep (age trimming, fill retries, idle deactivation) runs
+   * every {@code sweepInterval}; for tests, which need not wait a second. Call {@link #start()}
+   * before use.
    *
    * @param sweepInterval 1 millisecond or more
    */
@@ -64,17 +65,20 @@ public final class Hub implements BrokerListener, AutoCloseable {
     this.broker = Objects.requireNonNull(broker, "broker");
     this.history = Objects.requireNonNull(history, "history");
     this.idleTimeoutMillis = idleTimeout.toMillis();
-    this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "herald-hub-sweeper");
-      t.setDaemon(true);
-      return t;
-    });
+    this.sweeper =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "herald-hub-sweeper");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /** Starts the broker with this hub as its listener, and the sweep (every second by default). */
   public void start() {
     broker.start(this);
-    sweeper.scheduleWithFixedDelay(this::sweep, sweepIntervalMillis, sweepIntervalMillis, TimeUnit.MILLISECONDS);
+    sweeper.scheduleWithFixedDelay(
+        this::sweep, sweepIntervalMillis, sweepIntervalMillis, TimeUnit.MILLISECONDS);
   }
 
   /** The broker beneath. */
@@ -97,8 +101,8 @@ public final class Hub implements BrokerListener, AutoCloseable {
 
   /**
    * Opens a cursor on {@code channel} at {@code since} (PROTOCOL.md section 4): right after it when
-   * recovered, at the head otherwise or when {@code since} is {@code null}. Returns immediately; the
-   * future completes at once when the channel is active here, or once the broker has answered.
+   * recovered, at the head otherwise or when {@code since} is {@code null}. Returns immediately;
+   * the future completes at once when the channel is active here, or once the broker has answered.
    *
    * @param since the position to resume after, or {@code null} for "from now"
    * @param executor where {@code listener} runs and the subscription is used
@@ -107,7 +111,8 @@ public final class Hub implements BrokerListener, AutoCloseable {
    * @return the subscription, which the caller must close; fails with {@link
    *     BrokerUnavailableException} when the channel cannot be activated
    */
-  public CompletableFuture<Subscription> subscribe(String channel, Position since, Executor executor, Runnable listener) {
+  public CompletableFuture<Subscription> subscribe(
+      String channel, Position since, Executor executor, Runnable listener) {
     HubChannel hc;
     while (true) {
       hc = channels.computeIfAbsent(channel, HubChannel::new);
@@ -128,63 +133,76 @@ public final class Hub implements BrokerListener, AutoCloseable {
       break;
     }
     HubChannel acquired = hc;
-    return hc.ready.handle((ready, error) -> {
-      if (error != null) {
-        release(acquired);
-        throw error instanceof CompletionException ce ? ce : new CompletionException(error);
-      }
-      return new Subscription(this, acquired, since, executor, listener);
-    });
+    return hc.ready.handle(
+        (ready, error) -> {
+          if (error != null) {
+            release(acquired);
+            throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+          }
+          return new Subscription(this, acquired, since, executor, listener);
+        });
   }
 
-  /** Longest a new subscription waits for the broker's unsubscribe of the channel's last activation. */
+  /**
+   * Longest a new subscription waits for the broker's unsubscribe of the channel's last activation.
+   */
   private static final long UNSUBSCRIBE_WAIT_MILLIS = 5_000;
 
   /**
-   * Unsubscribes a channel marked dead in the broker, and only then forgets it, so a new
-   * activation of the same name subscribes after this unsubscribe (waiting at most {@value
+   * Unsubscribes a channel marked dead in the broker, and only then forgets it, so a new activation
+   * of the same name subscribes after this unsubscribe (waiting at most {@value
    * #UNSUBSCRIBE_WAIT_MILLIS} ms for a broker that does not answer).
    */
   private void deactivate(HubChannel hc) {
     CompletableFuture<Void> done;
     try {
-      done = broker.unsubscribe(hc.name()).copy().orTimeout(UNSUBSCRIBE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+      done =
+          broker
+              .unsubscribe(hc.name())
+              .copy()
+              .orTimeout(UNSUBSCRIBE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       done = CompletableFuture.failedFuture(e);
     }
-    done.whenComplete((v, error) -> {
-      if (error != null) {
-        LOG.warn("cannot unsubscribe {} in the broker: {}", hc.name(), unwrap(error).getMessage());
-      }
-      channels.remove(hc.name(), hc);
-      hc.gone.complete(null);
-    });
+    done.whenComplete(
+        (v, error) -> {
+          if (error != null) {
+            LOG.warn(
+                "cannot unsubscribe {} in the broker: {}", hc.name(), unwrap(error).getMessage());
+          }
+          channels.remove(hc.name(), hc);
+          hc.gone.complete(null);
+        });
   }
 
   private void activate(HubChannel hc) {
-    broker.subscribe(hc.name()).whenComplete((h, error) -> {
-      if (error != null) {
-        synchronized (hc) {
-          hc.dead = true;
-        }
-        // Forget it at once so that the next subscription tries again (and fails fast while the
-        // broker is down); the unsubscribe is best effort.
-        channels.remove(hc.name(), hc);
-        hc.gone.complete(null);
-        hc.ready.completeExceptionally(unwrap(error));
-        broker.unsubscribe(hc.name());
-        return;
-      }
-      boolean refill;
-      synchronized (hc) {
-        refill = apply(hc, h);
-      }
-      hc.ready.complete(hc);
-      hc.signal();
-      if (refill) {
-        resync(hc.name());
-      }
-    });
+    broker
+        .subscribe(hc.name())
+        .whenComplete(
+            (h, error) -> {
+              if (error != null) {
+                synchronized (hc) {
+                  hc.dead = true;
+                }
+                // Forget it at once so that the next subscription tries again (and fails fast while
+                // the
+                // broker is down); the unsubscribe is best effort.
+                channels.remove(hc.name(), hc);
+                hc.gone.complete(null);
+                hc.ready.completeExceptionally(unwrap(error));
+                broker.unsubscribe(hc.name());
+                return;
+              }
+              boolean refill;
+              synchronized (hc) {
+                refill = apply(hc, h);
+              }
+              hc.ready.complete(hc);
+              hc.signal();
+              if (refill) {
+                resync(hc.name());
+              }
+            });
   }
 
   void release(HubChannel hc) {
@@ -249,23 +267,29 @@ public final class Hub implements BrokerListener, AutoCloseable {
       hc.filling = true;
       after = hc.log().head();
     }
-    broker.history(channel, after).whenComplete((h, error) -> {
-      boolean again;
-      synchronized (hc) {
-        hc.filling = false;
-        if (error != null) {
-          LOG.warn("cannot read the history of {} to fill a hole: {}; retrying", channel, unwrap(error).getMessage());
-          hc.refillWanted = false;
-          return; // the sweep retries while messages are pending
-        }
-        again = apply(hc, h) || hc.refillWanted;
-        hc.refillWanted = false;
-      }
-      hc.signal();
-      if (again) {
-        resync(channel);
-      }
-    });
+    broker
+        .history(channel, after)
+        .whenComplete(
+            (h, error) -> {
+              boolean again;
+              synchronized (hc) {
+                hc.filling = false;
+                if (error != null) {
+                  LOG.warn(
+                      "cannot read the history of {} to fill a hole: {}; retrying",
+                      channel,
+                      unwrap(error).getMessage());
+                  hc.refillWanted = false;
+                  return; // the sweep retries while messages are pending
+                }
+                again = apply(hc, h) || hc.refillWanted;
+                hc.refillWanted = false;
+              }
+              hc.signal();
+              if (again) {
+                resync(channel);
+              }
+            });
   }
 
   /**
@@ -279,7 +303,11 @@ public final class Hub implements BrokerListener, AutoCloseable {
     if (log == null || !log.epoch().equals(h.epoch())) {
       long base = h.messages().isEmpty() ? h.head() : h.messages().get(0).offset() - 1;
       if (log != null) {
-        LOG.info("channel {} changed epoch from {} to {}: its history was lost", hc.name(), log.epoch(), h.epoch());
+        LOG.info(
+            "channel {} changed epoch from {} to {}: its history was lost",
+            hc.name(),
+            log.epoch(),
+            h.epoch());
       }
       log = new ChannelLog(hc.name(), h.epoch(), base, history);
       hc.setLog(log);
@@ -296,7 +324,8 @@ public final class Hub implements BrokerListener, AutoCloseable {
       List<Message> keep = new ArrayList<>();
       for (Message m : hc.pending) {
         if (!m.epoch().equals(log.epoch())) {
-          hole = true; // another epoch than the history just read: read it again to learn which is current
+          hole = true; // another epoch than the history just read: read it again to learn which is
+          // current
         } else if (m.offset() == log.head() + 1) {
           log.append(m);
         } else if (m.offset() > log.head() + 1) {

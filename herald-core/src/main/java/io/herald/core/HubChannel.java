@@ -20,8 +20,10 @@ final class HubChannel {
   private final String name;
   private volatile ChannelLog log;
   final CompletableFuture<HubChannel> ready = new CompletableFuture<>();
+
   /** Completes once a dead channel is unsubscribed in the broker and removed from the hub. */
   final CompletableFuture<Void> gone = new CompletableFuture<>();
+
   private final Map<Executor, Group> groups = new ConcurrentHashMap<>();
   // guarded by this
   int refs;

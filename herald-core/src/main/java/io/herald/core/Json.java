@@ -41,7 +41,8 @@ public final class Json {
     try (JsonParser parser = FACTORY.createParser(bytes)) {
       JsonToken first = parser.nextToken();
       if (first == null) {
-        throw new ProtocolException(ErrorCode.INVALID_JSON, "the body is empty; send one JSON value");
+        throw new ProtocolException(
+            ErrorCode.INVALID_JSON, "the body is empty; send one JSON value");
       }
       parser.skipChildren();
       if (parser.nextToken() != null) {
@@ -49,7 +50,8 @@ public final class Json {
             ErrorCode.INVALID_JSON, "the body holds more than one JSON value; send exactly one");
       }
     } catch (IOException e) {
-      throw new ProtocolException(ErrorCode.INVALID_JSON, "the body is not valid JSON: " + firstLine(e.getMessage()));
+      throw new ProtocolException(
+          ErrorCode.INVALID_JSON, "the body is not valid JSON: " + firstLine(e.getMessage()));
     }
     int start = 0;
     int end = bytes.length;
@@ -75,13 +77,16 @@ public final class Json {
   public static byte[] stringValue(byte[] utf8) {
     String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(utf8))
-          .toString();
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(utf8))
+              .toString();
     } catch (CharacterCodingException e) {
-      throw new ProtocolException(ErrorCode.INVALID_JSON, "the body is not valid UTF-8; send UTF-8 text");
+      throw new ProtocolException(
+          ErrorCode.INVALID_JSON, "the body is not valid UTF-8; send UTF-8 text");
     }
     return stringValue(text);
   }

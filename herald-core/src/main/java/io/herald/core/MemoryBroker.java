@@ -15,10 +15,10 @@ import java.util.concurrent.TimeUnit;
  * The broker of a single node: channel logs in this process's memory, lost on restart (every
  * channel then gets a new epoch). Needs no other process.
  *
- * <p>A publication is appended and handed to the listener under the channel's lock, so the
- * listener sees each channel's offsets in order, without holes. A channel whose messages have all
- * expired and that nobody subscribes to is dropped by a sweep every second; when it is used again it
- * gets a new epoch.
+ * <p>A publication is appended and handed to the listener under the channel's lock, so the listener
+ * sees each channel's offsets in order, without holes. A channel whose messages have all expired
+ * and that nobody subscribes to is dropped by a sweep every second; when it is used again it gets a
+ * new epoch.
  *
  * <p>Thread-safe. Every future it returns is already complete.
  */
@@ -44,11 +44,13 @@ public final class MemoryBroker implements Broker {
    */
   public MemoryBroker(HistoryConfig history, Duration sweepInterval) {
     this.history = history;
-    this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "herald-memory-broker-sweeper");
-      t.setDaemon(true);
-      return t;
-    });
+    this.sweeper =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "herald-memory-broker-sweeper");
+              t.setDaemon(true);
+              return t;
+            });
     long every = sweepInterval.toMillis();
     sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
   }
@@ -59,11 +61,13 @@ public final class MemoryBroker implements Broker {
   }
 
   private Entry entry(String channel) {
-    return logs.computeIfAbsent(channel, c -> {
-      Entry e = new Entry();
-      e.log = new ChannelLog(c, Epochs.random(), 0, history);
-      return e;
-    });
+    return logs.computeIfAbsent(
+        channel,
+        c -> {
+          Entry e = new Entry();
+          e.log = new ChannelLog(c, Epochs.random(), 0, history);
+          return e;
+        });
   }
 
   @Override
@@ -75,7 +79,9 @@ public final class MemoryBroker implements Broker {
           continue; // swept meanwhile; use the new entry
         }
         ChannelLog log = e.log;
-        Message m = Message.create(channel, log.epoch(), log.head() + 1, event, data, System.currentTimeMillis());
+        Message m =
+            Message.create(
+                channel, log.epoch(), log.head() + 1, event, data, System.currentTimeMillis());
         log.append(m);
         BrokerListener l = listener;
         if (e.subscribed && l != null) {
@@ -125,7 +131,8 @@ public final class MemoryBroker implements Broker {
   }
 
   private static History snapshot(ChannelLog log, long afterOffset) {
-    List<Message> out = new ArrayList<>(Math.max(0, (int) Math.min(log.size(), log.head() - afterOffset)));
+    List<Message> out =
+        new ArrayList<>(Math.max(0, (int) Math.min(log.size(), log.head() - afterOffset)));
     log.read(afterOffset, Integer.MAX_VALUE, out);
     return new History(log.epoch(), log.head(), out);
   }

@@ -18,8 +18,8 @@ import java.util.function.Function;
  * One message of a channel's log with its encodings, built once when the message is created and
  * shared by every subscriber (DESIGN.md "encode once"): the {@link #envelope()} (PROTOCOL.md
  * section 2), used by polls and SSE, and the {@link #pushFrame()}, the envelope with {@code
- * "type":"message"} that WebSocket sends. Immutable and thread-safe; the returned arrays must not be
- * modified.
+ * "type":"message"} that WebSocket sends. Immutable and thread-safe; the returned arrays must not
+ * be modified.
  */
 public final class Message {
   private final String channel;
@@ -54,7 +54,8 @@ public final class Message {
    *     breaks between its tokens become spaces so that the envelope stays on one line
    * @param time when the publication was accepted, milliseconds since the Unix epoch
    */
-  public static Message create(String channel, String epoch, long offset, String event, byte[] data, long time) {
+  public static Message create(
+      String channel, String epoch, long offset, String event, byte[] data, long time) {
     Objects.requireNonNull(channel, "channel");
     Objects.requireNonNull(event, "event");
     Objects.requireNonNull(data, "data");
@@ -114,10 +115,13 @@ public final class Message {
         throw notAnEnvelope(json, "more than one JSON value");
       }
     } catch (IOException e) {
-      throw notAnEnvelope(json, e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage());
+      throw notAnEnvelope(
+          json,
+          e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage());
     }
     if (channel == null || epoch == null || offset < 1 || event == null || data == null) {
-      throw notAnEnvelope(json, "it needs channel, epoch and event as strings, offset 1 or more, and data");
+      throw notAnEnvelope(
+          json, "it needs channel, epoch and event as strings, offset 1 or more, and data");
     }
     try {
       return create(channel, epoch, offset, event, data, time);
@@ -128,7 +132,8 @@ public final class Message {
 
   private static ProtocolException notAnEnvelope(byte[] json, String why) {
     String text = new String(json, 0, Math.min(json.length, 200), StandardCharsets.UTF_8);
-    return new ProtocolException(ErrorCode.INVALID_JSON, "not a Herald envelope (" + why + "): " + Names.printable(text));
+    return new ProtocolException(
+        ErrorCode.INVALID_JSON, "not a Herald envelope (" + why + "): " + Names.printable(text));
   }
 
   /**
@@ -209,7 +214,10 @@ public final class Message {
     return envelope;
   }
 
-  /** The WebSocket push frame payload: the envelope with {@code "type":"message"}. Shared; do not modify. */
+  /**
+   * The WebSocket push frame payload: the envelope with {@code "type":"message"}. Shared; do not
+   * modify.
+   */
   public byte[] pushFrame() {
     return pushFrame;
   }
@@ -241,14 +249,15 @@ public final class Message {
   }
 
   /**
-   * A way to encode messages for one transport, registered once per process (as a constant).
-   * Core knows nothing of the wire forms; the server defines them.
+   * A way to encode messages for one transport, registered once per process (as a constant). Core
+   * knows nothing of the wire forms; the server defines them.
    *
    * @param <T> the encoded type, for example a Netty buffer
    */
   public static final class Encoding<T> {
     /** The most encodings a process may register. */
     public static final int MAX = 8;
+
     private static final AtomicInteger COUNT = new AtomicInteger();
     final int index;
     final Function<Message, T> encoder;

@@ -10,10 +10,13 @@ import java.util.List;
 public final class Names {
   /** Longest channel name, in characters. */
   public static final int MAX_CHANNEL_LENGTH = 200;
+
   /** Longest event name, in characters. */
   public static final int MAX_EVENT_LENGTH = 64;
+
   /** The default event name; an SSE event with it has no {@code event:} line. */
   public static final String DEFAULT_EVENT = "message";
+
   /** Event names with this prefix are reserved for the server. */
   public static final String RESERVED_EVENT_PREFIX = "herald.";
 
@@ -27,20 +30,31 @@ public final class Names {
    */
   public static String channel(String name) {
     if (name == null || name.isEmpty()) {
-      throw new ProtocolException(ErrorCode.INVALID_CHANNEL, "channel name is empty; use 1 to 200 of A-Z a-z 0-9 _ - . : @ =");
+      throw new ProtocolException(
+          ErrorCode.INVALID_CHANNEL,
+          "channel name is empty; use 1 to 200 of A-Z a-z 0-9 _ - . : @ =");
     }
     if (name.length() > MAX_CHANNEL_LENGTH) {
       throw new ProtocolException(
           ErrorCode.INVALID_CHANNEL,
-          "channel name is " + name.length() + " characters long; at most " + MAX_CHANNEL_LENGTH + " are allowed");
+          "channel name is "
+              + name.length()
+              + " characters long; at most "
+              + MAX_CHANNEL_LENGTH
+              + " are allowed");
     }
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
       if (!isChannelChar(c)) {
         throw new ProtocolException(
             ErrorCode.INVALID_CHANNEL,
-            "channel name '" + printable(name) + "' has the character '" + printable(String.valueOf(c))
-                + "' at index " + i + "; allowed are A-Z a-z 0-9 _ - . : @ =");
+            "channel name '"
+                + printable(name)
+                + "' has the character '"
+                + printable(String.valueOf(c))
+                + "' at index "
+                + i
+                + "; allowed are A-Z a-z 0-9 _ - . : @ =");
       }
     }
     return name;
@@ -57,19 +71,26 @@ public final class Names {
    */
   public static List<String> channelList(String list, int maxChannels) {
     if (list == null || list.isEmpty()) {
-      throw new ProtocolException(ErrorCode.INVALID_CHANNEL, "no channel given; name 1 or more channels separated by commas");
+      throw new ProtocolException(
+          ErrorCode.INVALID_CHANNEL,
+          "no channel given; name 1 or more channels separated by commas");
     }
     String[] parts = list.split(",", -1);
     if (parts.length > maxChannels) {
       throw new ProtocolException(
           ErrorCode.TOO_MANY_CHANNELS,
-          parts.length + " channels requested; at most " + maxChannels + " are allowed in one subscription");
+          parts.length
+              + " channels requested; at most "
+              + maxChannels
+              + " are allowed in one subscription");
     }
     List<String> names = new ArrayList<>(parts.length);
     for (String part : parts) {
       channel(part);
       if (names.contains(part)) {
-        throw new ProtocolException(ErrorCode.INVALID_CHANNEL, "channel '" + part + "' is listed twice; list each channel once");
+        throw new ProtocolException(
+            ErrorCode.INVALID_CHANNEL,
+            "channel '" + part + "' is listed twice; list each channel once");
       }
       names.add(part);
     }
@@ -89,20 +110,25 @@ public final class Names {
     }
     if (name.isEmpty() || name.length() > MAX_EVENT_LENGTH) {
       throw new ProtocolException(
-          ErrorCode.INVALID_EVENT, "event name must be 1 to 64 characters long, got " + name.length());
+          ErrorCode.INVALID_EVENT,
+          "event name must be 1 to 64 characters long, got " + name.length());
     }
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
       if (!(isAlnum(c) || c == '_' || c == '-' || c == '.')) {
         throw new ProtocolException(
             ErrorCode.INVALID_EVENT,
-            "event name '" + printable(name) + "' has the character '" + printable(String.valueOf(c))
+            "event name '"
+                + printable(name)
+                + "' has the character '"
+                + printable(String.valueOf(c))
                 + "'; allowed are A-Z a-z 0-9 _ - .");
       }
     }
     if (name.startsWith(RESERVED_EVENT_PREFIX)) {
       throw new ProtocolException(
-          ErrorCode.INVALID_EVENT, "event names starting with 'herald.' are reserved for the server");
+          ErrorCode.INVALID_EVENT,
+          "event names starting with 'herald.' are reserved for the server");
     }
     return name;
   }

@@ -37,7 +37,9 @@ public record Position(String epoch, long offset) {
     if (epoch != null && !isEpoch(epoch)) {
       throw new ProtocolException(
           ErrorCode.INVALID_CURSOR,
-          "position '" + Names.printable(text) + "' has a bad epoch; write epoch:offset with an epoch of 1 to 16 of a-z 0-9");
+          "position '"
+              + Names.printable(text)
+              + "' has a bad epoch; write epoch:offset with an epoch of 1 to 16 of a-z 0-9");
     }
     return new Position(epoch, parseOffset(text, offset));
   }
@@ -60,7 +62,9 @@ public record Position(String epoch, long offset) {
   private static ProtocolException badOffset(String text) {
     return new ProtocolException(
         ErrorCode.INVALID_CURSOR,
-        "position '" + Names.printable(text) + "' has a bad offset; write epoch:offset or offset, with an offset of 0 to 18 decimal digits");
+        "position '"
+            + Names.printable(text)
+            + "' has a bad offset; write epoch:offset or offset, with an offset of 0 to 18 decimal digits");
   }
 
   /** Whether {@code s} is a valid epoch: 1 to 16 of {@code a-z 0-9}. */

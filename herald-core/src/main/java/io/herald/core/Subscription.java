@@ -34,10 +34,11 @@ public final class Subscription implements AutoCloseable {
     }
     ChannelLog l = channel.log();
     this.log = l;
-    boolean ok = since == null
-        || ((since.epoch() == null || since.epoch().equals(l.epoch()))
-            && since.offset() <= l.head()
-            && since.offset() + 1 >= l.first());
+    boolean ok =
+        since == null
+            || ((since.epoch() == null || since.epoch().equals(l.epoch()))
+                && since.offset() <= l.head()
+                && since.offset() + 1 >= l.first());
     this.recovered = ok;
     this.next = since != null && ok ? since.offset() + 1 : l.head() + 1;
     this.start = new Position(l.epoch(), next - 1);
@@ -77,14 +78,14 @@ public final class Subscription implements AutoCloseable {
    * the cursor past them. Returns immediately.
    *
    * <p>When messages after the cursor are no longer retained (the reader lagged behind the history
-   * size or age), or the channel's epoch changed, the cursor first moves to the head of the log (for
-   * a new epoch: before its oldest retained message) and this method returns that new position: the
-   * caller sends a gap notice before the messages added to {@code out}.
+   * size or age), or the channel's epoch changed, the cursor first moves to the head of the log
+   * (for a new epoch: before its oldest retained message) and this method returns that new
+   * position: the caller sends a gap notice before the messages added to {@code out}.
    *
    * @param out receives the messages
    * @param max the most messages to add, 1 or more
-   * <p>Every message added follows the previous one, or the returned gap position, without a hole.
-   *
+   *     <p>Every message added follows the previous one, or the returned gap position, without a
+   *     hole.
    * @return the position the cursor was moved to by a gap, or {@code null} when there was none
    */
   public Position read(List<Message> out, int max) {

@@ -3,8 +3,8 @@ package io.herald.core;
 import java.util.Locale;
 
 /**
- * The four transports, the rungs of the ladder (PROTOCOL.md section 6), with the names clients,
- * the command line and the server settings use for them. Immutable.
+ * The four transports, the rungs of the ladder (PROTOCOL.md section 6), with the names clients, the
+ * command line and the server settings use for them. Immutable.
  */
 public enum Transport {
   /** WebSocket: {@code GET /channels/{list}?since=...} with {@code Upgrade: websocket}. */
@@ -22,7 +22,9 @@ public enum Transport {
     this.wireName = wireName;
   }
 
-  /** The command-line name: {@code websocket}, {@code sse}, {@code long-poll} or {@code short-poll}. */
+  /**
+   * The command-line name: {@code websocket}, {@code sse}, {@code long-poll} or {@code short-poll}.
+   */
   public String wireName() {
     return wireName;
   }

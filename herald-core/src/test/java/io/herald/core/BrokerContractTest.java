@@ -30,9 +30,9 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The rules every {@link Broker} keeps (see its javadoc), as one suite that each implementation runs
- * by extending this class and implementing {@link #createBroker}. Shipped to other modules through
- * herald-core's test-jar.
+ * The rules every {@link Broker} keeps (see its javadoc), as one suite that each implementation
+ * runs by extending this class and implementing {@link #createBroker}. Shipped to other modules
+ * through herald-core's test-jar.
  *
  * <p>The suite makes no timing assumptions: a broker may deliver on its own threads, asynchronously
  * and through another process, so every wait for the listener is bounded with Awaitility and every
@@ -62,8 +62,8 @@ public abstract class BrokerContractTest {
   protected abstract Broker createBroker(HistoryConfig history);
 
   /**
-   * Whether two brokers made by {@link #createBroker} are two nodes over the same channels (true for
-   * Redis, false for the in-memory broker). When true the rules between nodes run too.
+   * Whether two brokers made by {@link #createBroker} are two nodes over the same channels (true
+   * for Redis, false for the in-memory broker). When true the rules between nodes run too.
    */
   protected boolean instancesShareChannels() {
     return false;
@@ -92,7 +92,10 @@ public abstract class BrokerContractTest {
 
     /** The distinct offsets delivered for {@code channel}, in delivery order. */
     public List<Long> distinctOffsets(String channel) {
-      return messages(channel).stream().map(Message::offset).distinct().collect(Collectors.toList());
+      return messages(channel).stream()
+          .map(Message::offset)
+          .distinct()
+          .collect(Collectors.toList());
     }
   }
 
@@ -265,25 +268,29 @@ public abstract class BrokerContractTest {
       CountDownLatch go = new CountDownLatch(1);
       List<Future<List<Message>>> results = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
-        results.add(pool.submit(() -> {
-          go.await();
-          List<CompletableFuture<Message>> futures = new ArrayList<>();
-          for (int i = 0; i < each; i++) {
-            futures.add(node.broker().publish(ch, "message", data(i)));
-          }
-          List<Message> out = new ArrayList<>();
-          for (CompletableFuture<Message> f : futures) {
-            out.add(join(f));
-          }
-          return out;
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  List<CompletableFuture<Message>> futures = new ArrayList<>();
+                  for (int i = 0; i < each; i++) {
+                    futures.add(node.broker().publish(ch, "message", data(i)));
+                  }
+                  List<Message> out = new ArrayList<>();
+                  for (CompletableFuture<Message> f : futures) {
+                    out.add(join(f));
+                  }
+                  return out;
+                }));
       }
       go.countDown();
       List<Message> all = new ArrayList<>();
       for (Future<List<Message>> r : results) {
         all.addAll(r.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
       }
-      assertThat(all).extracting(Message::offset).doesNotHaveDuplicates()
+      assertThat(all)
+          .extracting(Message::offset)
+          .doesNotHaveDuplicates()
           .containsExactlyInAnyOrderElementsOf(range(1, threads * each));
       assertThat(all).extracting(Message::epoch).containsOnly(all.get(0).epoch());
       History h = join(node.broker().history(ch, 0));
@@ -310,7 +317,9 @@ public abstract class BrokerContractTest {
     assertThat(offsets(onB)).isEqualTo(range(1, 10));
     assertThat(join(node.broker().history(a, 0)).head()).isEqualTo(5);
     assertThat(join(node.broker().history(b, 0)).head()).isEqualTo(10);
-    assertThat(join(node.broker().history(a, 0)).messages()).extracting(Message::channel).containsOnly(a);
+    assertThat(join(node.broker().history(a, 0)).messages())
+        .extracting(Message::channel)
+        .containsOnly(a);
   }
 
   // ---- live delivery ----
@@ -349,10 +358,20 @@ public abstract class BrokerContractTest {
     join(node.broker().subscribe(ch));
     List<Message> published = new ArrayList<>();
     published.add(join(node.broker().publish(ch, "message", data(1))));
-    published.add(join(node.broker().publish(ch, "chat.line", Json.stringValue("a \"quoted\" line\n\u00e9\u2713"))));
-    published.add(join(node.broker().publish(ch, "message", "[1,2.5,null,true,{\"k\":[]}]".getBytes(UTF_8))));
+    published.add(
+        join(
+            node.broker()
+                .publish(ch, "chat.line", Json.stringValue("a \"quoted\" line\n\u00e9\u2713"))));
+    published.add(
+        join(node.broker().publish(ch, "message", "[1,2.5,null,true,{\"k\":[]}]".getBytes(UTF_8))));
     // White space and number spellings are the publisher's: a broker must not re-encode the data.
-    published.add(join(node.broker().publish(ch, "message", "{ \"px\" : 1.50, \"big\": 1e400, \"u\":\"\\u00e9\" }".getBytes(UTF_8))));
+    published.add(
+        join(
+            node.broker()
+                .publish(
+                    ch,
+                    "message",
+                    "{ \"px\" : 1.50, \"big\": 1e400, \"u\":\"\\u00e9\" }".getBytes(UTF_8))));
     eventually().until(() -> node.listener().distinctOffsets(ch).size() == 4);
     List<Message> delivered = new ArrayList<>();
     for (Message m : node.listener().messages(ch)) {
@@ -466,7 +485,9 @@ public abstract class BrokerContractTest {
     assertSameEnvelopes(h.messages(), published.subList(7, 12));
 
     History after3 = join(node.broker().history(ch, 3));
-    assertThat(offsets(after3.messages())).as("the first retained comes later than asked").isEqualTo(range(8, 12));
+    assertThat(offsets(after3.messages()))
+        .as("the first retained comes later than asked")
+        .isEqualTo(range(8, 12));
     History after9 = join(node.broker().history(ch, 9));
     assertThat(offsets(after9.messages())).isEqualTo(range(10, 12));
     // Dropping history is not losing it: the epoch stays.
@@ -494,7 +515,8 @@ public abstract class BrokerContractTest {
 
   @Test
   void aPublicationOnOneNodeReachesTheOtherNodesListener() {
-    Assumptions.assumeTrue(instancesShareChannels(), "instances of this broker do not share channels");
+    Assumptions.assumeTrue(
+        instancesShareChannels(), "instances of this broker do not share channels");
     Node a = start();
     Node b = start();
     String ch = channel("a");
@@ -509,7 +531,8 @@ public abstract class BrokerContractTest {
 
   @Test
   void nodesSeeTheSameOffsetsEpochsAndHistory() {
-    Assumptions.assumeTrue(instancesShareChannels(), "instances of this broker do not share channels");
+    Assumptions.assumeTrue(
+        instancesShareChannels(), "instances of this broker do not share channels");
     Node a = start();
     Node b = start();
     String ch = channel("a");
@@ -528,7 +551,8 @@ public abstract class BrokerContractTest {
 
   @Test
   void concurrentPublishersOnTwoNodesGetDistinctConsecutiveOffsets() {
-    Assumptions.assumeTrue(instancesShareChannels(), "instances of this broker do not share channels");
+    Assumptions.assumeTrue(
+        instancesShareChannels(), "instances of this broker do not share channels");
     Node a = start();
     Node b = start();
     String ch = channel("a");
@@ -537,7 +561,11 @@ public abstract class BrokerContractTest {
       futures.add(a.broker().publish(ch, "message", data(i)));
       futures.add(b.broker().publish(ch, "message", data(i)));
     }
-    List<Long> got = futures.stream().map(BrokerContractTest::join).map(Message::offset).collect(Collectors.toList());
+    List<Long> got =
+        futures.stream()
+            .map(BrokerContractTest::join)
+            .map(Message::offset)
+            .collect(Collectors.toList());
     Set<Long> distinct = Collections.unmodifiableSet(new java.util.HashSet<>(got));
     assertThat(distinct).hasSize(200).containsExactlyInAnyOrderElementsOf(range(1, 200));
   }

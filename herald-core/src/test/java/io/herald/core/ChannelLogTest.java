@@ -22,7 +22,8 @@ class ChannelLogTest {
   private static final HistoryConfig HOUR = HistoryConfig.DEFAULT;
 
   private static Message message(long offset, long time) {
-    return Message.create("c", EPOCH, offset, "message", ("{\"n\":" + offset + "}").getBytes(UTF_8), time);
+    return Message.create(
+        "c", EPOCH, offset, "message", ("{\"n\":" + offset + "}").getBytes(UTF_8), time);
   }
 
   private static Message message(long offset) {
@@ -83,7 +84,8 @@ class ChannelLogTest {
     appendUpTo(log, 3);
     assertThatThrownBy(() -> log.append(message(3))).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> log.append(message(5))).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> log.append(Message.create("c", "other", 4, "message", "1".getBytes(UTF_8), 0)))
+    assertThatThrownBy(
+            () -> log.append(Message.create("c", "other", 4, "message", "1".getBytes(UTF_8), 0)))
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(log.head()).isEqualTo(3);
   }
@@ -198,7 +200,8 @@ class ChannelLogTest {
 
   @Test
   void aLogRejectsABadEpoch() {
-    assertThatThrownBy(() -> new ChannelLog("c", "Bad", 0, HOUR)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new ChannelLog("c", "Bad", 0, HOUR))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -212,28 +215,31 @@ class ChannelLogTest {
     AtomicBoolean done = new AtomicBoolean();
     AtomicReference<String> failure = new AtomicReference<>();
     AtomicLong reads = new AtomicLong();
-    Runnable reader = () -> {
-      ThreadLocalRandom r = ThreadLocalRandom.current();
-      List<Message> out = new ArrayList<>();
-      while (!done.get() && failure.get() == null) {
-        long head = log.head();
-        long o = Math.max(0, head - r.nextInt(100) + 5);
-        Message m = log.get(o);
-        if (m != null && m.offset() != o) {
-          failure.compareAndSet(null, "get(" + o + ") answered offset " + m.offset());
-        }
-        out.clear();
-        long after = Math.max(0, head - r.nextInt(80));
-        log.read(after, 32, out);
-        for (int i = 0; i < out.size(); i++) {
-          long expected = (i == 0 ? out.get(0).offset() : out.get(i - 1).offset() + 1);
-          if (out.get(i).offset() != expected || out.get(i).offset() <= after) {
-            failure.compareAndSet(null, "read(" + after + ") answered " + out.stream().map(Message::offset).toList());
+    Runnable reader =
+        () -> {
+          ThreadLocalRandom r = ThreadLocalRandom.current();
+          List<Message> out = new ArrayList<>();
+          while (!done.get() && failure.get() == null) {
+            long head = log.head();
+            long o = Math.max(0, head - r.nextInt(100) + 5);
+            Message m = log.get(o);
+            if (m != null && m.offset() != o) {
+              failure.compareAndSet(null, "get(" + o + ") answered offset " + m.offset());
+            }
+            out.clear();
+            long after = Math.max(0, head - r.nextInt(80));
+            log.read(after, 32, out);
+            for (int i = 0; i < out.size(); i++) {
+              long expected = (i == 0 ? out.get(0).offset() : out.get(i - 1).offset() + 1);
+              if (out.get(i).offset() != expected || out.get(i).offset() <= after) {
+                failure.compareAndSet(
+                    null,
+                    "read(" + after + ") answered " + out.stream().map(Message::offset).toList());
+              }
+            }
+            reads.incrementAndGet();
           }
-        }
-        reads.incrementAndGet();
-      }
-    };
+        };
     Thread[] readers = {new Thread(reader, "reader-1"), new Thread(reader, "reader-2")};
     for (Thread t : readers) {
       t.start();
@@ -262,9 +268,12 @@ class ChannelLogTest {
     assertThat(HistoryConfig.DEFAULT.maxAge()).isEqualTo(Duration.ofHours(1));
     new HistoryConfig(1, Duration.ofSeconds(1));
     new HistoryConfig(1_000_000, Duration.ofDays(7));
-    assertThatThrownBy(() -> new HistoryConfig(0, Duration.ofHours(1))).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new HistoryConfig(1_000_001, Duration.ofHours(1))).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new HistoryConfig(10, Duration.ofMillis(999))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new HistoryConfig(0, Duration.ofHours(1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new HistoryConfig(1_000_001, Duration.ofHours(1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new HistoryConfig(10, Duration.ofMillis(999)))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new HistoryConfig(10, null)).isInstanceOf(NullPointerException.class);
   }
 }

@@ -21,14 +21,17 @@ class CursorTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "k3f9:18,ab12:40 | 2",
-      "k3f9:18 | 1",
-      "k3f9:18, | 2",
-      ",k3f9:18 | 2",
-      "18,ab12:0,7 | 3",
-      "',' | 2",
-      "',,' | 3"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "k3f9:18,ab12:40 | 2",
+        "k3f9:18 | 1",
+        "k3f9:18, | 2",
+        ",k3f9:18 | 2",
+        "18,ab12:0,7 | 3",
+        "',' | 2",
+        "',,' | 3"
+      })
   void formatsBackToTheSameText(String text, int channels) {
     Cursor c = Cursor.parse(text, channels);
     assertThat(c.toString()).isEqualTo(text);
@@ -59,31 +62,39 @@ class CursorTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "k3f9:18 | 2",
-      "k3f9:18,ab12:40 | 1",
-      "k3f9:18,ab12:40,zz:1 | 2",
-      "',' | 1",
-      "',' | 3"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "k3f9:18 | 2",
+        "k3f9:18,ab12:40 | 1",
+        "k3f9:18,ab12:40,zz:1 | 2",
+        "',' | 1",
+        "',' | 3"
+      })
   void aCountOfPositionsOtherThanTheChannelsIsAnInvalidCursor(String text, int channels) {
     assertThatThrownBy(() -> Cursor.parse(text, channels))
         .isInstanceOf(ProtocolException.class)
-        .satisfies(e -> assertThat(((ProtocolException) e).code()).isEqualTo(ErrorCode.INVALID_CURSOR))
+        .satisfies(
+            e -> assertThat(((ProtocolException) e).code()).isEqualTo(ErrorCode.INVALID_CURSOR))
         .satisfies(e -> assertThat(e.getMessage()).contains(channels + " channel"));
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "k3f9:x,ab12:40 | 2",
-      "k3f9:18;ab12:40 | 1",
-      "K3F9:1 | 1",
-      "k3f9:18,ab12: | 2",
-      "k3f9:18, ab12:40 | 2",
-      "%2C | 1"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "k3f9:x,ab12:40 | 2",
+        "k3f9:18;ab12:40 | 1",
+        "K3F9:1 | 1",
+        "k3f9:18,ab12: | 2",
+        "k3f9:18, ab12:40 | 2",
+        "%2C | 1"
+      })
   void garbageIsAnInvalidCursor(String text, int channels) {
     assertThatThrownBy(() -> Cursor.parse(text, channels))
         .isInstanceOf(ProtocolException.class)
-        .satisfies(e -> assertThat(((ProtocolException) e).code()).isEqualTo(ErrorCode.INVALID_CURSOR));
+        .satisfies(
+            e -> assertThat(((ProtocolException) e).code()).isEqualTo(ErrorCode.INVALID_CURSOR));
   }
 
   @Test
@@ -98,6 +109,7 @@ class CursorTest {
   void ofKeepsFromNowEntriesAndIsImmutable() {
     Cursor c = Cursor.of(Arrays.asList(null, new Position("a", 1)));
     assertThat(c.toString()).isEqualTo(",a:1");
-    assertThatThrownBy(() -> c.positions().set(0, new Position("b", 2))).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> c.positions().set(0, new Position("b", 2)))
+        .isInstanceOf(UnsupportedOperationException.class);
   }
 }

@@ -37,6 +37,7 @@ class HubTest {
   protected static ConditionFactory eventually() {
     return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5));
   }
+
   private static final Duration SWEEP = Duration.ofMillis(20);
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -166,7 +167,8 @@ class HubTest {
   }
 
   /** A poll's cursor: opened, read once on this thread, closed. */
-  private static List<Message> poll(Hub hub, String channel, Position since, List<Position> gaps, boolean[] recovered) {
+  private static List<Message> poll(
+      Hub hub, String channel, Position since, List<Position> gaps, boolean[] recovered) {
     try (Subscription s = join(hub.subscribe(channel, since, Runnable::run, null))) {
       recovered[0] = s.recovered();
       List<Message> out = new ArrayList<>();
@@ -229,7 +231,9 @@ class HubTest {
     List<Position> gaps = new ArrayList<>();
     assertThat(poll(hub, channel, new Position(epoch, 3), gaps, recovered)).isEmpty();
     assertThat(recovered[0]).isTrue();
-    assertThat(poll(hub, channel, new Position(epoch, 0), gaps, recovered)).extracting(Message::offset).containsExactly(1L, 2L, 3L);
+    assertThat(poll(hub, channel, new Position(epoch, 0), gaps, recovered))
+        .extracting(Message::offset)
+        .containsExactly(1L, 2L, 3L);
     assertThat(recovered[0]).isTrue();
     assertThat(gaps).isEmpty();
   }
@@ -256,7 +260,8 @@ class HubTest {
     List<Position> gaps = new ArrayList<>();
     assertThat(poll(hub, channel, new Position(epoch, 5), gaps, recovered)).isEmpty();
     assertThat(recovered[0]).isFalse();
-    try (Subscription s = join(hub.subscribe(channel, new Position(epoch, 99), Runnable::run, null))) {
+    try (Subscription s =
+        join(hub.subscribe(channel, new Position(epoch, 99), Runnable::run, null))) {
       assertThat(s.recovered()).isFalse();
       assertThat(s.position()).isEqualTo(new Position(epoch, 4));
     }
@@ -274,7 +279,9 @@ class HubTest {
     assertThat(poll(hub, channel, new Position(epoch, 6), gaps, recovered)).isEmpty();
     assertThat(recovered[0]).isFalse();
     // Right before the oldest retained message is still recovered: nothing after it was lost.
-    assertThat(poll(hub, channel, new Position(epoch, 7), gaps, recovered)).extracting(Message::offset).containsExactly(8L, 9L, 10L);
+    assertThat(poll(hub, channel, new Position(epoch, 7), gaps, recovered))
+        .extracting(Message::offset)
+        .containsExactly(8L, 9L, 10L);
     assertThat(recovered[0]).isTrue();
     assertThat(gaps).isEmpty();
   }
@@ -285,7 +292,9 @@ class HubTest {
     publish(hub, channel, 1, 4);
     boolean[] recovered = new boolean[1];
     List<Position> gaps = new ArrayList<>();
-    assertThat(poll(hub, channel, new Position(null, 2), gaps, recovered)).extracting(Message::offset).containsExactly(3L, 4L);
+    assertThat(poll(hub, channel, new Position(null, 2), gaps, recovered))
+        .extracting(Message::offset)
+        .containsExactly(3L, 4L);
     assertThat(recovered[0]).isTrue();
     assertThat(poll(hub, channel, new Position(null, 9), gaps, recovered)).isEmpty();
     assertThat(recovered[0]).isFalse();
@@ -296,7 +305,8 @@ class HubTest {
     Hub hub = hub();
     String epoch = publish(hub, channel, 1, 10).get(0).epoch();
     Position next;
-    try (Subscription s = join(hub.subscribe(channel, new Position(epoch, 0), Runnable::run, null))) {
+    try (Subscription s =
+        join(hub.subscribe(channel, new Position(epoch, 0), Runnable::run, null))) {
       List<Message> out = new ArrayList<>();
       assertThat(s.read(out, 4)).isNull();
       assertThat(out).extracting(Message::offset).containsExactly(1L, 2L, 3L, 4L);
@@ -366,10 +376,11 @@ class HubTest {
     Hub hub = hub();
     ExecutorService loop = executor("loop");
     AtomicInteger tasks = new AtomicInteger();
-    Executor counting = command -> {
-      tasks.incrementAndGet();
-      loop.execute(command);
-    };
+    Executor counting =
+        command -> {
+          tasks.incrementAndGet();
+          loop.execute(command);
+        };
     int n = 50;
     List<AtomicInteger> signalled = new ArrayList<>();
     List<Subscription> subs = new ArrayList<>();
@@ -415,7 +426,8 @@ class HubTest {
     closed.subscription().close(); // idempotent
     int signalsBefore = closed.signals.get();
     publish(hub, channel, 2);
-    // Both share one executor task per append: once the open one saw it, the closed one was passed over.
+    // Both share one executor task per append: once the open one saw it, the closed one was passed
+    // over.
     eventually().until(() -> open.messages.size() == 2);
     join(CompletableFuture.runAsync(() -> {}, loop));
     assertThat(closed.signals.get()).isEqualTo(signalsBefore);
@@ -426,9 +438,14 @@ class HubTest {
   void aFailingListenerDoesNotStopOthers() {
     Hub hub = hub();
     ExecutorService loop = executor("loop");
-    join(hub.subscribe(channel, null, loop, () -> {
-      throw new IllegalStateException("listener bug (expected in this test)");
-    }));
+    join(
+        hub.subscribe(
+            channel,
+            null,
+            loop,
+            () -> {
+              throw new IllegalStateException("listener bug (expected in this test)");
+            }));
     Reader r = open(hub, channel, null, loop);
     publish(hub, channel, 1, 2);
     eventually().until(() -> r.messages.size() == 2);
@@ -488,7 +505,9 @@ class HubTest {
     eventually().until(() -> hub.activeChannels() == 0);
     boolean[] recovered = new boolean[1];
     List<Position> gaps = new ArrayList<>();
-    assertThat(poll(hub, channel, new Position(epoch, 1), gaps, recovered)).extracting(Message::offset).containsExactly(2L, 3L);
+    assertThat(poll(hub, channel, new Position(epoch, 1), gaps, recovered))
+        .extracting(Message::offset)
+        .containsExactly(2L, 3L);
     assertThat(recovered[0]).isTrue();
   }
 
@@ -503,12 +522,15 @@ class HubTest {
     // The sweep deactivates the channel; its unsubscribe is held back on the way to the broker.
     eventually().until(() -> broker.unsubscribeRequests.get() == 1);
     broker.unsubscribeGate = null;
-    CompletableFuture<Subscription> again = hub.subscribe(channel, null, executor("loop"), () -> {});
-    gate.complete(null); // the late unsubscribe arrives now, after the new subscription was asked for
+    CompletableFuture<Subscription> again =
+        hub.subscribe(channel, null, executor("loop"), () -> {});
+    gate.complete(
+        null); // the late unsubscribe arrives now, after the new subscription was asked for
     Subscription s = join(again);
     publish(hub, channel, 1);
     eventually().until(s::hasMore);
-    assertThat(broker.calls).containsExactly("subscribe:" + channel, "unsubscribe:" + channel, "subscribe:" + channel);
+    assertThat(broker.calls)
+        .containsExactly("subscribe:" + channel, "unsubscribe:" + channel, "subscribe:" + channel);
     s.close();
   }
 
@@ -519,8 +541,11 @@ class HubTest {
     Hub hub = hub(broker, h, Hub.DEFAULT_IDLE_TIMEOUT);
     broker.failSubscribe = true;
     CompletableFuture<Subscription> failed = hub.subscribe(channel, null, Runnable::run, null);
-    assertThat(failed).failsWithin(WAIT).withThrowableOfType(ExecutionException.class)
-        .havingCause().isInstanceOf(BrokerUnavailableException.class);
+    assertThat(failed)
+        .failsWithin(WAIT)
+        .withThrowableOfType(ExecutionException.class)
+        .havingCause()
+        .isInstanceOf(BrokerUnavailableException.class);
     eventually().until(() -> hub.activeChannels() == 0);
     broker.failSubscribe = false;
     Subscription s = join(hub.subscribe(channel, null, Runnable::run, null));
@@ -561,7 +586,8 @@ class HubTest {
   void aHoleThatHistoryLostTooIsAGap() {
     HistoryConfig h = new HistoryConfig(2, HistoryConfig.DEFAULT_MAX_AGE);
     TestBroker broker = new TestBroker(h);
-    broker.dropLive = m -> m.offset() <= 3; // 1..3 lost live; when 4 arrives history keeps only 3 and 4
+    broker.dropLive =
+        m -> m.offset() <= 3; // 1..3 lost live; when 4 arrives history keeps only 3 and 4
     Hub hub = hub(broker, h, Hub.DEFAULT_IDLE_TIMEOUT);
     Subscription s = join(hub.subscribe(channel, null, Runnable::run, null));
     String epoch = s.startPosition().epoch();
@@ -609,11 +635,14 @@ class HubTest {
     executors.add(pubs);
     List<CompletableFuture<Void>> done = new ArrayList<>();
     for (int t = 0; t < 3; t++) {
-      done.add(CompletableFuture.runAsync(() -> {
-        for (int i = 0; i < 300; i++) {
-          publish(hub, channel, i);
-        }
-      }, pubs));
+      done.add(
+          CompletableFuture.runAsync(
+              () -> {
+                for (int i = 0; i < 300; i++) {
+                  publish(hub, channel, i);
+                }
+              },
+              pubs));
     }
     done.forEach(HubTest::join);
     eventually().until(() -> a.messages.size() == 900 && b.messages.size() == 900);
@@ -623,7 +652,8 @@ class HubTest {
 
   @org.junit.jupiter.params.ParameterizedTest(name = "async broker: {0}")
   @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
-  void underConcurrentPublishersRandomLiveLossesAndRepeatsAreRepairedForEverySubscriber(boolean async) {
+  void underConcurrentPublishersRandomLiveLossesAndRepeatsAreRepairedForEverySubscriber(
+      boolean async) {
     HistoryConfig h = HistoryConfig.DEFAULT; // 1000 retained: every lost message can be filled
     TestBroker broker = new TestBroker(h, async);
     broker.dropLive = m -> java.util.concurrent.ThreadLocalRandom.current().nextInt(10) == 0;
@@ -635,11 +665,14 @@ class HubTest {
     executors.add(pubs);
     List<CompletableFuture<Void>> done = new ArrayList<>();
     for (int t = 0; t < 3; t++) {
-      done.add(CompletableFuture.runAsync(() -> {
-        for (int i = 0; i < 300; i++) {
-          publish(hub, channel, i);
-        }
-      }, pubs));
+      done.add(
+          CompletableFuture.runAsync(
+              () -> {
+                for (int i = 0; i < 300; i++) {
+                  publish(hub, channel, i);
+                }
+              },
+              pubs));
     }
     done.forEach(HubTest::join);
     // The last message may itself be lost live: the next publication shows the hole.
@@ -661,18 +694,26 @@ class HubTest {
     int total = 600;
     ExecutorService pubs = Executors.newSingleThreadExecutor();
     executors.add(pubs);
-    CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> {
-      for (int i = 1; i <= total; i++) {
-        publish(hub, channel, i);
-      }
-    }, pubs);
+    CompletableFuture<Void> publishing =
+        CompletableFuture.runAsync(
+            () -> {
+              for (int i = 1; i <= total; i++) {
+                publish(hub, channel, i);
+              }
+            },
+            pubs);
     List<Reader> fromNow = new ArrayList<>();
     List<Reader> resumed = new ArrayList<>();
     for (int i = 0; i < 6 && !publishing.isDone(); i++) {
       Reader r = open(hub, channel, null, executor("now-" + i));
       fromNow.add(r);
       Position start = r.subscription().startPosition();
-      resumed.add(open(hub, channel, new Position(start.epoch(), start.offset() / 2), executor("resumed-" + i)));
+      resumed.add(
+          open(
+              hub,
+              channel,
+              new Position(start.epoch(), start.offset() / 2),
+              executor("resumed-" + i)));
     }
     join(publishing);
     for (List<Reader> readers : List.of(fromNow, resumed)) {
@@ -696,11 +737,14 @@ class HubTest {
     ExecutorService pubs = Executors.newSingleThreadExecutor();
     executors.add(pubs);
     byte[] data = "0".getBytes(UTF_8);
-    CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> {
-      for (int i = 0; i < total; i++) {
-        hub.publish(channel, "message", data);
-      }
-    }, pubs);
+    CompletableFuture<Void> publishing =
+        CompletableFuture.runAsync(
+            () -> {
+              for (int i = 0; i < total; i++) {
+                hub.publish(channel, "message", data);
+              }
+            },
+            pubs);
     long cursor = s.position().offset();
     long delivered = 0;
     long gaps = 0;
@@ -721,7 +765,8 @@ class HubTest {
       assertThat(s.position().offset()).isEqualTo(cursor);
     }
     join(publishing);
-    // how the reader's progress splits into messages and gaps depends on scheduling (a loaded machine
+    // how the reader's progress splits into messages and gaps depends on scheduling (a loaded
+    // machine
     // may run the writer far ahead); the rule is that it reached the head with no silent skip
     assertThat(cursor).isEqualTo(total);
     assertThat(delivered + gaps).isPositive();
@@ -732,14 +777,19 @@ class HubTest {
   void messagesOlderThanTheMaxAgeAreNoLongerRecoverable() {
     HistoryConfig oneSecond = new HistoryConfig(100, Duration.ofSeconds(1));
     Hub hub = hub(oneSecond);
-    Subscription s = join(hub.subscribe(channel, null, Runnable::run, null)); // keeps the channel active
+    Subscription s =
+        join(hub.subscribe(channel, null, Runnable::run, null)); // keeps the channel active
     String epoch = publish(hub, channel, 1, 3).get(0).epoch();
-    eventually().until(() -> {
-      try (Subscription probe = join(hub.subscribe(channel, new Position(epoch, 0), Runnable::run, null))) {
-        return !probe.recovered();
-      }
-    });
-    try (Subscription late = join(hub.subscribe(channel, new Position(epoch, 0), Runnable::run, null))) {
+    eventually()
+        .until(
+            () -> {
+              try (Subscription probe =
+                  join(hub.subscribe(channel, new Position(epoch, 0), Runnable::run, null))) {
+                return !probe.recovered();
+              }
+            });
+    try (Subscription late =
+        join(hub.subscribe(channel, new Position(epoch, 0), Runnable::run, null))) {
       assertThat(late.startPosition()).isEqualTo(new Position(epoch, 3));
     }
     // A reader that had not read them gets a gap; the epoch and the offsets go on.

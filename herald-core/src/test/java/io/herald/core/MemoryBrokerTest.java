@@ -1,7 +1,6 @@
 package io.herald.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +22,8 @@ class MemoryBrokerTest extends BrokerContractTest {
     join(node.broker().subscribe(ch));
     publish(node.broker(), ch, 20);
     // The memory broker hands a publication to the listener before publish returns.
-    assertThat(node.listener().messages(ch)).extracting(Message::offset)
+    assertThat(node.listener().messages(ch))
+        .extracting(Message::offset)
         .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 20).boxed().toList());
   }
 

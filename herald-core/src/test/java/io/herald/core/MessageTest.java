@@ -34,18 +34,27 @@ class MessageTest {
 
   @Test
   void theEnvelopeIsExactlyTheProtocolShape() {
-    Message m = Message.create("prices", "k3f9", 18, "message", utf8("{\"sym\":\"BTC\",\"px\":42000}"), 1763700000123L);
-    assertThat(text(m.envelope())).isEqualTo(
-        "{\"channel\":\"prices\",\"offset\":18,\"epoch\":\"k3f9\",\"event\":\"message\","
-            + "\"data\":{\"sym\":\"BTC\",\"px\":42000},\"time\":1763700000123}");
+    Message m =
+        Message.create(
+            "prices",
+            "k3f9",
+            18,
+            "message",
+            utf8("{\"sym\":\"BTC\",\"px\":42000}"),
+            1763700000123L);
+    assertThat(text(m.envelope()))
+        .isEqualTo(
+            "{\"channel\":\"prices\",\"offset\":18,\"epoch\":\"k3f9\",\"event\":\"message\","
+                + "\"data\":{\"sym\":\"BTC\",\"px\":42000},\"time\":1763700000123}");
   }
 
   @Test
   void thePushFrameIsTheEnvelopeWithTypeMessageFirst() {
     Message m = Message.create("prices", "k3f9", 18, "tick", utf8("[1,2]"), 5);
-    assertThat(text(m.pushFrame())).isEqualTo(
-        "{\"type\":\"message\",\"channel\":\"prices\",\"offset\":18,\"epoch\":\"k3f9\",\"event\":\"tick\","
-            + "\"data\":[1,2],\"time\":5}");
+    assertThat(text(m.pushFrame()))
+        .isEqualTo(
+            "{\"type\":\"message\",\"channel\":\"prices\",\"offset\":18,\"epoch\":\"k3f9\",\"event\":\"tick\","
+                + "\"data\":[1,2],\"time\":5}");
   }
 
   @Test
@@ -56,9 +65,21 @@ class MessageTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "1", "-0.5e-3", "\"text\"", "true", "false", "null", "[]", "{}", "\"\\u00e9 \\\" \\\\ \\n\"",
-      "{\"a\": [1, 2, {\"b\": null}]}", "123456789012345678901234567890.123456789", "\"é✓😀\""})
+  @ValueSource(
+      strings = {
+        "1",
+        "-0.5e-3",
+        "\"text\"",
+        "true",
+        "false",
+        "null",
+        "[]",
+        "{}",
+        "\"\\u00e9 \\\" \\\\ \\n\"",
+        "{\"a\": [1, 2, {\"b\": null}]}",
+        "123456789012345678901234567890.123456789",
+        "\"é✓😀\""
+      })
   void anyJsonValueIsCarriedAsDataByteForByte(String data) {
     Message m = Message.create("c", "e", 1, "message", utf8(data), 0);
     assertThat(text(m.envelope())).contains("\"data\":" + data + ",\"time\":0}");
@@ -68,9 +89,11 @@ class MessageTest {
 
   @Test
   void theEnvelopeStaysOnOneLineWhenTheDataHasLineBreaksBetweenTokens() {
-    Message m = Message.create("c", "e", 1, "message", utf8("{\r\n  \"a\": 1,\n  \"b\": \"x\\ny\"\n}"), 0);
+    Message m =
+        Message.create("c", "e", 1, "message", utf8("{\r\n  \"a\": 1,\n  \"b\": \"x\\ny\"\n}"), 0);
     assertThat(text(m.envelope())).doesNotContain("\n").doesNotContain("\r");
-    assertThat(readTree(m.envelope()).get("data")).isEqualTo(readTree(utf8("{\"a\":1,\"b\":\"x\\ny\"}")));
+    assertThat(readTree(m.envelope()).get("data"))
+        .isEqualTo(readTree(utf8("{\"a\":1,\"b\":\"x\\ny\"}")));
   }
 
   @Test
@@ -82,15 +105,24 @@ class MessageTest {
 
   @Test
   void createRejectsABadEpochOrOffset() {
-    assertThatThrownBy(() -> Message.create("c", "K3F9", 1, "message", utf8("1"), 0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Message.create("c", "k3f9", 0, "message", utf8("1"), 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Message.create("c", "K3F9", 1, "message", utf8("1"), 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Message.create("c", "k3f9", 0, "message", utf8("1"), 0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   // ---- parseEnvelope ----
 
   @Test
   void parseEnvelopeRoundTripsEveryField() {
-    Message m = Message.create("chat:lobby", "ab12", 40, "chat.line", utf8("{\"who\":\"ann\",\"n\":1.50}"), 1763700000123L);
+    Message m =
+        Message.create(
+            "chat:lobby",
+            "ab12",
+            40,
+            "chat.line",
+            utf8("{\"who\":\"ann\",\"n\":1.50}"),
+            1763700000123L);
     Message back = Message.parseEnvelope(m.envelope());
     assertThat(back.channel()).isEqualTo("chat:lobby");
     assertThat(back.epoch()).isEqualTo("ab12");
@@ -103,9 +135,21 @@ class MessageTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "{ \"a\" : 1 }", "1.0", "1e5", "0.1000000000000000055511151231257827", "\"\\u00e9\"", "\"é\"", "[ ]", "-0",
-      "123456789012345678901234567890", "\"a\\/b\"", "true", "null"})
+  @ValueSource(
+      strings = {
+        "{ \"a\" : 1 }",
+        "1.0",
+        "1e5",
+        "0.1000000000000000055511151231257827",
+        "\"\\u00e9\"",
+        "\"é\"",
+        "[ ]",
+        "-0",
+        "123456789012345678901234567890",
+        "\"a\\/b\"",
+        "true",
+        "null"
+      })
   void parseEnvelopeKeepsTheDataBytesSoTheEnvelopeIsTheSame(String data) {
     Message m = Message.create("c", "e", 7, "message", utf8(data), 9);
     Message back = Message.parseEnvelope(m.envelope());
@@ -117,30 +161,41 @@ class MessageTest {
   void parseEnvelopeAcceptsAPushFrameAndFieldsInAnyOrder() {
     Message m = Message.create("c", "e", 3, "x", utf8("[1]"), 2);
     assertThat(Message.parseEnvelope(m.pushFrame()).envelope()).isEqualTo(m.envelope());
-    Message reordered = Message.parseEnvelope(
-        utf8(" {\"data\": [1], \"time\":2, \"event\":\"x\", \"epoch\":\"e\", \"offset\":3, \"channel\":\"c\", \"extra\":{\"y\":[]}} "));
+    Message reordered =
+        Message.parseEnvelope(
+            utf8(
+                " {\"data\": [1], \"time\":2, \"event\":\"x\", \"epoch\":\"e\", \"offset\":3, \"channel\":\"c\", \"extra\":{\"y\":[]}} "));
     assertThat(reordered.envelope()).isEqualTo(m.envelope());
   }
 
   @Test
   void parseEnvelopeDefaultsTheEventToMessage() {
-    Message m = Message.parseEnvelope(utf8("{\"channel\":\"c\",\"offset\":1,\"epoch\":\"e\",\"data\":1}"));
+    Message m =
+        Message.parseEnvelope(utf8("{\"channel\":\"c\",\"offset\":1,\"epoch\":\"e\",\"data\":1}"));
     assertThat(m.event()).isEqualTo("message");
     assertThat(m.time()).isZero();
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "", "   ", "[]", "1", "{", "{}", "not json",
-      "{\"channel\":\"c\",\"offset\":1,\"epoch\":\"e\"}",
-      "{\"channel\":\"c\",\"offset\":1,\"data\":1}",
-      "{\"channel\":\"c\",\"epoch\":\"e\",\"data\":1}",
-      "{\"offset\":1,\"epoch\":\"e\",\"data\":1}",
-      "{\"channel\":\"c\",\"offset\":\"1\",\"epoch\":\"e\",\"data\":1}",
-      "{\"channel\":\"c\",\"offset\":0,\"epoch\":\"e\",\"data\":1}",
-      "{\"channel\":\"c\",\"offset\":1,\"epoch\":\"E!\",\"data\":1}",
-      "{\"channel\":\"c\",\"offset\":1,\"epoch\":\"e\",\"data\":1} {}",
-      "{\"channel\":\"c\",\"offset\":1,\"epoch\":\"e\",\"data\":[1,}"})
+  @ValueSource(
+      strings = {
+        "",
+        "   ",
+        "[]",
+        "1",
+        "{",
+        "{}",
+        "not json",
+        "{\"channel\":\"c\",\"offset\":1,\"epoch\":\"e\"}",
+        "{\"channel\":\"c\",\"offset\":1,\"data\":1}",
+        "{\"channel\":\"c\",\"epoch\":\"e\",\"data\":1}",
+        "{\"offset\":1,\"epoch\":\"e\",\"data\":1}",
+        "{\"channel\":\"c\",\"offset\":\"1\",\"epoch\":\"e\",\"data\":1}",
+        "{\"channel\":\"c\",\"offset\":0,\"epoch\":\"e\",\"data\":1}",
+        "{\"channel\":\"c\",\"offset\":1,\"epoch\":\"E!\",\"data\":1}",
+        "{\"channel\":\"c\",\"offset\":1,\"epoch\":\"e\",\"data\":1} {}",
+        "{\"channel\":\"c\",\"offset\":1,\"epoch\":\"e\",\"data\":[1,}"
+      })
   void parseEnvelopeRejectsWhatIsNotAnEnvelopeAsInvalidJson(String json) {
     assertThat(codeOf(() -> Message.parseEnvelope(utf8(json)))).isEqualTo(ErrorCode.INVALID_JSON);
   }
@@ -148,7 +203,8 @@ class MessageTest {
   // ---- Json.requireValue ----
 
   @ParameterizedTest
-  @ValueSource(strings = {"1", "\"s\"", "{\"a\":[1,{}]}", "[]", "null", "true", "-1.5e10", "\"é✓\""})
+  @ValueSource(
+      strings = {"1", "\"s\"", "{\"a\":[1,{}]}", "[]", "null", "true", "-1.5e10", "\"é✓\""})
   void requireValueAcceptsOneJsonValue(String json) {
     assertThat(text(Json.requireValue(utf8(json)))).isEqualTo(json);
   }
@@ -167,17 +223,32 @@ class MessageTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "{", "[1,]", "{\"a\":}", "'single'", "NaN", "01", "tru", "\"unterminated", "{a:1}", "\"bad \\q escape\"",
-      "\"raw \u0001 control\"", "[1,2", "//c\n1"})
+  @ValueSource(
+      strings = {
+        "{",
+        "[1,]",
+        "{\"a\":}",
+        "'single'",
+        "NaN",
+        "01",
+        "tru",
+        "\"unterminated",
+        "{a:1}",
+        "\"bad \\q escape\"",
+        "\"raw \u0001 control\"",
+        "[1,2",
+        "//c\n1"
+      })
   void requireValueRejectsBrokenJson(String json) {
     assertThat(codeOf(() -> Json.requireValue(utf8(json)))).isEqualTo(ErrorCode.INVALID_JSON);
   }
 
   @Test
   void requireValueRejectsInvalidUtf8InsideStrings() {
-    assertThat(codeOf(() -> Json.requireValue(new byte[] {'"', (byte) 0xc3, (byte) 0x28, '"'}))).isEqualTo(ErrorCode.INVALID_JSON);
-    assertThat(codeOf(() -> Json.requireValue(new byte[] {'"', (byte) 0xff, '"'}))).isEqualTo(ErrorCode.INVALID_JSON);
+    assertThat(codeOf(() -> Json.requireValue(new byte[] {'"', (byte) 0xc3, (byte) 0x28, '"'})))
+        .isEqualTo(ErrorCode.INVALID_JSON);
+    assertThat(codeOf(() -> Json.requireValue(new byte[] {'"', (byte) 0xff, '"'})))
+        .isEqualTo(ErrorCode.INVALID_JSON);
   }
 
   @Test
@@ -192,7 +263,8 @@ class MessageTest {
   @Test
   void requireValueRejectsNestingDeeperThan256() {
     assertThat(text(Json.requireValue(utf8("[".repeat(256) + "]".repeat(256))))).hasSize(512);
-    assertThat(codeOf(() -> Json.requireValue(utf8("[".repeat(300) + "]".repeat(300))))).isEqualTo(ErrorCode.INVALID_JSON);
+    assertThat(codeOf(() -> Json.requireValue(utf8("[".repeat(300) + "]".repeat(300)))))
+        .isEqualTo(ErrorCode.INVALID_JSON);
   }
 
   // ---- Json.stringValue ----
@@ -201,7 +273,8 @@ class MessageTest {
   void stringValueQuotesAndEscapes() {
     assertThat(text(Json.stringValue("plain"))).isEqualTo("\"plain\"");
     assertThat(text(Json.stringValue("a \"q\" \\ b"))).isEqualTo("\"a \\\"q\\\" \\\\ b\"");
-    assertThat(text(Json.stringValue("line1\nline2\r\tend"))).isEqualTo("\"line1\\nline2\\r\\tend\"");
+    assertThat(text(Json.stringValue("line1\nline2\r\tend")))
+        .isEqualTo("\"line1\\nline2\\r\\tend\"");
     assertThat(text(Json.stringValue("\u0000\u001f"))).isEqualTo("\"\\u0000\\u001F\"");
     assertThat(text(Json.stringValue(""))).isEqualTo("\"\"");
   }
@@ -217,8 +290,10 @@ class MessageTest {
 
   @Test
   void stringValueOfBytesRejectsInvalidUtf8() {
-    assertThat(codeOf(() -> Json.stringValue(new byte[] {'a', (byte) 0xff}))).isEqualTo(ErrorCode.INVALID_JSON);
-    assertThat(codeOf(() -> Json.stringValue(new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80}))).isEqualTo(ErrorCode.INVALID_JSON);
+    assertThat(codeOf(() -> Json.stringValue(new byte[] {'a', (byte) 0xff})))
+        .isEqualTo(ErrorCode.INVALID_JSON);
+    assertThat(codeOf(() -> Json.stringValue(new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80})))
+        .isEqualTo(ErrorCode.INVALID_JSON);
   }
 
   @Test

@@ -24,7 +24,18 @@ class NamesTest {
   // ---- channel names ----
 
   @ParameterizedTest
-  @ValueSource(strings = {"a", "prices", "chat:lobby", "user@example.com", "k=v", "A-Z_a.z-09", "::", "=", "@"})
+  @ValueSource(
+      strings = {
+        "a",
+        "prices",
+        "chat:lobby",
+        "user@example.com",
+        "k=v",
+        "A-Z_a.z-09",
+        "::",
+        "=",
+        "@"
+      })
   void channelNamesOfTheAllowedCharactersAreAccepted(String name) {
     assertThat(Names.channel(name)).isEqualTo(name);
   }
@@ -36,7 +47,11 @@ class NamesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"a,b", "a b", "a/b", "a?b", "a#b", "a%20b", "é", "a\tb", "a\nb", "a+b", "a*b", "\u0000", "a\"b", "a'b"})
+  @ValueSource(
+      strings = {
+        "a,b", "a b", "a/b", "a?b", "a#b", "a%20b", "é", "a\tb", "a\nb", "a+b", "a*b", "\u0000",
+        "a\"b", "a'b"
+      })
   void channelNamesWithOtherCharactersAreInvalid(String name) {
     ProtocolException e = error(() -> Names.channel(name));
     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CHANNEL);
@@ -69,10 +84,13 @@ class NamesTest {
   @Test
   void aChannelListWithAnEmptyEntryIsInvalid() {
     for (String list : new String[] {"a,,b", ",a", "a,", ","}) {
-      assertThat(error(() -> Names.channelList(list, 10)).code()).as(list).isEqualTo(ErrorCode.INVALID_CHANNEL);
+      assertThat(error(() -> Names.channelList(list, 10)).code())
+          .as(list)
+          .isEqualTo(ErrorCode.INVALID_CHANNEL);
     }
     assertThat(error(() -> Names.channelList("", 10)).code()).isEqualTo(ErrorCode.INVALID_CHANNEL);
-    assertThat(error(() -> Names.channelList(null, 10)).code()).isEqualTo(ErrorCode.INVALID_CHANNEL);
+    assertThat(error(() -> Names.channelList(null, 10)).code())
+        .isEqualTo(ErrorCode.INVALID_CHANNEL);
   }
 
   @Test
@@ -84,7 +102,8 @@ class NamesTest {
 
   @Test
   void aBadNameInAListIsInvalidChannel() {
-    assertThat(error(() -> Names.channelList("a,b c", 10)).code()).isEqualTo(ErrorCode.INVALID_CHANNEL);
+    assertThat(error(() -> Names.channelList("a,b c", 10)).code())
+        .isEqualTo(ErrorCode.INVALID_CHANNEL);
   }
 
   @Test
@@ -109,7 +128,17 @@ class NamesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"message", "price-tick", "chat.line", "A_b-9.z", "x", "herald", "heraldx", "my.herald.event"})
+  @ValueSource(
+      strings = {
+        "message",
+        "price-tick",
+        "chat.line",
+        "A_b-9.z",
+        "x",
+        "herald",
+        "heraldx",
+        "my.herald.event"
+      })
   void eventNamesOfTheAllowedCharactersAreAccepted(String name) {
     assertThat(Names.event(name)).isEqualTo(name);
   }

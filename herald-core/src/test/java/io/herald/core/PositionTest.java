@@ -40,20 +40,43 @@ class PositionTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "", ":", ":18", "k3f9:", "K3F9:1", "k3-f:1", "0123456789abcdefg:1", "k3f9:-1", "k3f9:+1", "-1", "1.5",
-      "k3f9:1:2", "k3f9:1x", "abc", "k3f9 :1", "k3f9: 1", " 1", "1 ", "1234567890123456789", "k3f9:0x10", "é:1"})
+  @ValueSource(
+      strings = {
+        "",
+        ":",
+        ":18",
+        "k3f9:",
+        "K3F9:1",
+        "k3-f:1",
+        "0123456789abcdefg:1",
+        "k3f9:-1",
+        "k3f9:+1",
+        "-1",
+        "1.5",
+        "k3f9:1:2",
+        "k3f9:1x",
+        "abc",
+        "k3f9 :1",
+        "k3f9: 1",
+        " 1",
+        "1 ",
+        "1234567890123456789",
+        "k3f9:0x10",
+        "é:1"
+      })
   void garbageIsAnInvalidCursor(String text) {
     assertThatThrownBy(() -> Position.parse(text))
         .isInstanceOf(ProtocolException.class)
-        .satisfies(e -> assertThat(((ProtocolException) e).code()).isEqualTo(ErrorCode.INVALID_CURSOR))
+        .satisfies(
+            e -> assertThat(((ProtocolException) e).code()).isEqualTo(ErrorCode.INVALID_CURSOR))
         .satisfies(e -> assertThat(e.getMessage()).contains("position"));
   }
 
   @Test
   void eighteenDigitsIsTheLongestOffset() {
     assertThat(Position.parse("999999999999999999").offset()).isEqualTo(999_999_999_999_999_999L);
-    assertThatThrownBy(() -> Position.parse("9999999999999999999")).isInstanceOf(ProtocolException.class);
+    assertThatThrownBy(() -> Position.parse("9999999999999999999"))
+        .isInstanceOf(ProtocolException.class);
   }
 
   @Test

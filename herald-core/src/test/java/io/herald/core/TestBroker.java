@@ -3,9 +3,9 @@ package io.herald.core;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -22,19 +22,28 @@ final class TestBroker implements Broker {
 
   /** Live messages for which this is true are not relayed (lost on the way, as in Pub/Sub). */
   volatile Predicate<Message> dropLive = m -> false;
+
   /** Live messages for which this is true are relayed twice. */
   volatile Predicate<Message> repeatLive = m -> false;
+
   /** When set, unsubscribes reach the memory broker only once this completes. */
   volatile CompletableFuture<Void> unsubscribeGate;
+
   /** When true, subscribe fails with {@link BrokerUnavailableException}. */
   volatile boolean failSubscribe;
-  /** The calls that reached the memory broker, as {@code subscribe:channel} or {@code unsubscribe:channel}. */
+
+  /**
+   * The calls that reached the memory broker, as {@code subscribe:channel} or {@code
+   * unsubscribe:channel}.
+   */
   final List<String> calls = new CopyOnWriteArrayList<>();
+
   /** How many unsubscribes were asked for, held back or not. */
   final AtomicInteger unsubscribeRequests = new AtomicInteger();
 
   /** When set, live messages are relayed on this one thread and reads answered on {@link #io}. */
   private final ExecutorService relayThread;
+
   private final ExecutorService io;
 
   TestBroker(HistoryConfig history) {
@@ -48,7 +57,8 @@ final class TestBroker implements Broker {
   TestBroker(HistoryConfig history, boolean async) {
     this.history = history;
     this.delegate = new MemoryBroker(history);
-    this.relayThread = async ? Executors.newSingleThreadExecutor(r -> daemon(r, "test-broker-relay")) : null;
+    this.relayThread =
+        async ? Executors.newSingleThreadExecutor(r -> daemon(r, "test-broker-relay")) : null;
     this.io = async ? Executors.newFixedThreadPool(2, r -> daemon(r, "test-broker-io")) : null;
   }
 
@@ -65,35 +75,39 @@ final class TestBroker implements Broker {
     return CompletableFuture.supplyAsync(call, io).thenCompose(f -> f);
   }
 
-  private final BrokerListener relay = new BrokerListener() {
-    @Override
-    public void onMessage(Message message) {
-      if (dropLive.test(message)) {
-        return;
-      }
-      if (relayThread != null) {
-        boolean repeat = repeatLive.test(message);
-        relayThread.execute(() -> {
+  private final BrokerListener relay =
+      new BrokerListener() {
+        @Override
+        public void onMessage(Message message) {
+          if (dropLive.test(message)) {
+            return;
+          }
+          if (relayThread != null) {
+            boolean repeat = repeatLive.test(message);
+            relayThread.execute(
+                () -> {
+                  listener.onMessage(message);
+                  if (repeat) {
+                    listener.onMessage(message);
+                  }
+                });
+            return;
+          }
           listener.onMessage(message);
-          if (repeat) {
+          if (repeatLive.test(message)) {
             listener.onMessage(message);
           }
-        });
-        return;
-      }
-      listener.onMessage(message);
-      if (repeatLive.test(message)) {
-        listener.onMessage(message);
-      }
-    }
+        }
 
-    @Override
-    public void onResync(String channel) {
-      listener.onResync(channel);
-    }
-  };
+        @Override
+        public void onResync(String channel) {
+          listener.onResync(channel);
+        }
+      };
 
-  /** Loses every channel's history: a new memory broker takes over, then the hub is told to resync. */
+  /**
+   * Loses every channel's history: a new memory broker takes over, then the hub is told to resync.
+   */
   void loseData(String... resyncChannels) {
     MemoryBroker old = delegate;
     MemoryBroker fresh = new MemoryBroker(history);
@@ -126,7 +140,8 @@ final class TestBroker implements Broker {
   @Override
   public CompletableFuture<History> subscribe(String channel) {
     if (failSubscribe) {
-      return CompletableFuture.failedFuture(new BrokerUnavailableException("test broker refuses subscriptions"));
+      return CompletableFuture.failedFuture(
+          new BrokerUnavailableException("test broker refuses subscriptions"));
     }
     calls.add("subscribe:" + channel);
     return later(() -> delegate.subscribe(channel));
@@ -140,10 +155,11 @@ final class TestBroker implements Broker {
       calls.add("unsubscribe:" + channel);
       return delegate.unsubscribe(channel);
     }
-    return gate.thenCompose(v -> {
-      calls.add("unsubscribe:" + channel);
-      return delegate.unsubscribe(channel);
-    });
+    return gate.thenCompose(
+        v -> {
+          calls.add("unsubscribe:" + channel);
+          return delegate.unsubscribe(channel);
+        });
   }
 
   @Override

@@ -54,19 +54,20 @@ import org.slf4j.LoggerFactory;
  * restart) creates the channel's epoch when missing, assigns the next offset and the time (Redis's
  * clock, never going back within a channel), appends to the channel's stream capped by the
  * history's size ({@code MAXLEN}) and age ({@code MINID}), refreshes the keys' TTL and relays the
- * message on the channel's Pub/Sub channel. Redis runs it in isolation, so a publication is complete
- * or absent. Keys carry the channel as hash tag ({@code herald:{chat:lobby}:stream}, {@code :meta},
- * {@code :live}); see {@link io.herald.redis.internal} for the layout.
+ * message on the channel's Pub/Sub channel. Redis runs it in isolation, so a publication is
+ * complete or absent. Keys carry the channel as hash tag ({@code herald:{chat:lobby}:stream},
+ * {@code :meta}, {@code :live}); see {@link io.herald.redis.internal} for the layout.
  *
  * <p>Live delivery: this node subscribes in Redis only to the channels it was asked to ({@link
  * #subscribe}), on one dedicated Pub/Sub connection, and hands each message to the listener in the
  * order Redis relayed it, on that connection's I/O thread. Pub/Sub is at most once; two mechanisms
  * make the listener fill what it lost from the stream: after a reconnect this broker subscribes
  * again to every channel and calls {@link BrokerListener#onResync} for each (logging {@code redis
- * reconnected, resubscribed N channels}); and every {@link RedisBrokerConfig#headCheckInterval()} it
- * compares each subscribed channel's head in Redis with the last offset delivered, and calls {@code
- * onResync} when a channel stays behind over two checks (so a message merely in flight is not taken
- * for lost) or its data is gone. Listener calls are serialized (one at a time for the whole broker).
+ * reconnected, resubscribed N channels}); and every {@link RedisBrokerConfig#headCheckInterval()}
+ * it compares each subscribed channel's head in Redis with the last offset delivered, and calls
+ * {@code onResync} when a channel stays behind over two checks (so a message merely in flight is
+ * not taken for lost) or its data is gone. Listener calls are serialized (one at a time for the
+ * whole broker).
  *
  * <p>Expiry and epochs: a channel's keys live {@code maxAge + keyTtlMargin} after their last use
  * (publication, read, or head check while some node subscribes). When a channel's data is gone
@@ -123,7 +124,11 @@ public final class RedisBroker implements Broker {
     long delivered;
     String suspectEpoch;
     long suspectHead;
-    /** The epoch of the last History answered for the channel: the one the listener's offsets belong to. */
+
+    /**
+     * The epoch of the last History answered for the channel: the one the listener's offsets belong
+     * to.
+     */
     volatile String listenerEpoch;
 
     ChannelState(String channel) {
@@ -169,29 +174,42 @@ public final class RedisBroker implements Broker {
     this.maxMessages = ascii(h.maxMessages());
     this.maxAgeMillis = ascii(h.maxAge().toMillis());
     this.ttlMillis = ascii(h.maxAge().plus(config.keyTtlMargin()).toMillis());
-    this.resources = ClientResources.builder()
-        .ioThreadPoolSize(2)
-        .computationThreadPoolSize(1)
-        .reconnectDelay(Delay.fullJitter(Duration.ofMillis(FIRST_RETRY_MILLIS), config.reconnectDelayMax(),
-            FIRST_RETRY_MILLIS, TimeUnit.MILLISECONDS))
-        .build();
+    this.resources =
+        ClientResources.builder()
+            .ioThreadPoolSize(2)
+            .computationThreadPoolSize(1)
+            .reconnectDelay(
+                Delay.fullJitter(
+                    Duration.ofMillis(FIRST_RETRY_MILLIS),
+                    config.reconnectDelayMax(),
+                    FIRST_RETRY_MILLIS,
+                    TimeUnit.MILLISECONDS))
+            .build();
     this.client = RedisClient.create(resources, redisUri);
-    client.setOptions(ClientOptions.builder()
-        .autoReconnect(true)
-        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-        .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout()))
-        .socketOptions(SocketOptions.builder().connectTimeout(config.commandTimeout()).keepAlive(true).build())
-        .build());
+    client.setOptions(
+        ClientOptions.builder()
+            .autoReconnect(true)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout()))
+            .socketOptions(
+                SocketOptions.builder()
+                    .connectTimeout(config.commandTimeout())
+                    .keepAlive(true)
+                    .build())
+            .build());
     client.addListener(new ConnectionWatcher());
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "herald-redis-broker");
-      t.setDaemon(true);
-      return t;
-    });
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "herald-redis-broker");
+              t.setDaemon(true);
+              return t;
+            });
     CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
     scheduler.execute(() -> connect().whenComplete((v, e) -> firstAttempt.complete(null)));
     try {
-      // Redis up: available on return. Redis down: the attempt fails fast (refused) or times out here.
+      // Redis up: available on return. Redis down: the attempt fails fast (refused) or times out
+      // here.
       firstAttempt.get(FIRST_CONNECT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -213,76 +231,110 @@ public final class RedisBroker implements Broker {
     if (closed.get()) {
       return CompletableFuture.completedFuture(null);
     }
-    CompletableFuture<?> c = commands != null ? CompletableFuture.completedFuture(null)
-        : client.connectAsync(CODEC, redisUri).toCompletableFuture().thenAccept(conn -> {
-          if (closed.get()) {
-            conn.closeAsync();
-          } else {
-            commands = conn;
-            checkVersion(conn);
-          }
-        });
-    CompletableFuture<?> p = pubsub != null ? CompletableFuture.completedFuture(null)
-        : client.connectPubSubAsync(CODEC, redisUri).toCompletableFuture().thenAccept(conn -> {
-          conn.addListener(new LiveListener());
-          if (closed.get()) {
-            conn.closeAsync();
-          } else {
-            pubsub = conn;
-          }
-        });
-    return CompletableFuture.allOf(c, p).whenComplete((v, error) -> {
-      if (closed.get()) {
-        return;
-      }
-      if (error != null) {
-        if (down.compareAndSet(false, true)) {
-          LOG.warn("redis at {} is unavailable ({}); publications fail with 503 until it answers; retrying",
-              description, unwrap(error).getMessage());
-        } else {
-          LOG.debug("redis at {} still unavailable: {}", description, unwrap(error).getMessage());
-        }
-        scheduleConnect();
-      } else {
-        if (down.compareAndSet(true, false)) {
-          LOG.info("redis at {} connected", description);
-        } else {
-          LOG.debug("redis at {} connected", description);
-        }
-      }
-    });
+    CompletableFuture<?> c =
+        commands != null
+            ? CompletableFuture.completedFuture(null)
+            : client
+                .connectAsync(CODEC, redisUri)
+                .toCompletableFuture()
+                .thenAccept(
+                    conn -> {
+                      if (closed.get()) {
+                        conn.closeAsync();
+                      } else {
+                        commands = conn;
+                        checkVersion(conn);
+                      }
+                    });
+    CompletableFuture<?> p =
+        pubsub != null
+            ? CompletableFuture.completedFuture(null)
+            : client
+                .connectPubSubAsync(CODEC, redisUri)
+                .toCompletableFuture()
+                .thenAccept(
+                    conn -> {
+                      conn.addListener(new LiveListener());
+                      if (closed.get()) {
+                        conn.closeAsync();
+                      } else {
+                        pubsub = conn;
+                      }
+                    });
+    return CompletableFuture.allOf(c, p)
+        .whenComplete(
+            (v, error) -> {
+              if (closed.get()) {
+                return;
+              }
+              if (error != null) {
+                if (down.compareAndSet(false, true)) {
+                  LOG.warn(
+                      "redis at {} is unavailable ({}); publications fail with 503 until it answers; retrying",
+                      description,
+                      unwrap(error).getMessage());
+                } else {
+                  LOG.debug(
+                      "redis at {} still unavailable: {}", description, unwrap(error).getMessage());
+                }
+                scheduleConnect();
+              } else {
+                if (down.compareAndSet(true, false)) {
+                  LOG.info("redis at {} connected", description);
+                } else {
+                  LOG.debug("redis at {} connected", description);
+                }
+              }
+            });
   }
 
-  /** Logs an error when Redis is older than 6.2 (no {@code XTRIM MINID}: publications would fail). */
+  /**
+   * Logs an error when Redis is older than 6.2 (no {@code XTRIM MINID}: publications would fail).
+   */
   private void checkVersion(StatefulRedisConnection<byte[], byte[]> c) {
-    c.async().info("server").thenAccept(info -> {
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("redis_version:(\\d+)\\.(\\d+)").matcher(info);
-      if (m.find()) {
-        int major = Integer.parseInt(m.group(1));
-        int minor = Integer.parseInt(m.group(2));
-        if (major < 6 || (major == 6 && minor < 2)) {
-          LOG.error("redis at {} is version {}.{}; Herald needs Redis 6.2 or later (XTRIM MINID)", description, major, minor);
-        }
-      }
-    });
+    c.async()
+        .info("server")
+        .thenAccept(
+            info -> {
+              java.util.regex.Matcher m =
+                  java.util.regex.Pattern.compile("redis_version:(\\d+)\\.(\\d+)").matcher(info);
+              if (m.find()) {
+                int major = Integer.parseInt(m.group(1));
+                int minor = Integer.parseInt(m.group(2));
+                if (major < 6 || (major == 6 && minor < 2)) {
+                  LOG.error(
+                      "redis at {} is version {}.{}; Herald needs Redis 6.2 or later (XTRIM MINID)",
+                      description,
+                      major,
+                      minor);
+                }
+              }
+            });
   }
 
   private void scheduleConnect() {
     try {
-      scheduler.execute(() -> {
-        int attempt = Math.min(connectAttempts++, 20);
-        long cap = Math.min(config.reconnectDelayMax().toMillis(), FIRST_RETRY_MILLIS << attempt);
-        long delay = ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
-        scheduler.schedule(() -> {
-          connect();
-        }, delay, TimeUnit.MILLISECONDS);
-      });
+      scheduler.execute(
+          () -> {
+            int attempt = Math.min(connectAttempts++, 20);
+            long cap =
+                Math.min(config.reconnectDelayMax().toMillis(), FIRST_RETRY_MILLIS << attempt);
+            long delay = ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
+            scheduler.schedule(
+                () -> {
+                  connect();
+                },
+                delay,
+                TimeUnit.MILLISECONDS);
+          });
     } catch (java.util.concurrent.RejectedExecutionException closing) {
       // closed meanwhile
     }
   }
 
-  /** Watches both connections: fails commands in flight on a drop, resubscribes after a reconnect. */
+  /**
+   * Watches both connections: fails commands in flight on a drop, resubscribes after a reconnect.
+   */
   private final class ConnectionWatcher implements RedisConnectionStateListener {
     @Override
     public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
@@ -307,9 +359,12 @@ public final class RedisBroker implements Broker {
         }
       }
       if (down.compareAndSet(false, true)) {
-        LOG.warn("redis connection to {} lost ({}); reconnecting", description, connection == commands
-            ? "commands: publications fail with 503 until it returns"
-            : "Pub/Sub: live delivery paused; what it misses is read from the streams after the reconnect");
+        LOG.warn(
+            "redis connection to {} lost ({}); reconnecting",
+            description,
+            connection == commands
+                ? "commands: publications fail with 503 until it returns"
+                : "Pub/Sub: live delivery paused; what it misses is read from the streams after the reconnect");
       }
     }
   }
@@ -342,22 +397,29 @@ public final class RedisBroker implements Broker {
       }
     }
     List<String> channels = new ArrayList<>(subscribed.keySet());
-    CompletableFuture<Void> done = channels.isEmpty() ? CompletableFuture.completedFuture(null)
-        : p.async().subscribe(channels.stream().map(keys::live).toArray(byte[][]::new)).toCompletableFuture();
-    done.whenComplete((v, error) -> {
-      if (error != null) {
-        resubscribeNeeded.set(true); // the head check tries again
-        LOG.warn("redis reconnected but resubscribing {} channels failed ({}); retrying", channels.size(),
-            unwrap(error).getMessage());
-        return;
-      }
-      LOG.info("redis reconnected, resubscribed {} channels", channels.size());
-      for (String channel : channels) {
-        if (subscribed.containsKey(channel)) {
-          resync(channel);
-        }
-      }
-    });
+    CompletableFuture<Void> done =
+        channels.isEmpty()
+            ? CompletableFuture.completedFuture(null)
+            : p.async()
+                .subscribe(channels.stream().map(keys::live).toArray(byte[][]::new))
+                .toCompletableFuture();
+    done.whenComplete(
+        (v, error) -> {
+          if (error != null) {
+            resubscribeNeeded.set(true); // the head check tries again
+            LOG.warn(
+                "redis reconnected but resubscribing {} channels failed ({}); retrying",
+                channels.size(),
+                unwrap(error).getMessage());
+            return;
+          }
+          LOG.info("redis reconnected, resubscribed {} channels", channels.size());
+          for (String channel : channels) {
+            if (subscribed.containsKey(channel)) {
+              resync(channel);
+            }
+          }
+        });
   }
 
   // ---------------------------------------------------------------- broker operations
@@ -369,15 +431,25 @@ public final class RedisBroker implements Broker {
       return CompletableFuture.failedFuture(unavailable("cannot publish to " + channel, null));
     }
     byte[] eventBytes = event.getBytes(StandardCharsets.UTF_8);
-    return eval(c, RedisScripts.PUBLISH, keysOf(channel),
-        Epochs.random().getBytes(StandardCharsets.US_ASCII), eventBytes, data, maxMessages, maxAgeMillis, ttlMillis,
-        keys.live(channel))
-        .handle((r, error) -> {
-          if (error != null) {
-            throw unavailable("cannot publish to " + channel, error);
-          }
-          return Message.create(channel, string(r.get(0)), (Long) r.get(1), event, data, (Long) r.get(2));
-        });
+    return eval(
+            c,
+            RedisScripts.PUBLISH,
+            keysOf(channel),
+            Epochs.random().getBytes(StandardCharsets.US_ASCII),
+            eventBytes,
+            data,
+            maxMessages,
+            maxAgeMillis,
+            ttlMillis,
+            keys.live(channel))
+        .handle(
+            (r, error) -> {
+              if (error != null) {
+                throw unavailable("cannot publish to " + channel, error);
+              }
+              return Message.create(
+                  channel, string(r.get(0)), (Long) r.get(1), event, data, (Long) r.get(2));
+            });
   }
 
   @Override
@@ -388,17 +460,20 @@ public final class RedisBroker implements Broker {
     }
     ChannelState st = subscribed.computeIfAbsent(channel, ChannelState::new);
     staleSubscriptions.remove(channel);
-    return p.async().subscribe(keys.live(channel)).toCompletableFuture()
+    return p.async()
+        .subscribe(keys.live(channel))
+        .toCompletableFuture()
         .thenCompose(v -> read(channel, 0, null))
-        .handle((h, error) -> {
-          if (error != null) {
-            subscribed.remove(channel, st);
-            throw unavailable("cannot subscribe to " + channel, error);
-          }
-          st.saw(h.epoch(), h.head());
-          st.listenerEpoch = h.epoch();
-          return h;
-        });
+        .handle(
+            (h, error) -> {
+              if (error != null) {
+                subscribed.remove(channel, st);
+                throw unavailable("cannot subscribe to " + channel, error);
+              }
+              st.saw(h.epoch(), h.head());
+              st.listenerEpoch = h.epoch();
+              return h;
+            });
   }
 
   @Override
@@ -412,12 +487,16 @@ public final class RedisBroker implements Broker {
       staleSubscriptions.add(channel); // Lettuce would subscribe again on reconnect
       return CompletableFuture.completedFuture(null);
     }
-    return p.async().unsubscribe(keys.live(channel)).toCompletableFuture().handle((v, error) -> {
-      if (error != null && !subscribed.containsKey(channel)) {
-        staleSubscriptions.add(channel);
-      }
-      return null;
-    });
+    return p.async()
+        .unsubscribe(keys.live(channel))
+        .toCompletableFuture()
+        .handle(
+            (v, error) -> {
+              if (error != null && !subscribed.containsKey(channel)) {
+                staleSubscriptions.add(channel);
+              }
+              return null;
+            });
   }
 
   /**
@@ -434,17 +513,19 @@ public final class RedisBroker implements Broker {
       throw new IllegalArgumentException("afterOffset must be 0 or more, got " + afterOffset);
     }
     ChannelState known = subscribed.get(channel);
-    return read(channel, afterOffset, known == null ? null : known.listenerEpoch).handle((h, error) -> {
-      if (error != null) {
-        throw unavailable("cannot read the history of " + channel, error);
-      }
-      ChannelState st = subscribed.get(channel);
-      if (st != null) {
-        st.saw(h.epoch(), h.head());
-        st.listenerEpoch = h.epoch();
-      }
-      return h;
-    });
+    return read(channel, afterOffset, known == null ? null : known.listenerEpoch)
+        .handle(
+            (h, error) -> {
+              if (error != null) {
+                throw unavailable("cannot read the history of " + channel, error);
+              }
+              ChannelState st = subscribed.get(channel);
+              if (st != null) {
+                st.saw(h.epoch(), h.head());
+                st.listenerEpoch = h.epoch();
+              }
+              return h;
+            });
   }
 
   private CompletableFuture<History> read(String channel, long afterOffset, String offsetEpoch) {
@@ -452,19 +533,32 @@ public final class RedisBroker implements Broker {
     if (closed.get() || c == null || !c.isOpen()) {
       return CompletableFuture.failedFuture(unavailable("cannot read " + channel, null));
     }
-    return eval(c, RedisScripts.READ, keysOf(channel), Epochs.random().getBytes(StandardCharsets.US_ASCII),
-        ascii(afterOffset), maxAgeMillis, ttlMillis,
-        (offsetEpoch == null ? "" : offsetEpoch).getBytes(StandardCharsets.US_ASCII))
-        .thenApply(r -> {
-          String epoch = string(r.get(0));
-          long head = (Long) r.get(1);
-          List<Message> messages = new ArrayList<>((r.size() - 2) / 4);
-          for (int i = 2; i + 3 < r.size(); i += 4) {
-            messages.add(Message.create(channel, epoch, (Long) r.get(i), string(r.get(i + 1)), (byte[]) r.get(i + 2),
-                (Long) r.get(i + 3)));
-          }
-          return new History(epoch, head, messages);
-        });
+    return eval(
+            c,
+            RedisScripts.READ,
+            keysOf(channel),
+            Epochs.random().getBytes(StandardCharsets.US_ASCII),
+            ascii(afterOffset),
+            maxAgeMillis,
+            ttlMillis,
+            (offsetEpoch == null ? "" : offsetEpoch).getBytes(StandardCharsets.US_ASCII))
+        .thenApply(
+            r -> {
+              String epoch = string(r.get(0));
+              long head = (Long) r.get(1);
+              List<Message> messages = new ArrayList<>((r.size() - 2) / 4);
+              for (int i = 2; i + 3 < r.size(); i += 4) {
+                messages.add(
+                    Message.create(
+                        channel,
+                        epoch,
+                        (Long) r.get(i),
+                        string(r.get(i + 1)),
+                        (byte[]) r.get(i + 2),
+                        (Long) r.get(i + 3)));
+              }
+              return new History(epoch, head, messages);
+            });
   }
 
   @Override
@@ -551,11 +645,13 @@ public final class RedisBroker implements Broker {
         return;
       }
       for (ChannelState st : subscribed.values()) {
-        eval(c, RedisScripts.CHECK, keysOf(st.channel), ttlMillis).whenComplete((r, error) -> {
-          if (error == null && subscribed.get(st.channel) == st && behind(st, r)) {
-            resync(st.channel);
-          }
-        });
+        eval(c, RedisScripts.CHECK, keysOf(st.channel), ttlMillis)
+            .whenComplete(
+                (r, error) -> {
+                  if (error == null && subscribed.get(st.channel) == st && behind(st, r)) {
+                    resync(st.channel);
+                  }
+                });
       }
     } catch (RuntimeException e) {
       LOG.warn("redis head check failed", e);
@@ -579,7 +675,8 @@ public final class RedisBroker implements Broker {
         st.suspectEpoch = null;
         return false;
       }
-      if (st.suspectEpoch != null && (!st.suspectEpoch.equals(st.epoch) || st.delivered < st.suspectHead)) {
+      if (st.suspectEpoch != null
+          && (!st.suspectEpoch.equals(st.epoch) || st.delivered < st.suspectHead)) {
         st.suspectEpoch = null;
         st.epoch = epoch;
         st.delivered = head;
@@ -597,21 +694,35 @@ public final class RedisBroker implements Broker {
     return new byte[][] {keys.meta(channel), keys.stream(channel)};
   }
 
-  /** Runs a script by its SHA-1, loading it with EVAL when Redis does not know it (after a restart). */
+  /**
+   * Runs a script by its SHA-1, loading it with EVAL when Redis does not know it (after a restart).
+   */
   private CompletableFuture<List<Object>> eval(
-      StatefulRedisConnection<byte[], byte[]> c, RedisScripts script, byte[][] scriptKeys, byte[]... args) {
-    RedisFuture<List<Object>> first = c.async().evalsha(script.sha1(), ScriptOutputType.MULTI, scriptKeys, args);
-    return tracked(first).exceptionallyCompose(error -> {
-      Throwable cause = unwrap(error);
-      if (cause instanceof RedisNoScriptException
-          || (cause.getMessage() != null && cause.getMessage().startsWith("NOSCRIPT"))) {
-        return tracked(c.async().<List<Object>>eval(script.text(), ScriptOutputType.MULTI, scriptKeys, args));
-      }
-      return CompletableFuture.failedFuture(cause);
-    });
+      StatefulRedisConnection<byte[], byte[]> c,
+      RedisScripts script,
+      byte[][] scriptKeys,
+      byte[]... args) {
+    RedisFuture<List<Object>> first =
+        c.async().evalsha(script.sha1(), ScriptOutputType.MULTI, scriptKeys, args);
+    return tracked(first)
+        .exceptionallyCompose(
+            error -> {
+              Throwable cause = unwrap(error);
+              if (cause instanceof RedisNoScriptException
+                  || (cause.getMessage() != null && cause.getMessage().startsWith("NOSCRIPT"))) {
+                return tracked(
+                    c.async()
+                        .<List<Object>>eval(
+                            script.text(), ScriptOutputType.MULTI, scriptKeys, args));
+              }
+              return CompletableFuture.failedFuture(cause);
+            });
   }
 
-  /** Registers a command so that a dropped connection fails it at once instead of replaying it later. */
+  /**
+   * Registers a command so that a dropped connection fails it at once instead of replaying it
+   * later.
+   */
   private <T> CompletableFuture<T> tracked(RedisFuture<T> future) {
     CompletableFuture<T> f = future.toCompletableFuture();
     inFlight.add(f);
@@ -632,12 +743,18 @@ public final class RedisBroker implements Broker {
     } else {
       why = cause.getMessage();
     }
-    return new BrokerUnavailableException(what + ": the Redis broker at " + description + " is unavailable (" + why
-        + "); try again later");
+    return new BrokerUnavailableException(
+        what
+            + ": the Redis broker at "
+            + description
+            + " is unavailable ("
+            + why
+            + "); try again later");
   }
 
   private static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
       t = t.getCause();
     }
     return t;

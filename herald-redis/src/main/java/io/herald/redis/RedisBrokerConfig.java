@@ -16,12 +16,16 @@ import java.util.Objects;
 public final class RedisBrokerConfig {
   /** Default interval of the check of stream heads against what was delivered, in milliseconds. */
   public static final long DEFAULT_HEAD_CHECK_MILLIS = 5_000;
+
   /** Default time keys outlive the history's maximum age after the last use, in seconds. */
   public static final long DEFAULT_KEY_TTL_MARGIN_SECONDS = 60;
+
   /** Default timeout of one Redis command, in milliseconds. */
   public static final long DEFAULT_COMMAND_TIMEOUT_MILLIS = 5_000;
+
   /** Default upper bound of the delay between reconnect attempts, in milliseconds. */
   public static final long DEFAULT_RECONNECT_DELAY_MAX_MILLIS = 5_000;
+
   /** Default prefix of every key and Pub/Sub channel. */
   public static final String DEFAULT_KEY_PREFIX = "herald";
 
@@ -52,7 +56,9 @@ public final class RedisBrokerConfig {
     return new Builder(uri);
   }
 
-  /** The Redis URI, which may hold a password; see {@link RedisBroker#describe()} for a safe form. */
+  /**
+   * The Redis URI, which may hold a password; see {@link RedisBroker#describe()} for a safe form.
+   */
   public String uri() {
     return uri;
   }
@@ -134,7 +140,8 @@ public final class RedisBrokerConfig {
     /** Prefix of keys and Pub/Sub channels: non-empty, without braces. */
     public Builder keyPrefix(String prefix) {
       if (prefix.isEmpty() || prefix.contains("{") || prefix.contains("}")) {
-        throw new IllegalArgumentException("key prefix must be non-empty and without braces, got '" + prefix + "'");
+        throw new IllegalArgumentException(
+            "key prefix must be non-empty and without braces, got '" + prefix + "'");
       }
       this.keyPrefix = prefix;
       return this;
@@ -148,7 +155,8 @@ public final class RedisBrokerConfig {
     private static Duration atLeast(Duration d, Duration min, String what) {
       Objects.requireNonNull(d, what);
       if (d.compareTo(min) < 0) {
-        throw new IllegalArgumentException(what + " must be at least " + min.toMillis() + " ms, got " + d.toMillis() + " ms");
+        throw new IllegalArgumentException(
+            what + " must be at least " + min.toMillis() + " ms, got " + d.toMillis() + " ms");
       }
       return d;
     }

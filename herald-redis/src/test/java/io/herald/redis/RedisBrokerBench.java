@@ -40,8 +40,11 @@ public final class RedisBrokerBench {
       try (RedisBroker redis = new RedisBroker(redisUri, HistoryConfig.DEFAULT)) {
         long constructed = System.nanoTime();
         awaitAvailable(redis);
-        System.out.printf(Locale.ROOT, "redis  broker constructed in %d ms, available after %d ms%n",
-            (constructed - t0) / 1_000_000, (System.nanoTime() - t0) / 1_000_000);
+        System.out.printf(
+            Locale.ROOT,
+            "redis  broker constructed in %d ms, available after %d ms%n",
+            (constructed - t0) / 1_000_000,
+            (System.nanoTime() - t0) / 1_000_000);
         redis.start(new Noop());
         rate("redis", redis, publications / 10, inFlight, channels); // warm-up
         rate("redis", redis, publications, inFlight, channels);
@@ -65,7 +68,8 @@ public final class RedisBrokerBench {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!broker.isAvailable()) {
       if (System.nanoTime() > until) {
-        throw new IllegalStateException("redis at " + broker.describe() + " not available after 30 s");
+        throw new IllegalStateException(
+            "redis at " + broker.describe() + " not available after 30 s");
       }
       java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
     }
@@ -80,7 +84,8 @@ public final class RedisBrokerBench {
   }
 
   /** Publishes {@code n} messages of 32 bytes with at most {@code inFlight} unanswered. */
-  private static void rate(String name, Broker broker, int n, int inFlight, int channels) throws InterruptedException {
+  private static void rate(String name, Broker broker, int n, int inFlight, int channels)
+      throws InterruptedException {
     byte[] data = "{\"sym\":\"BTC\",\"px\":42000.5,\"q\":1}".getBytes(StandardCharsets.UTF_8);
     String prefix = "bench:" + Long.toString(System.nanoTime(), 36) + ":";
     Semaphore window = new Semaphore(inFlight);
@@ -89,21 +94,31 @@ public final class RedisBrokerBench {
     long t0 = System.nanoTime();
     for (int i = 0; i < n; i++) {
       window.acquire();
-      broker.publish(prefix + (i % channels), "message", data).whenComplete((m, e) -> {
-        if (e != null) {
-          failure.compareAndSet(null, e);
-        }
-        window.release();
-        done.countDown();
-      });
+      broker
+          .publish(prefix + (i % channels), "message", data)
+          .whenComplete(
+              (m, e) -> {
+                if (e != null) {
+                  failure.compareAndSet(null, e);
+                }
+                window.release();
+                done.countDown();
+              });
     }
     done.await(10, TimeUnit.MINUTES);
     double seconds = (System.nanoTime() - t0) / 1e9;
     if (failure.get() != null) {
       throw new IllegalStateException("a publication failed", failure.get());
     }
-    System.out.printf(Locale.ROOT, "%-6s publish rate: %,d publications in %.2f s = %,.0f /s (%d in flight, %d channels)%n",
-        name, n, seconds, n / seconds, inFlight, channels);
+    System.out.printf(
+        Locale.ROOT,
+        "%-6s publish rate: %,d publications in %.2f s = %,.0f /s (%d in flight, %d channels)%n",
+        name,
+        n,
+        seconds,
+        n / seconds,
+        inFlight,
+        channels);
   }
 
   /**
@@ -115,17 +130,18 @@ public final class RedisBrokerBench {
     AtomicLong sentAt = new AtomicLong();
     AtomicReference<CountDownLatch> arrived = new AtomicReference<>();
     try (broker) {
-      broker.start(new BrokerListener() {
-        @Override
-        public void onMessage(Message m) {
-          long now = System.nanoTime();
-          delays[(int) (m.offset() - 1) % samples] = now - sentAt.get();
-          arrived.get().countDown();
-        }
+      broker.start(
+          new BrokerListener() {
+            @Override
+            public void onMessage(Message m) {
+              long now = System.nanoTime();
+              delays[(int) (m.offset() - 1) % samples] = now - sentAt.get();
+              arrived.get().countDown();
+            }
 
-        @Override
-        public void onResync(String channel) {}
-      });
+            @Override
+            public void onResync(String channel) {}
+          });
       String ch = "bench:latency:" + Long.toString(System.nanoTime(), 36);
       broker.subscribe(ch).get(10, TimeUnit.SECONDS);
       byte[] data = "{\"n\":1}".getBytes(StandardCharsets.UTF_8);
@@ -140,8 +156,14 @@ public final class RedisBrokerBench {
       }
     }
     Arrays.sort(delays);
-    System.out.printf(Locale.ROOT, "%-6s publish-to-delivery: median %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us (%d samples)%n",
-        name, delays[samples / 2] / 1e3, delays[samples * 9 / 10] / 1e3, delays[samples * 99 / 100] / 1e3,
-        delays[samples - 1] / 1e3, samples);
+    System.out.printf(
+        Locale.ROOT,
+        "%-6s publish-to-delivery: median %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us (%d samples)%n",
+        name,
+        delays[samples / 2] / 1e3,
+        delays[samples * 9 / 10] / 1e3,
+        delays[samples * 99 / 100] / 1e3,
+        delays[samples - 1] / 1e3,
+        samples);
   }
 }

@@ -84,8 +84,11 @@ class RedisBrokerIT extends BrokerContractTest {
     return true;
   }
 
-  private static RedisBrokerConfig.Builder config(RedisServerProcess server, HistoryConfig history) {
-    return RedisBrokerConfig.builder(server.uri()).history(history).headCheckInterval(HEAD_CHECK)
+  private static RedisBrokerConfig.Builder config(
+      RedisServerProcess server, HistoryConfig history) {
+    return RedisBrokerConfig.builder(server.uri())
+        .history(history)
+        .headCheckInterval(HEAD_CHECK)
         .reconnectDelayMax(Duration.ofMillis(500));
   }
 
@@ -105,7 +108,8 @@ class RedisBrokerIT extends BrokerContractTest {
     }
 
     List<Long> offsets(String channel) {
-      return messages.getOrDefault(channel, new ConcurrentLinkedQueue<>()).stream().map(Message::offset)
+      return messages.getOrDefault(channel, new ConcurrentLinkedQueue<>()).stream()
+          .map(Message::offset)
           .collect(Collectors.toList());
     }
 
@@ -156,8 +160,11 @@ class RedisBrokerIT extends BrokerContractTest {
     assertThat(redis.command("TYPE", "herald:{" + ch + "}:stream")).isEqualTo("+stream");
     assertThat(redis.command("TYPE", "herald:{" + ch + "}:meta")).isEqualTo("+hash");
     long ttl = Long.parseLong(redis.command("PTTL", "herald:{" + ch + "}:stream").substring(1));
-    assertThat(ttl).as("TTL of an idle channel: history age plus margin")
-        .isBetween(HistoryConfig.DEFAULT_MAX_AGE.toMillis(), HistoryConfig.DEFAULT_MAX_AGE.toMillis() + 60_000);
+    assertThat(ttl)
+        .as("TTL of an idle channel: history age plus margin")
+        .isBetween(
+            HistoryConfig.DEFAULT_MAX_AGE.toMillis(),
+            HistoryConfig.DEFAULT_MAX_AGE.toMillis() + 60_000);
   }
 
   @Test
@@ -173,7 +180,8 @@ class RedisBrokerIT extends BrokerContractTest {
 
   @Test
   void describesTheUriWithoutPassword() {
-    RedisBroker b = new RedisBroker("redis://:s3cret@127.0.0.1:" + redis.port() + "/0", HistoryConfig.DEFAULT);
+    RedisBroker b =
+        new RedisBroker("redis://:s3cret@127.0.0.1:" + redis.port() + "/0", HistoryConfig.DEFAULT);
     own.add(b);
     assertThat(b.describe()).isEqualTo("redis://127.0.0.1:" + redis.port());
     RedisBroker db3 = new RedisBroker("redis://user:s3cret@127.0.0.1:1/3", HistoryConfig.DEFAULT);
@@ -260,12 +268,18 @@ class RedisBrokerIT extends BrokerContractTest {
 
   @Test
   void anIdleChannelExpiresAndComesBackWithANewEpoch() throws Exception {
-    RedisBroker b = startOwn(config(redis, new HistoryConfig(100, Duration.ofSeconds(1)))
-        .keyTtlMargin(Duration.ofSeconds(1)).build(), new Recorder());
+    RedisBroker b =
+        startOwn(
+            config(redis, new HistoryConfig(100, Duration.ofSeconds(1)))
+                .keyTtlMargin(Duration.ofSeconds(1))
+                .build(),
+            new Recorder());
     String ch = channel("a");
     Message m = join(b.publish(ch, "message", data(1)));
     // Watch the key directly: reading through the broker would keep the channel alive.
-    await().atMost(WAIT).until(() -> redis.command("EXISTS", "herald:{" + ch + "}:meta").equals(":0"));
+    await()
+        .atMost(WAIT)
+        .until(() -> redis.command("EXISTS", "herald:{" + ch + "}:meta").equals(":0"));
     History h = join(b.history(ch, 0));
     assertThat(h.epoch()).isNotEqualTo(m.epoch());
     assertThat(h.head()).isZero();
@@ -274,8 +288,12 @@ class RedisBrokerIT extends BrokerContractTest {
   @Test
   void aSubscribedChannelKeepsItsEpochAndHeadWhileItsMessagesExpire() throws Exception {
     Recorder r = new Recorder();
-    RedisBroker b = startOwn(config(redis, new HistoryConfig(100, Duration.ofSeconds(1)))
-        .keyTtlMargin(Duration.ofSeconds(1)).build(), r);
+    RedisBroker b =
+        startOwn(
+            config(redis, new HistoryConfig(100, Duration.ofSeconds(1)))
+                .keyTtlMargin(Duration.ofSeconds(1))
+                .build(),
+            r);
     String ch = channel("a");
     join(b.subscribe(ch));
     List<Message> published = publish(b, ch, 3);
@@ -319,13 +337,26 @@ class RedisBrokerIT extends BrokerContractTest {
     await().atMost(WAIT).until(() -> r.offsets(ch).size() == 1);
     assertThat(r.resyncCount(ch)).isZero();
 
-    // Publish offset 2 as the broker does, but relay it where nobody listens: a lost Pub/Sub message.
+    // Publish offset 2 as the broker does, but relay it where nobody listens: a lost Pub/Sub
+    // message.
     RedisClient client = RedisClient.create(redis.uri());
     try (StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE)) {
-      byte[][] keys = {("herald:{" + ch + "}:meta").getBytes(UTF_8), ("herald:{" + ch + "}:stream").getBytes(UTF_8)};
-      List<Object> res = c.sync().eval(RedisScripts.PUBLISH.text(), ScriptOutputType.MULTI, keys,
-          "unused".getBytes(UTF_8), "message".getBytes(UTF_8), data(2), "1000".getBytes(UTF_8),
-          "3600000".getBytes(UTF_8), "3660000".getBytes(UTF_8), "nobody-listens".getBytes(UTF_8));
+      byte[][] keys = {
+        ("herald:{" + ch + "}:meta").getBytes(UTF_8), ("herald:{" + ch + "}:stream").getBytes(UTF_8)
+      };
+      List<Object> res =
+          c.sync()
+              .eval(
+                  RedisScripts.PUBLISH.text(),
+                  ScriptOutputType.MULTI,
+                  keys,
+                  "unused".getBytes(UTF_8),
+                  "message".getBytes(UTF_8),
+                  data(2),
+                  "1000".getBytes(UTF_8),
+                  "3600000".getBytes(UTF_8),
+                  "3660000".getBytes(UTF_8),
+                  "nobody-listens".getBytes(UTF_8));
       assertThat(res.get(1)).isEqualTo(2L);
     } finally {
       client.shutdown();
@@ -362,7 +393,10 @@ class RedisBrokerIT extends BrokerContractTest {
     ownRedis.add(server);
     Recorder r = new Recorder();
     // A head check too rare to matter here: the resync must come from the reconnect itself.
-    RedisBroker b = startOwn(config(server, HistoryConfig.DEFAULT).headCheckInterval(Duration.ofMinutes(5)).build(), r);
+    RedisBroker b =
+        startOwn(
+            config(server, HistoryConfig.DEFAULT).headCheckInterval(Duration.ofMinutes(5)).build(),
+            r);
     String ch = channel("a");
     join(b.subscribe(ch));
     join(b.publish(ch, "message", data(1)));
@@ -371,7 +405,8 @@ class RedisBrokerIT extends BrokerContractTest {
 
     server.stop();
     await().atMost(WAIT).until(() -> !b.isAvailable());
-    assertThat(failureOf(b.publish(ch, "message", data(2)))).isInstanceOf(BrokerUnavailableException.class)
+    assertThat(failureOf(b.publish(ch, "message", data(2))))
+        .isInstanceOf(BrokerUnavailableException.class)
         .hasMessageContaining("unavailable");
     assertThat(failureOf(b.history(ch, 0))).isInstanceOf(BrokerUnavailableException.class);
     assertThat(failureOf(b.subscribe(channel("b")))).isInstanceOf(BrokerUnavailableException.class);
@@ -385,8 +420,15 @@ class RedisBrokerIT extends BrokerContractTest {
       server.restart(); // same port, no data
       await().atMost(WAIT).until(b::isAvailable);
       await().atMost(WAIT).until(() -> r.resyncCount(ch) > 0);
-      await().atMost(WAIT).until(() -> log.list.stream()
-          .anyMatch(e -> e.getFormattedMessage().equals("redis reconnected, resubscribed 1 channels")));
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  log.list.stream()
+                      .anyMatch(
+                          e ->
+                              e.getFormattedMessage()
+                                  .equals("redis reconnected, resubscribed 1 channels")));
     } finally {
       logger.detachAppender(log);
     }
@@ -403,7 +445,8 @@ class RedisBrokerIT extends BrokerContractTest {
     ownRedis.add(server);
     server.stop();
     long t0 = System.nanoTime();
-    RedisBroker b = startOwnMaybeDown(config(server, HistoryConfig.DEFAULT).build(), new Recorder());
+    RedisBroker b =
+        startOwnMaybeDown(config(server, HistoryConfig.DEFAULT).build(), new Recorder());
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
     assertThat(b.isAvailable()).isFalse();
     assertThatThrownBy(() -> b.publish(channel("a"), "message", data(1)).join())

@@ -46,7 +46,8 @@ public final class RedisServerProcess implements AutoCloseable {
    */
   public static RedisServerProcess start() {
     try {
-      RedisServerProcess r = new RedisServerProcess(freePort(), Files.createTempDirectory("herald-redis-"));
+      RedisServerProcess r =
+          new RedisServerProcess(freePort(), Files.createTempDirectory("herald-redis-"));
       r.launch();
       return r;
     } catch (IOException e) {
@@ -63,21 +64,45 @@ public final class RedisServerProcess implements AutoCloseable {
   }
 
   private void launch() {
-    List<String> cmd = List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()));
+    List<String> cmd =
+        List.of(
+            "redis-server",
+            "--port",
+            Integer.toString(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            dir.toString(),
+            "--daemonize",
+            "no");
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()));
     try {
       process = pb.start();
     } catch (IOException e) {
-      throw new IllegalStateException("cannot run redis-server (" + e.getMessage() + "): the Redis tests need a real "
-          + "redis-server on the PATH; install it with 'apt-get install -y redis-server'", e);
+      throw new IllegalStateException(
+          "cannot run redis-server ("
+              + e.getMessage()
+              + "): the Redis tests need a real "
+              + "redis-server on the PATH; install it with 'apt-get install -y redis-server'",
+          e);
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
     while (true) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("redis-server exited with " + process.exitValue() + " on port " + port
-            + "; its log:\n" + log());
+        throw new IllegalStateException(
+            "redis-server exited with "
+                + process.exitValue()
+                + " on port "
+                + port
+                + "; its log:\n"
+                + log());
       }
       try {
         if ("+PONG".equals(command("PING"))) {
@@ -88,8 +113,13 @@ public final class RedisServerProcess implements AutoCloseable {
       }
       if (System.nanoTime() > deadline) {
         process.destroyForcibly();
-        throw new IllegalStateException("redis-server on port " + port + " did not answer PING within "
-            + START_TIMEOUT_MILLIS + " ms; its log:\n" + log());
+        throw new IllegalStateException(
+            "redis-server on port "
+                + port
+                + " did not answer PING within "
+                + START_TIMEOUT_MILLIS
+                + " ms; its log:\n"
+                + log());
       }
       try {
         process.waitFor(20, TimeUnit.MILLISECONDS); // pause between probes, ending early if it dies
@@ -133,7 +163,9 @@ public final class RedisServerProcess implements AutoCloseable {
       OutputStream out = s.getOutputStream();
       out.write(req.toString().getBytes(StandardCharsets.UTF_8));
       out.flush();
-      String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+      String line =
+          new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8))
+              .readLine();
       if (line == null) {
         throw new IOException("redis-server closed the connection");
       }

@@ -31,7 +31,8 @@ final class ConfigFileDefaults implements IDefaultValueProvider {
       try (Reader r = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
         properties.load(r);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot read the config file " + file + " named by " + ENV + ": " + e.getMessage(), e);
+        throw new UncheckedIOException(
+            "cannot read the config file " + file + " named by " + ENV + ": " + e.getMessage(), e);
       }
     }
   }

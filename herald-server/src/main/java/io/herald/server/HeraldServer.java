@@ -48,7 +48,8 @@ public final class HeraldServer implements AutoCloseable {
   private final ServerContext context;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
-  private final ChannelGroup connections = new DefaultChannelGroup("herald", GlobalEventExecutor.INSTANCE);
+  private final ChannelGroup connections =
+      new DefaultChannelGroup("herald", GlobalEventExecutor.INSTANCE);
   private final Channel listener;
   private final AutoCloseable demos;
   private volatile boolean closed;
@@ -60,21 +61,28 @@ public final class HeraldServer implements AutoCloseable {
     this.context = new ServerContext(config, hub);
     boolean epoll = Epoll.isAvailable();
     this.boss = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
-    this.workers = epoll ? new EpollEventLoopGroup(config.ioThreads()) : new NioEventLoopGroup(config.ioThreads());
-    Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    this.workers =
+        epoll
+            ? new EpollEventLoopGroup(config.ioThreads())
+            : new NioEventLoopGroup(config.ioThreads());
+    Class<? extends ServerChannel> type =
+        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     try {
-      this.listener = new ServerBootstrap()
-          .group(boss, workers)
-          .channel(type)
-          .option(ChannelOption.SO_BACKLOG, 4096)
-          .option(ChannelOption.SO_REUSEADDR, true)
-          .childOption(ChannelOption.TCP_NODELAY, true)
-          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-              new WriteBufferWaterMark(config.writeBufferHighBytes() / 2, config.writeBufferHighBytes()))
-          .childHandler(new ServerInitializer(context, connections))
-          .bind(config.host(), config.port())
-          .sync()
-          .channel();
+      this.listener =
+          new ServerBootstrap()
+              .group(boss, workers)
+              .channel(type)
+              .option(ChannelOption.SO_BACKLOG, 4096)
+              .option(ChannelOption.SO_REUSEADDR, true)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childOption(
+                  ChannelOption.WRITE_BUFFER_WATER_MARK,
+                  new WriteBufferWaterMark(
+                      config.writeBufferHighBytes() / 2, config.writeBufferHighBytes()))
+              .childHandler(new ServerInitializer(context, connections))
+              .bind(config.host(), config.port())
+              .sync()
+              .channel();
     } catch (RuntimeException | InterruptedException e) {
       boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -108,14 +116,20 @@ public final class HeraldServer implements AutoCloseable {
   public static HeraldServer start(ServerConfig config) {
     try {
       HeraldServer server = new HeraldServer(config);
-      LOG.info("Herald listening on {} (broker {}, epoll {})", server.baseUrl(), server.hub.broker().describe(), Epoll.isAvailable());
+      LOG.info(
+          "Herald listening on {} (broker {}, epoll {})",
+          server.baseUrl(),
+          server.hub.broker().describe(),
+          Epoll.isAvailable());
       LOG.info("settings: {}", config);
       return server;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while binding " + config.host() + ":" + config.port(), e);
+      throw new IllegalStateException(
+          "interrupted while binding " + config.host() + ":" + config.port(), e);
     } catch (Exception e) {
-      throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
     }
   }
 
@@ -149,9 +163,7 @@ public final class HeraldServer implements AutoCloseable {
     return context.connections();
   }
 
-  /**
-   * Graceful shutdown; blocks up to {@code shutdownTimeout} plus a second. Idempotent.
-   */
+  /** Graceful shutdown; blocks up to {@code shutdownTimeout} plus a second. Idempotent. */
   @Override
   public void close() {
     if (closed) {

@@ -1,9 +1,9 @@
 package io.herald.server;
 
-import java.util.ArrayList;
-import java.util.List;
 import io.herald.client.cli.PublishCommand;
 import io.herald.client.cli.SubscribeCommand;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,8 +15,14 @@ import picocli.CommandLine.Command;
     name = "herald",
     mixinStandardHelpOptions = true,
     version = "herald 0.1.0",
-    description = "Real-time delivery over WebSocket, Server-Sent Events, long polling and short polling.",
-    subcommands = {ServeCommand.class, PublishCommand.class, SubscribeCommand.class, CommandLine.HelpCommand.class})
+    description =
+        "Real-time delivery over WebSocket, Server-Sent Events, long polling and short polling.",
+    subcommands = {
+      ServeCommand.class,
+      PublishCommand.class,
+      SubscribeCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
   /** Runs the command line and exits with its status; {@code serve} returns only at shutdown. */
   public static void main(String[] args) {

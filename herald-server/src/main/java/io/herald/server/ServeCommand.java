@@ -14,81 +14,178 @@ import picocli.CommandLine.Option;
  * from its {@code HERALD_*} environment variable when set, else from the file named by {@code
  * HERALD_CONFIG} (see {@link ConfigFileDefaults}).
  */
-@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
     defaultValueProvider = ConfigFileDefaults.class,
-    description = {"Start a Herald server. Every option can also be set by the environment variable in brackets",
-        "or in a properties file named by HERALD_CONFIG (port=9000, broker=redis://127.0.0.1:6379, ...)."})
+    description = {
+      "Start a Herald server. Every option can also be set by the environment variable in brackets",
+      "or in a properties file named by HERALD_CONFIG (port=9000, broker=redis://127.0.0.1:6379, ...)."
+    })
 final class ServeCommand implements Callable<Integer> {
-  @Option(names = "--host", defaultValue = "${env:HERALD_HOST:-127.0.0.1}", description = "Address to bind [HERALD_HOST] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--host",
+      defaultValue = "${env:HERALD_HOST:-127.0.0.1}",
+      description = "Address to bind [HERALD_HOST] (default: ${DEFAULT-VALUE}).")
   String host;
 
-  @Option(names = "--port", defaultValue = "${env:HERALD_PORT:-8080}", description = "TCP port, 0 for any free one [HERALD_PORT] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--port",
+      defaultValue = "${env:HERALD_PORT:-8080}",
+      description = "TCP port, 0 for any free one [HERALD_PORT] (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--broker", defaultValue = "${env:HERALD_BROKER:-memory}", description = "memory, or redis://host:port[/db] [HERALD_BROKER] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--broker",
+      defaultValue = "${env:HERALD_BROKER:-memory}",
+      description =
+          "memory, or redis://host:port[/db] [HERALD_BROKER] (default: ${DEFAULT-VALUE}).")
   String broker;
 
-  @Option(names = "--history-size", defaultValue = "${env:HERALD_HISTORY_SIZE:-1000}", description = "Messages kept per channel, 1-1000000 [HERALD_HISTORY_SIZE] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--history-size",
+      defaultValue = "${env:HERALD_HISTORY_SIZE:-1000}",
+      description =
+          "Messages kept per channel, 1-1000000 [HERALD_HISTORY_SIZE] (default: ${DEFAULT-VALUE}).")
   int historySize;
 
-  @Option(names = "--history-age-seconds", defaultValue = "${env:HERALD_HISTORY_AGE_SECONDS:-3600}", description = "Seconds a message is kept [HERALD_HISTORY_AGE_SECONDS] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--history-age-seconds",
+      defaultValue = "${env:HERALD_HISTORY_AGE_SECONDS:-3600}",
+      description =
+          "Seconds a message is kept [HERALD_HISTORY_AGE_SECONDS] (default: ${DEFAULT-VALUE}).")
   long historyAgeSeconds;
 
-  @Option(names = "--channel-idle-seconds", defaultValue = "${env:HERALD_CHANNEL_IDLE_SECONDS:-60}", description = "Seconds an unused channel stays active on this node [HERALD_CHANNEL_IDLE_SECONDS] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--channel-idle-seconds",
+      defaultValue = "${env:HERALD_CHANNEL_IDLE_SECONDS:-60}",
+      description =
+          "Seconds an unused channel stays active on this node [HERALD_CHANNEL_IDLE_SECONDS] (default: ${DEFAULT-VALUE}).")
   long channelIdleSeconds;
 
-  @Option(names = "--max-message-bytes", defaultValue = "${env:HERALD_MAX_MESSAGE_BYTES:-65536}", description = "Largest message data in bytes [HERALD_MAX_MESSAGE_BYTES] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-message-bytes",
+      defaultValue = "${env:HERALD_MAX_MESSAGE_BYTES:-65536}",
+      description =
+          "Largest message data in bytes [HERALD_MAX_MESSAGE_BYTES] (default: ${DEFAULT-VALUE}).")
   int maxMessageBytes;
 
-  @Option(names = "--max-channels", defaultValue = "${env:HERALD_MAX_CHANNELS:-32}", description = "Most channels per subscription or WebSocket [HERALD_MAX_CHANNELS] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-channels",
+      defaultValue = "${env:HERALD_MAX_CHANNELS:-32}",
+      description =
+          "Most channels per subscription or WebSocket [HERALD_MAX_CHANNELS] (default: ${DEFAULT-VALUE}).")
   int maxChannels;
 
-  @Option(names = "--max-parked-polls", defaultValue = "${env:HERALD_MAX_PARKED_POLLS:-10000}", description = "Most long polls waiting at once [HERALD_MAX_PARKED_POLLS] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-parked-polls",
+      defaultValue = "${env:HERALD_MAX_PARKED_POLLS:-10000}",
+      description =
+          "Most long polls waiting at once [HERALD_MAX_PARKED_POLLS] (default: ${DEFAULT-VALUE}).")
   int maxParkedPolls;
 
-  @Option(names = "--max-connections", defaultValue = "${env:HERALD_MAX_CONNECTIONS:-18000}", description = "Most open connections [HERALD_MAX_CONNECTIONS] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-connections",
+      defaultValue = "${env:HERALD_MAX_CONNECTIONS:-18000}",
+      description = "Most open connections [HERALD_MAX_CONNECTIONS] (default: ${DEFAULT-VALUE}).")
   int maxConnections;
 
-  @Option(names = "--max-frame-bytes", defaultValue = "${env:HERALD_MAX_FRAME_BYTES:-131072}", description = "Largest WebSocket frame from a client [HERALD_MAX_FRAME_BYTES] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-frame-bytes",
+      defaultValue = "${env:HERALD_MAX_FRAME_BYTES:-131072}",
+      description =
+          "Largest WebSocket frame from a client [HERALD_MAX_FRAME_BYTES] (default: ${DEFAULT-VALUE}).")
   int maxFrameBytes;
 
-  @Option(names = "--max-header-bytes", defaultValue = "${env:HERALD_MAX_HEADER_BYTES:-16384}", description = "Largest request head in bytes [HERALD_MAX_HEADER_BYTES] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-header-bytes",
+      defaultValue = "${env:HERALD_MAX_HEADER_BYTES:-16384}",
+      description =
+          "Largest request head in bytes [HERALD_MAX_HEADER_BYTES] (default: ${DEFAULT-VALUE}).")
   int maxHeaderBytes;
 
-  @Option(names = "--max-wait-seconds", defaultValue = "${env:HERALD_MAX_WAIT_SECONDS:-120}", description = "Longest long-poll wait [HERALD_MAX_WAIT_SECONDS] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-wait-seconds",
+      defaultValue = "${env:HERALD_MAX_WAIT_SECONDS:-120}",
+      description = "Longest long-poll wait [HERALD_MAX_WAIT_SECONDS] (default: ${DEFAULT-VALUE}).")
   long maxWaitSeconds;
 
-  @Option(names = "--poll-limit", defaultValue = "${env:HERALD_POLL_LIMIT:-100}", description = "Messages per poll answer without 'limit' [HERALD_POLL_LIMIT] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--poll-limit",
+      defaultValue = "${env:HERALD_POLL_LIMIT:-100}",
+      description =
+          "Messages per poll answer without 'limit' [HERALD_POLL_LIMIT] (default: ${DEFAULT-VALUE}).")
   int pollLimit;
 
-  @Option(names = "--max-poll-limit", defaultValue = "${env:HERALD_MAX_POLL_LIMIT:-1000}", description = "Largest 'limit' of a poll [HERALD_MAX_POLL_LIMIT] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-poll-limit",
+      defaultValue = "${env:HERALD_MAX_POLL_LIMIT:-1000}",
+      description =
+          "Largest 'limit' of a poll [HERALD_MAX_POLL_LIMIT] (default: ${DEFAULT-VALUE}).")
   int maxPollLimit;
 
-  @Option(names = "--sse-heartbeat-seconds", defaultValue = "${env:HERALD_SSE_HEARTBEAT_SECONDS:-15}", description = "Silence before an SSE heartbeat [HERALD_SSE_HEARTBEAT_SECONDS] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--sse-heartbeat-seconds",
+      defaultValue = "${env:HERALD_SSE_HEARTBEAT_SECONDS:-15}",
+      description =
+          "Silence before an SSE heartbeat [HERALD_SSE_HEARTBEAT_SECONDS] (default: ${DEFAULT-VALUE}).")
   long sseHeartbeatSeconds;
 
-  @Option(names = "--sse-retry-millis", defaultValue = "${env:HERALD_SSE_RETRY_MILLIS:-2000}", description = "EventSource reconnect delay sent in retry: [HERALD_SSE_RETRY_MILLIS] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--sse-retry-millis",
+      defaultValue = "${env:HERALD_SSE_RETRY_MILLIS:-2000}",
+      description =
+          "EventSource reconnect delay sent in retry: [HERALD_SSE_RETRY_MILLIS] (default: ${DEFAULT-VALUE}).")
   long sseRetryMillis;
 
-  @Option(names = "--ws-ping-seconds", defaultValue = "${env:HERALD_WS_PING_SECONDS:-25}", description = "Interval between WebSocket pings [HERALD_WS_PING_SECONDS] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--ws-ping-seconds",
+      defaultValue = "${env:HERALD_WS_PING_SECONDS:-25}",
+      description =
+          "Interval between WebSocket pings [HERALD_WS_PING_SECONDS] (default: ${DEFAULT-VALUE}).")
   long wsPingSeconds;
 
-  @Option(names = "--ws-idle-seconds", defaultValue = "${env:HERALD_WS_IDLE_SECONDS:-60}", description = "Close a WebSocket silent this long [HERALD_WS_IDLE_SECONDS] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--ws-idle-seconds",
+      defaultValue = "${env:HERALD_WS_IDLE_SECONDS:-60}",
+      description =
+          "Close a WebSocket silent this long [HERALD_WS_IDLE_SECONDS] (default: ${DEFAULT-VALUE}).")
   long wsIdleSeconds;
 
-  @Option(names = "--write-buffer-bytes", defaultValue = "${env:HERALD_WRITE_BUFFER_BYTES:-262144}", description = "Per-connection write buffer before delivery pauses [HERALD_WRITE_BUFFER_BYTES] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--write-buffer-bytes",
+      defaultValue = "${env:HERALD_WRITE_BUFFER_BYTES:-262144}",
+      description =
+          "Per-connection write buffer before delivery pauses [HERALD_WRITE_BUFFER_BYTES] (default: ${DEFAULT-VALUE}).")
   int writeBufferBytes;
 
-  @Option(names = "--io-threads", defaultValue = "${env:HERALD_IO_THREADS:-0}", description = "Event loop threads, 0 for twice the cores [HERALD_IO_THREADS] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--io-threads",
+      defaultValue = "${env:HERALD_IO_THREADS:-0}",
+      description =
+          "Event loop threads, 0 for twice the cores [HERALD_IO_THREADS] (default: ${DEFAULT-VALUE}).")
   int ioThreads;
 
-  @Option(names = "--shutdown-seconds", defaultValue = "${env:HERALD_SHUTDOWN_SECONDS:-10}", description = "Time allowed for a graceful shutdown [HERALD_SHUTDOWN_SECONDS] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--shutdown-seconds",
+      defaultValue = "${env:HERALD_SHUTDOWN_SECONDS:-10}",
+      description =
+          "Time allowed for a graceful shutdown [HERALD_SHUTDOWN_SECONDS] (default: ${DEFAULT-VALUE}).")
   long shutdownSeconds;
 
-  @Option(names = "--disable-transports", defaultValue = "${env:HERALD_DISABLE_TRANSPORTS:-}", description = "Comma-separated transports to refuse: websocket, sse, long-poll (for testing client fallback) [HERALD_DISABLE_TRANSPORTS].")
+  @Option(
+      names = "--disable-transports",
+      defaultValue = "${env:HERALD_DISABLE_TRANSPORTS:-}",
+      description =
+          "Comma-separated transports to refuse: websocket, sse, long-poll (for testing client fallback) [HERALD_DISABLE_TRANSPORTS].")
   String disableTransports;
 
-  @Option(names = "--demo-feed", defaultValue = "${env:HERALD_DEMO_FEED:-false}", description = "Run the demo feeds (price ticks on demo:prices, the streamed answer) [HERALD_DEMO_FEED] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--demo-feed",
+      defaultValue = "${env:HERALD_DEMO_FEED:-false}",
+      description =
+          "Run the demo feeds (price ticks on demo:prices, the streamed answer) [HERALD_DEMO_FEED] (default: ${DEFAULT-VALUE}).")
   boolean demoFeed;
 
   ServerConfig config() {
@@ -97,18 +194,30 @@ final class ServeCommand implements Callable<Integer> {
       disabled.add(Transport.parse(t));
     }
     return ServerConfig.builder()
-        .host(host).port(port).broker(broker)
-        .historySize(historySize).historyAge(Duration.ofSeconds(historyAgeSeconds))
+        .host(host)
+        .port(port)
+        .broker(broker)
+        .historySize(historySize)
+        .historyAge(Duration.ofSeconds(historyAgeSeconds))
         .channelIdleTimeout(Duration.ofSeconds(channelIdleSeconds))
-        .maxMessageBytes(maxMessageBytes).maxChannelsPerSubscription(maxChannels)
-        .maxParkedPolls(maxParkedPolls).maxConnections(maxConnections)
-        .maxFrameBytes(maxFrameBytes).maxHeaderBytes(maxHeaderBytes)
-        .maxWait(Duration.ofSeconds(maxWaitSeconds)).pollLimit(pollLimit).maxPollLimit(maxPollLimit)
-        .sseHeartbeat(Duration.ofSeconds(sseHeartbeatSeconds)).sseRetry(Duration.ofMillis(sseRetryMillis))
-        .wsPingInterval(Duration.ofSeconds(wsPingSeconds)).wsIdleTimeout(Duration.ofSeconds(wsIdleSeconds))
-        .writeBufferHighBytes(writeBufferBytes).ioThreads(ioThreads)
+        .maxMessageBytes(maxMessageBytes)
+        .maxChannelsPerSubscription(maxChannels)
+        .maxParkedPolls(maxParkedPolls)
+        .maxConnections(maxConnections)
+        .maxFrameBytes(maxFrameBytes)
+        .maxHeaderBytes(maxHeaderBytes)
+        .maxWait(Duration.ofSeconds(maxWaitSeconds))
+        .pollLimit(pollLimit)
+        .maxPollLimit(maxPollLimit)
+        .sseHeartbeat(Duration.ofSeconds(sseHeartbeatSeconds))
+        .sseRetry(Duration.ofMillis(sseRetryMillis))
+        .wsPingInterval(Duration.ofSeconds(wsPingSeconds))
+        .wsIdleTimeout(Duration.ofSeconds(wsIdleSeconds))
+        .writeBufferHighBytes(writeBufferBytes)
+        .ioThreads(ioThreads)
         .shutdownTimeout(Duration.ofSeconds(shutdownSeconds))
-        .disabledTransports(disabled).demoFeed(demoFeed)
+        .disabledTransports(disabled)
+        .demoFeed(demoFeed)
         .build();
   }
 
@@ -128,14 +237,22 @@ final class ServeCommand implements Callable<Integer> {
     System.out.println("    demo page       " + base + "/");
     System.out.println("    demo apps       " + base + "/demos/");
     System.out.println("    health          " + base + "/health");
-    System.out.println("  Publish:   curl -X POST -H 'Content-Type: text/plain' --data 'hello' " + base + "/channels/demo");
-    System.out.println("  Subscribe: curl -N -H 'Accept: text/event-stream' " + base + "/channels/demo");
+    System.out.println(
+        "  Publish:   curl -X POST -H 'Content-Type: text/plain' --data 'hello' "
+            + base
+            + "/channels/demo");
+    System.out.println(
+        "  Subscribe: curl -N -H 'Accept: text/event-stream' " + base + "/channels/demo");
     System.out.println();
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      stopped.countDown();
-    }, "herald-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  stopped.countDown();
+                },
+                "herald-shutdown"));
     stopped.await();
     return 0;
   }

@@ -9,45 +9,62 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Every setting of a Herald server, with its default. Immutable; build with {@link #builder()}.
- * The command line ({@code herald serve --help}) sets each one by an option or a {@code HERALD_*}
+ * Every setting of a Herald server, with its default. Immutable; build with {@link #builder()}. The
+ * command line ({@code herald serve --help}) sets each one by an option or a {@code HERALD_*}
  * environment variable.
  */
 public final class ServerConfig {
   /** Default address to bind. */
   public static final String DEFAULT_HOST = "127.0.0.1";
+
   /** Default TCP port. */
   public static final int DEFAULT_PORT = 8080;
+
   /** Default broker: this process's memory. */
   public static final String DEFAULT_BROKER = "memory";
+
   /** Default largest publication data, in bytes (64 KiB). */
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+
   /** Default most channels in one subscription. */
   public static final int DEFAULT_MAX_CHANNELS_PER_SUBSCRIPTION = 32;
+
   /** Default most long polls parked at once on this server. */
   public static final int DEFAULT_MAX_PARKED_POLLS = 10_000;
+
   /** Default most open connections; a process may hold 20,000 open files on these machines. */
   public static final int DEFAULT_MAX_CONNECTIONS = 18_000;
+
   /** Default largest WebSocket frame a client may send, in bytes (128 KiB). */
   public static final int DEFAULT_MAX_FRAME_BYTES = 128 * 1024;
+
   /** Default largest request line plus headers, in bytes (16 KiB). */
   public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+
   /** Default longest long-poll wait a client may ask for. */
   public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(120);
+
   /** Default messages in one poll answer when the request gives no {@code limit}. */
   public static final int DEFAULT_POLL_LIMIT = 100;
+
   /** Default largest {@code limit} a poll may ask for. */
   public static final int DEFAULT_MAX_POLL_LIMIT = 1000;
+
   /** Default silence after which an SSE stream gets a heartbeat comment. */
   public static final Duration DEFAULT_SSE_HEARTBEAT = Duration.ofSeconds(15);
+
   /** Default reconnect delay sent to EventSource in the {@code retry:} line. */
   public static final Duration DEFAULT_SSE_RETRY = Duration.ofSeconds(2);
+
   /** Default interval between WebSocket pings. */
   public static final Duration DEFAULT_WS_PING_INTERVAL = Duration.ofSeconds(25);
+
   /** Default time without any frame from a client after which its WebSocket is closed. */
   public static final Duration DEFAULT_WS_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
   /** Default per-connection write buffer above which the server stops writing to that client. */
   public static final int DEFAULT_WRITE_BUFFER_HIGH_BYTES = 256 * 1024;
+
   /** Default time allowed for a graceful shutdown. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
@@ -136,7 +153,10 @@ public final class ServerConfig {
     return channelIdleTimeout;
   }
 
-  /** Largest publication data in bytes; default 65536. Larger ones get {@code 413 message_too_large}. */
+  /**
+   * Largest publication data in bytes; default 65536. Larger ones get {@code 413
+   * message_too_large}.
+   */
   public int maxMessageBytes() {
     return maxMessageBytes;
   }
@@ -151,12 +171,16 @@ public final class ServerConfig {
     return maxParkedPolls;
   }
 
-  /** Most open connections; default 18000. More are answered {@code 503 over_capacity} and closed. */
+  /**
+   * Most open connections; default 18000. More are answered {@code 503 over_capacity} and closed.
+   */
   public int maxConnections() {
     return maxConnections;
   }
 
-  /** Largest WebSocket frame from a client, in bytes; default 131072. Larger ones close with 1009. */
+  /**
+   * Largest WebSocket frame from a client, in bytes; default 131072. Larger ones close with 1009.
+   */
   public int maxFrameBytes() {
     return maxFrameBytes;
   }
@@ -166,7 +190,9 @@ public final class ServerConfig {
     return maxHeaderBytes;
   }
 
-  /** Longest long-poll wait a client may ask for; default 120 seconds. Longer asks are cut to it. */
+  /**
+   * Longest long-poll wait a client may ask for; default 120 seconds. Longer asks are cut to it.
+   */
   public Duration maxWait() {
     return maxWait;
   }
@@ -176,7 +202,9 @@ public final class ServerConfig {
     return pollLimit;
   }
 
-  /** Largest {@code limit} of a poll; default 1000. A larger one gets {@code 400 invalid_request}. */
+  /**
+   * Largest {@code limit} of a poll; default 1000. A larger one gets {@code 400 invalid_request}.
+   */
   public int maxPollLimit() {
     return maxPollLimit;
   }
@@ -196,7 +224,9 @@ public final class ServerConfig {
     return wsPingInterval;
   }
 
-  /** A WebSocket that sends nothing (no pong, no frame) for this long is closed; default 60 seconds. */
+  /**
+   * A WebSocket that sends nothing (no pong, no frame) for this long is closed; default 60 seconds.
+   */
   public Duration wsIdleTimeout() {
     return wsIdleTimeout;
   }
@@ -234,20 +264,62 @@ public final class ServerConfig {
   /** The settings as one line for the start-up log. */
   @Override
   public String toString() {
-    return "host=" + host + " port=" + port + " broker=" + broker
-        + " history-size=" + history.maxMessages() + " history-age=" + history.maxAge().toSeconds() + "s"
-        + " channel-idle-timeout=" + channelIdleTimeout.toSeconds() + "s"
-        + " max-message-bytes=" + maxMessageBytes + " max-channels=" + maxChannelsPerSubscription
-        + " max-parked-polls=" + maxParkedPolls + " max-connections=" + maxConnections
-        + " max-frame-bytes=" + maxFrameBytes + " max-header-bytes=" + maxHeaderBytes
-        + " max-wait=" + maxWait.toSeconds() + "s poll-limit=" + pollLimit + " max-poll-limit=" + maxPollLimit
-        + " sse-heartbeat=" + sseHeartbeat.toMillis() + "ms sse-retry=" + sseRetry.toMillis() + "ms"
-        + " ws-ping-interval=" + wsPingInterval.toMillis() + "ms ws-idle-timeout=" + wsIdleTimeout.toMillis() + "ms"
-        + " write-buffer-high-bytes=" + writeBufferHighBytes + " io-threads=" + ioThreads
-        + " disabled-transports=" + disabledTransports + " demo-feed=" + demoFeed;
+    return "host="
+        + host
+        + " port="
+        + port
+        + " broker="
+        + broker
+        + " history-size="
+        + history.maxMessages()
+        + " history-age="
+        + history.maxAge().toSeconds()
+        + "s"
+        + " channel-idle-timeout="
+        + channelIdleTimeout.toSeconds()
+        + "s"
+        + " max-message-bytes="
+        + maxMessageBytes
+        + " max-channels="
+        + maxChannelsPerSubscription
+        + " max-parked-polls="
+        + maxParkedPolls
+        + " max-connections="
+        + maxConnections
+        + " max-frame-bytes="
+        + maxFrameBytes
+        + " max-header-bytes="
+        + maxHeaderBytes
+        + " max-wait="
+        + maxWait.toSeconds()
+        + "s poll-limit="
+        + pollLimit
+        + " max-poll-limit="
+        + maxPollLimit
+        + " sse-heartbeat="
+        + sseHeartbeat.toMillis()
+        + "ms sse-retry="
+        + sseRetry.toMillis()
+        + "ms"
+        + " ws-ping-interval="
+        + wsPingInterval.toMillis()
+        + "ms ws-idle-timeout="
+        + wsIdleTimeout.toMillis()
+        + "ms"
+        + " write-buffer-high-bytes="
+        + writeBufferHighBytes
+        + " io-threads="
+        + ioThreads
+        + " disabled-transports="
+        + disabledTransports
+        + " demo-feed="
+        + demoFeed;
   }
 
-  /** Builds a {@link ServerConfig}; every setter checks its range and fails with {@link IllegalArgumentException}. */
+  /**
+   * Builds a {@link ServerConfig}; every setter checks its range and fails with {@link
+   * IllegalArgumentException}.
+   */
   public static final class Builder {
     private String host = DEFAULT_HOST;
     private int port = DEFAULT_PORT;
@@ -288,8 +360,13 @@ public final class ServerConfig {
 
     public Builder broker(String broker) {
       Objects.requireNonNull(broker, "broker");
-      if (!broker.equals("memory") && !broker.startsWith("redis://") && !broker.startsWith("rediss://")) {
-        throw new IllegalArgumentException("broker must be 'memory' or redis://host:port[/db] (rediss:// for TLS), got '" + broker + "'");
+      if (!broker.equals("memory")
+          && !broker.startsWith("redis://")
+          && !broker.startsWith("rediss://")) {
+        throw new IllegalArgumentException(
+            "broker must be 'memory' or redis://host:port[/db] (rediss:// for TLS), got '"
+                + broker
+                + "'");
       }
       this.broker = broker;
       return this;
@@ -391,7 +468,8 @@ public final class ServerConfig {
     }
 
     public Builder disabledTransports(Set<Transport> transports) {
-      EnumSet<Transport> set = transports.isEmpty() ? EnumSet.noneOf(Transport.class) : EnumSet.copyOf(transports);
+      EnumSet<Transport> set =
+          transports.isEmpty() ? EnumSet.noneOf(Transport.class) : EnumSet.copyOf(transports);
       if (set.contains(Transport.SHORT_POLL)) {
         throw new IllegalArgumentException("short polling is the last rung and cannot be disabled");
       }
@@ -406,14 +484,16 @@ public final class ServerConfig {
 
     public ServerConfig build() {
       if (pollLimit > maxPollLimit) {
-        throw new IllegalArgumentException("poll limit " + pollLimit + " is above max poll limit " + maxPollLimit);
+        throw new IllegalArgumentException(
+            "poll limit " + pollLimit + " is above max poll limit " + maxPollLimit);
       }
       return new ServerConfig(this);
     }
 
     private static int range(String what, int value, int min, int max) {
       if (value < min || value > max) {
-        throw new IllegalArgumentException(what + " must be " + min + " to " + max + ", got " + value);
+        throw new IllegalArgumentException(
+            what + " must be " + min + " to " + max + ", got " + value);
       }
       return value;
     }

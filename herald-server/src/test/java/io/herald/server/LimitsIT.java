@@ -27,30 +27,44 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Limits and hostile clients: each gets its error and nothing else breaks. Each test runs its own server. */
+/**
+ * Limits and hostile clients: each gets its error and nothing else breaks. Each test runs its own
+ * server.
+ */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 @ExtendWith(LeakDetection.class)
 class LimitsIT {
 
   @Test
   void hugeHeadersGet431AndTheServerStillServes() throws IOException {
-    try (HeraldServer server = HeraldServer.start(ServerConfig.builder().port(0).maxHeaderBytes(4096).build())) {
-      String response = raw(server, "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(10_000) + "\r\n\r\n");
+    try (HeraldServer server =
+        HeraldServer.start(ServerConfig.builder().port(0).maxHeaderBytes(4096).build())) {
+      String response =
+          raw(
+              server,
+              "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(10_000) + "\r\n\r\n");
       assertThat(response).startsWith("HTTP/1.1 431").contains("\"code\":\"headers_too_large\"");
-      assertThat(raw(server, "NOT HTTP AT ALL\r\n\r\n")).startsWith("HTTP/1.1 400").contains("invalid_request");
+      assertThat(raw(server, "NOT HTTP AT ALL\r\n\r\n"))
+          .startsWith("HTTP/1.1 400")
+          .contains("invalid_request");
       assertThat(get(server.baseUrl() + "/health").statusCode()).isEqualTo(200);
     }
   }
 
   @Test
   void aClientThatNeverReadsDoesNotSlowOthersAndLaterGetsAGap() throws Exception {
-    ServerConfig config = ServerConfig.builder().port(0).historySize(50).writeBufferHighBytes(16 * 1024).build();
+    ServerConfig config =
+        ServerConfig.builder().port(0).historySize(50).writeBufferHighBytes(16 * 1024).build();
     try (HeraldServer server = HeraldServer.start(config)) {
       String ch = channel("slow");
       Socket stalled = new Socket();
       stalled.setReceiveBufferSize(4096);
       stalled.connect(server.address());
-      stalled.getOutputStream().write(("GET /channels/" + ch + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      stalled
+          .getOutputStream()
+          .write(
+              ("GET /channels/" + ch + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
       try (TestClients.Sse fast = new TestClients.Sse(server.baseUrl() + "/channels/" + ch)) {
         assertThat(fast.nextEvent()).contains("herald.subscribed");
         await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().subscriberCount() == 2);
@@ -84,7 +98,8 @@ class LimitsIT {
 
   @Test
   void connectionsPastTheLimitGet503AndAreClosed() throws IOException {
-    try (HeraldServer server = HeraldServer.start(ServerConfig.builder().port(0).maxConnections(2).build())) {
+    try (HeraldServer server =
+        HeraldServer.start(ServerConfig.builder().port(0).maxConnections(2).build())) {
       List<Socket> held = new ArrayList<>();
       try {
         for (int i = 0; i < 2; i++) {
@@ -93,7 +108,9 @@ class LimitsIT {
           held.add(s);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> server.connectionCount() == 2);
-        assertThat(raw(server, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 503").contains("over_capacity");
+        assertThat(raw(server, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"))
+            .startsWith("HTTP/1.1 503")
+            .contains("over_capacity");
       } finally {
         for (Socket s : held) {
           s.close();
@@ -106,9 +123,12 @@ class LimitsIT {
 
   @Test
   void longPollsPastTheParkedLimitGet503() {
-    try (HeraldServer server = HeraldServer.start(ServerConfig.builder().port(0).maxParkedPolls(1).build())) {
+    try (HeraldServer server =
+        HeraldServer.start(ServerConfig.builder().port(0).maxParkedPolls(1).build())) {
       String ch = channel("park");
-      CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> get(server.baseUrl() + "/channels/" + ch + "?wait=20"));
+      CompletableFuture<HttpResponse<String>> first =
+          CompletableFuture.supplyAsync(
+              () -> get(server.baseUrl() + "/channels/" + ch + "?wait=20"));
       await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().subscriberCount() == 1);
       HttpResponse<String> second = get(server.baseUrl() + "/channels/" + ch + "?wait=20");
       assertThat(second.statusCode()).isEqualTo(503);
@@ -120,15 +140,25 @@ class LimitsIT {
 
   @Test
   void disabledTransportsAreRefusedWith403() {
-    ServerConfig config = ServerConfig.builder().port(0).disabledTransports(EnumSet.of(Transport.WEBSOCKET, Transport.SSE, Transport.LONG_POLL)).build();
+    ServerConfig config =
+        ServerConfig.builder()
+            .port(0)
+            .disabledTransports(EnumSet.of(Transport.WEBSOCKET, Transport.SSE, Transport.LONG_POLL))
+            .build();
     try (HeraldServer server = HeraldServer.start(config)) {
       String url = server.baseUrl() + "/channels/" + channel("off");
       HttpResponse<String> sse = get(url, "Accept", "text/event-stream");
       assertThat(sse.statusCode()).isEqualTo(403);
-      assertThat(json(sse.body()).get("error").get("code").asText()).isEqualTo("transport_disabled");
+      assertThat(json(sse.body()).get("error").get("code").asText())
+          .isEqualTo("transport_disabled");
       assertThat(get(url + "?wait=1").statusCode()).isEqualTo(403);
       assertThat(get(url).statusCode()).isEqualTo(200);
-      CompletableFuture<?> ws = TestClients.HTTP.newWebSocketBuilder().buildAsync(java.net.URI.create(url.replace("http", "ws")), new java.net.http.WebSocket.Listener() {});
+      CompletableFuture<?> ws =
+          TestClients.HTTP
+              .newWebSocketBuilder()
+              .buildAsync(
+                  java.net.URI.create(url.replace("http", "ws")),
+                  new java.net.http.WebSocket.Listener() {});
       assertThat(ws).failsWithin(Duration.ofSeconds(10));
     }
   }
@@ -137,12 +167,15 @@ class LimitsIT {
   void shutdownClosesWebSocketsWith1001EndsSseAndAnswersParkedPolls() throws Exception {
     HeraldServer server = HeraldServer.start(ServerConfig.builder().port(0).build());
     String ch = channel("bye");
-    TestClients.Ws ws = new TestClients.Ws(server.baseUrl().replace("http", "ws") + "/channels/" + ch);
+    TestClients.Ws ws =
+        new TestClients.Ws(server.baseUrl().replace("http", "ws") + "/channels/" + ch);
     TestClients.Sse sse = new TestClients.Sse(server.baseUrl() + "/channels/" + ch);
     try {
       assertThat(ws.next().get("type").asText()).isEqualTo("subscribed");
       assertThat(sse.nextEvent()).contains("herald.subscribed");
-      CompletableFuture<HttpResponse<String>> parked = CompletableFuture.supplyAsync(() -> get(server.baseUrl() + "/channels/" + ch + "?wait=60"));
+      CompletableFuture<HttpResponse<String>> parked =
+          CompletableFuture.supplyAsync(
+              () -> get(server.baseUrl() + "/channels/" + ch + "?wait=60"));
       await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().subscriberCount() == 3);
       server.close();
       assertThat(ws.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
@@ -161,21 +194,30 @@ class LimitsIT {
 
   @Test
   void shutdownClosesIdleKeepAliveConnectionsAtOnce() throws IOException {
-    HeraldServer server = HeraldServer.start(ServerConfig.builder().port(0).shutdownTimeout(Duration.ofSeconds(30)).build());
+    HeraldServer server =
+        HeraldServer.start(
+            ServerConfig.builder().port(0).shutdownTimeout(Duration.ofSeconds(30)).build());
     try (Socket idle = new Socket()) {
       idle.connect(server.address());
-      idle.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      idle.getOutputStream()
+          .write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       idle.setSoTimeout(5000);
-      assertThat(new String(idle.getInputStream().readNBytes(12), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+      assertThat(new String(idle.getInputStream().readNBytes(12), StandardCharsets.US_ASCII))
+          .isEqualTo("HTTP/1.1 200");
       long t0 = System.nanoTime();
       server.close();
-      assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("shutdown waits for no idle connection").isLessThan(Duration.ofSeconds(10));
+      assertThat(Duration.ofNanos(System.nanoTime() - t0))
+          .as("shutdown waits for no idle connection")
+          .isLessThan(Duration.ofSeconds(10));
     } finally {
       server.close();
     }
   }
 
-  /** Sends raw bytes on a new connection and reads the whole answer until the server closes or 5 s pass. */
+  /**
+   * Sends raw bytes on a new connection and reads the whole answer until the server closes or 5 s
+   * pass.
+   */
   static String raw(HeraldServer server, String request) throws IOException {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(server.address().getAddress(), server.port()), 5000);

@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** PROTOCOL.md over real sockets with the JDK's HttpClient and WebSocket: each rule of sections 5 to 9. */
+/**
+ * PROTOCOL.md over real sockets with the JDK's HttpClient and WebSocket: each rule of sections 5 to
+ * 9.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 @ExtendWith(LeakDetection.class)
 class ProtocolIT {
@@ -31,13 +34,16 @@ class ProtocolIT {
 
   @BeforeAll
   static void start() {
-    server = HeraldServer.start(ServerConfig.builder().port(0)
-        .sseHeartbeat(Duration.ofMillis(300))
-        .wsPingInterval(Duration.ofMillis(300))
-        .maxMessageBytes(1024)
-        .maxFrameBytes(4096)
-        .maxChannelsPerSubscription(3)
-        .build());
+    server =
+        HeraldServer.start(
+            ServerConfig.builder()
+                .port(0)
+                .sseHeartbeat(Duration.ofMillis(300))
+                .wsPingInterval(Duration.ofMillis(300))
+                .maxMessageBytes(1024)
+                .maxFrameBytes(4096)
+                .maxChannelsPerSubscription(3)
+                .build());
     base = server.baseUrl();
   }
 
@@ -54,13 +60,19 @@ class ProtocolIT {
     assertThat(first.get("channel").asText()).isEqualTo(ch);
     assertThat(first.get("offset").asLong()).isEqualTo(1);
     assertThat(second.get("offset").asLong()).isEqualTo(2);
-    assertThat(second.get("epoch").asText()).matches("[a-z0-9]{1,16}").isEqualTo(first.get("epoch").asText());
+    assertThat(second.get("epoch").asText())
+        .matches("[a-z0-9]{1,16}")
+        .isEqualTo(first.get("epoch").asText());
   }
 
   @Test
   void textBodyBecomesJsonStringAndEventNameIsKept() {
     String ch = channel("text");
-    HttpResponse<String> r = post(base + "/channels/" + ch + "?event=greet", "text/plain; charset=utf-8", "héllo \"you\"".getBytes(StandardCharsets.UTF_8));
+    HttpResponse<String> r =
+        post(
+            base + "/channels/" + ch + "?event=greet",
+            "text/plain; charset=utf-8",
+            "héllo \"you\"".getBytes(StandardCharsets.UTF_8));
     assertThat(r.statusCode()).isEqualTo(201);
     JsonNode poll = json(get(base + "/channels/" + ch + "?since=0").body());
     JsonNode m = poll.get("messages").get(0);
@@ -73,13 +85,28 @@ class ProtocolIT {
   @Test
   void badPublicationsGetTheirErrorAndPublishNothing() {
     String ch = channel("bad");
-    assertError(post(base + "/channels/" + ch, "application/json", "{\"a\":".getBytes()), 400, "invalid_json");
-    assertError(post(base + "/channels/" + ch, "application/json", "1 2".getBytes()), 400, "invalid_json");
-    assertError(post(base + "/channels/" + ch, "text/plain", new byte[] {'a', (byte) 0xC3, (byte) 0x28}), 400, "invalid_json");
-    assertError(post(base + "/channels/" + ch, "image/png", new byte[] {1, 2}), 415, "unsupported_media_type");
-    assertError(post(base + "/channels/" + ch, "text/plain", new byte[2048]), 413, "message_too_large");
-    assertError(post(base + "/channels/" + ch + "?event=herald.x", "text/plain", "x".getBytes()), 400, "invalid_event");
-    assertError(post(base + "/channels/a%20b", "text/plain", "x".getBytes()), 400, "invalid_channel");
+    assertError(
+        post(base + "/channels/" + ch, "application/json", "{\"a\":".getBytes()),
+        400,
+        "invalid_json");
+    assertError(
+        post(base + "/channels/" + ch, "application/json", "1 2".getBytes()), 400, "invalid_json");
+    assertError(
+        post(base + "/channels/" + ch, "text/plain", new byte[] {'a', (byte) 0xC3, (byte) 0x28}),
+        400,
+        "invalid_json");
+    assertError(
+        post(base + "/channels/" + ch, "image/png", new byte[] {1, 2}),
+        415,
+        "unsupported_media_type");
+    assertError(
+        post(base + "/channels/" + ch, "text/plain", new byte[2048]), 413, "message_too_large");
+    assertError(
+        post(base + "/channels/" + ch + "?event=herald.x", "text/plain", "x".getBytes()),
+        400,
+        "invalid_event");
+    assertError(
+        post(base + "/channels/a%20b", "text/plain", "x".getBytes()), 400, "invalid_channel");
     assertError(post(base + "/channels/a,b", "text/plain", "x".getBytes()), 400, "invalid_channel");
     JsonNode poll = json(get(base + "/channels/" + ch + "?since=0").body());
     assertThat(poll.get("messages")).isEmpty();
@@ -95,10 +122,16 @@ class ProtocolIT {
     assertError(get(base + "/channels/a,b,c,d"), 400, "too_many_channels");
     assertError(get(base + "/channels/" + ch + "?limit=0"), 400, "invalid_request");
     assertError(get(base + "/channels/" + ch + "?wait=soon"), 400, "invalid_request");
-    assertError(get(base + "/channels/" + ch, "Accept", "text/event-stream", "Last-Event-ID", "x:y"), 400, "invalid_cursor");
+    assertError(
+        get(base + "/channels/" + ch, "Accept", "text/event-stream", "Last-Event-ID", "x:y"),
+        400,
+        "invalid_cursor");
     assertError(get(base + "/nowhere"), 404, "not_found");
-    HttpResponse<String> r = TestClients.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/channels/" + ch))
-        .method("DELETE", java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+    HttpResponse<String> r =
+        TestClients.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/channels/" + ch))
+                .method("DELETE", java.net.http.HttpRequest.BodyPublishers.noBody())
+                .build());
     assertError(r, 405, "method_not_allowed");
     assertThat(r.headers().firstValue("Allow")).hasValue("GET, POST, OPTIONS");
   }
@@ -110,9 +143,16 @@ class ProtocolIT {
       publish(base, ch, "{\"n\":" + i + "}");
     }
     JsonNode page1 = json(get(base + "/channels/" + ch + "?since=0&limit=3").body());
-    assertThat(page1.get("messages")).extracting(m -> m.get("offset").asLong()).containsExactly(1L, 2L, 3L);
-    JsonNode page2 = json(get(base + "/channels/" + ch + "?since=" + page1.get("cursor").asText() + "&limit=3").body());
-    assertThat(page2.get("messages")).extracting(m -> m.get("offset").asLong()).containsExactly(4L, 5L);
+    assertThat(page1.get("messages"))
+        .extracting(m -> m.get("offset").asLong())
+        .containsExactly(1L, 2L, 3L);
+    JsonNode page2 =
+        json(
+            get(base + "/channels/" + ch + "?since=" + page1.get("cursor").asText() + "&limit=3")
+                .body());
+    assertThat(page2.get("messages"))
+        .extracting(m -> m.get("offset").asLong())
+        .containsExactly(4L, 5L);
     assertThat(page2.get("recovered").asBoolean()).isTrue();
     JsonNode fromNow = json(get(base + "/channels/" + ch).body());
     assertThat(fromNow.get("messages")).isEmpty();
@@ -149,8 +189,9 @@ class ProtocolIT {
   void longPollAnswersAsSoonAsAMessageArrivesAndHonoursPreferWait() throws Exception {
     String ch = channel("lp");
     String cursor = json(get(base + "/channels/" + ch).body()).get("cursor").asText();
-    CompletableFuture<HttpResponse<String>> parked = CompletableFuture.supplyAsync(
-        () -> get(base + "/channels/" + ch + "?since=" + cursor, "Prefer", "wait=20"));
+    CompletableFuture<HttpResponse<String>> parked =
+        CompletableFuture.supplyAsync(
+            () -> get(base + "/channels/" + ch + "?since=" + cursor, "Prefer", "wait=20"));
     await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().subscriberCount() > 0);
     publish(base, ch, "{\"hello\":true}");
     HttpResponse<String> r = parked.get(10, TimeUnit.SECONDS);
@@ -183,10 +224,22 @@ class ProtocolIT {
       assertThat(sse.response.headers().firstValue("Content-Type")).hasValue("text/event-stream");
       assertThat(sse.response.headers().firstValue("Cache-Control")).hasValue("no-cache");
       String subscribed = sse.nextEvent();
-      assertThat(subscribed).startsWith("retry: ").contains("event: herald.subscribed").contains("\"recovered\":true");
+      assertThat(subscribed)
+          .startsWith("retry: ")
+          .contains("event: herald.subscribed")
+          .contains("\"recovered\":true");
       String first = sse.nextEvent();
-      String epoch = first.substring(first.indexOf("id: ") + 4, first.indexOf(':', first.indexOf("id: ") + 4));
-      assertThat(first).isEqualTo("id: " + epoch + ":1\ndata: " + json(get(base + "/channels/" + ch + "?since=0").body()).get("messages").get(0).toString());
+      String epoch =
+          first.substring(first.indexOf("id: ") + 4, first.indexOf(':', first.indexOf("id: ") + 4));
+      assertThat(first)
+          .isEqualTo(
+              "id: "
+                  + epoch
+                  + ":1\ndata: "
+                  + json(get(base + "/channels/" + ch + "?since=0").body())
+                      .get("messages")
+                      .get(0)
+                      .toString());
       post(base + "/channels/" + ch + "?event=tick", "text/plain", "x".getBytes());
       String second = sse.nextEvent();
       assertThat(second).startsWith("id: " + epoch + ":2\nevent: tick\ndata: {");
@@ -203,7 +256,8 @@ class ProtocolIT {
       p = publish(base, ch, String.valueOf(i));
     }
     String epoch = p.get("epoch").asText();
-    try (TestClients.Sse sse = new TestClients.Sse(base + "/channels/" + ch + "?since=0", "Last-Event-ID", epoch + ":2")) {
+    try (TestClients.Sse sse =
+        new TestClients.Sse(base + "/channels/" + ch + "?since=0", "Last-Event-ID", epoch + ":2")) {
       assertThat(sse.nextEvent()).contains("\"cursor\":\"" + epoch + ":2\"");
       assertThat(sse.nextEvent()).startsWith("id: " + epoch + ":3\n");
       assertThat(sse.nextEvent()).startsWith("id: " + epoch + ":4\n");
@@ -214,7 +268,8 @@ class ProtocolIT {
   void webSocketUrlSubscriptionGetsSubscribedThenMessages() {
     String ch = channel("wsurl");
     publish(base, ch, "1");
-    try (TestClients.Ws ws = new TestClients.Ws(base.replace("http", "ws") + "/channels/" + ch + "?since=0")) {
+    try (TestClients.Ws ws =
+        new TestClients.Ws(base.replace("http", "ws") + "/channels/" + ch + "?since=0")) {
       JsonNode subscribed = ws.next();
       assertThat(subscribed.get("type").asText()).isEqualTo("subscribed");
       assertThat(subscribed.has("id")).isFalse();
@@ -235,10 +290,21 @@ class ProtocolIT {
       assertThat(sub.get("type").asText()).isEqualTo("subscribed");
       assertThat(sub.get("id").asInt()).isEqualTo(1);
       assertThat(sub.get("recovered").asBoolean()).isTrue();
-      ws.send("{\"type\":\"publish\",\"id\":\"p\",\"channel\":\"" + ch + "\",\"event\":\"e\",\"data\":{\"x\":1}}");
+      ws.send(
+          "{\"type\":\"publish\",\"id\":\"p\",\"channel\":\""
+              + ch
+              + "\",\"event\":\"e\",\"data\":{\"x\":1}}");
       List<JsonNode> two = List.of(ws.next(), ws.next());
-      JsonNode published = two.stream().filter(n -> n.get("type").asText().equals("published")).findFirst().orElseThrow();
-      JsonNode message = two.stream().filter(n -> n.get("type").asText().equals("message")).findFirst().orElseThrow();
+      JsonNode published =
+          two.stream()
+              .filter(n -> n.get("type").asText().equals("published"))
+              .findFirst()
+              .orElseThrow();
+      JsonNode message =
+          two.stream()
+              .filter(n -> n.get("type").asText().equals("message"))
+              .findFirst()
+              .orElseThrow();
       assertThat(published.get("id").asText()).isEqualTo("p");
       assertThat(published.get("offset").asLong()).isEqualTo(1);
       assertThat(message.get("event").asText()).isEqualTo("e");
@@ -256,7 +322,9 @@ class ProtocolIT {
       assertThat(ws.next().get("type").asText()).isEqualTo("unsubscribed");
       publish(base, ch, "2");
       ws.send("{\"type\":\"ping\",\"id\":8}");
-      assertThat(ws.next().get("type").asText()).as("no message after unsubscribe").isEqualTo("pong");
+      assertThat(ws.next().get("type").asText())
+          .as("no message after unsubscribe")
+          .isEqualTo("pong");
       assertThat(ws.closed).isNotDone();
     }
   }

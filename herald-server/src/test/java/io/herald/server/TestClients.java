@@ -23,18 +23,27 @@ import java.util.stream.Stream;
 
 /** Real clients for tests: the JDK's HttpClient and WebSocket, with bounded waits. */
 public final class TestClients {
-  public static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+  public static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
   private static final AtomicInteger CHANNELS = new AtomicInteger();
 
   private TestClients() {}
 
   /** A channel name no other test uses. */
   public static String channel(String prefix) {
-    return prefix + "-" + CHANNELS.incrementAndGet() + "-" + Long.toString(System.nanoTime() % 100000, 36);
+    return prefix
+        + "-"
+        + CHANNELS.incrementAndGet()
+        + "-"
+        + Long.toString(System.nanoTime() % 100000, 36);
   }
 
   public static HttpResponse<String> get(String url, String... headers) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET();
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET();
     if (headers.length > 0) {
       b.headers(headers);
     }
@@ -42,8 +51,10 @@ public final class TestClients {
   }
 
   public static HttpResponse<String> post(String url, String contentType, byte[] body) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(30))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (contentType != null) {
       b.header("Content-Type", contentType);
     }
@@ -51,7 +62,11 @@ public final class TestClients {
   }
 
   public static JsonNode publish(String base, String channel, String json) {
-    HttpResponse<String> r = post(base + "/channels/" + channel, "application/json", json.getBytes(StandardCharsets.UTF_8));
+    HttpResponse<String> r =
+        post(
+            base + "/channels/" + channel,
+            "application/json",
+            json.getBytes(StandardCharsets.UTF_8));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
     return json(r.body());
   }
@@ -81,7 +96,8 @@ public final class TestClients {
     public final HttpResponse<Stream<String>> response;
 
     public Sse(String url, String... headers) {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream");
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream");
       if (headers.length > 0) {
         b.headers(headers);
       }
@@ -93,14 +109,17 @@ public final class TestClients {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);
       }
-      Thread t = new Thread(() -> {
-        try {
-          response.body().forEach(lines::add);
-        } catch (RuntimeException e) {
-          // the stream was closed
-        }
-        lines.add("<eof>");
-      }, "sse-reader");
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  response.body().forEach(lines::add);
+                } catch (RuntimeException e) {
+                  // the stream was closed
+                }
+                lines.add("<eof>");
+              },
+              "sse-reader");
       t.setDaemon(true);
       t.start();
     }
@@ -152,7 +171,11 @@ public final class TestClients {
     private final StringBuilder partial = new StringBuilder();
 
     public Ws(String url) {
-      socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(URI.create(url), this).join();
+      socket =
+          HTTP.newWebSocketBuilder()
+              .connectTimeout(Duration.ofSeconds(5))
+              .buildAsync(URI.create(url), this)
+              .join();
     }
 
     @Override

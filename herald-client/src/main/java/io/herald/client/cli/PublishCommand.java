@@ -19,11 +19,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code herald publish CHANNEL}: publishes each line of standard input as one message, in order, one
- * at a time (each waits for the server's answer, so offsets follow line order), and prints each
- * message's position {@code epoch:offset} to standard error unless {@code --quiet}. A line the server
- * refuses (for example broken JSON with {@code --json}) is reported and skipped. Reads until end of
- * input, so {@code tail -f build.log | herald publish builds} streams a log.
+ * {@code herald publish CHANNEL}: publishes each line of standard input as one message, in order,
+ * one at a time (each waits for the server's answer, so offsets follow line order), and prints each
+ * message's position {@code epoch:offset} to standard error unless {@code --quiet}. A line the
+ * server refuses (for example broken JSON with {@code --json}) is reported and skipped. Reads until
+ * end of input, so {@code tail -f build.log | herald publish builds} streams a log.
  *
  * <p>Exit codes: 0 every line published; 1 some lines refused; 2 bad arguments or the server could
  * not be reached. Not thread-safe: one run at a time.
@@ -33,10 +33,12 @@ import picocli.CommandLine.Spec;
     description = "Publish each line of standard input as one message to CHANNEL.",
     sortOptions = false)
 public class PublishCommand implements Callable<Integer> {
-  @Spec
-  private CommandSpec spec;
+  @Spec private CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "CHANNEL", description = "The channel, 1 to 200 of A-Z a-z 0-9 _ - . : @ =")
+  @Parameters(
+      index = "0",
+      paramLabel = "CHANNEL",
+      description = "The channel, 1 to 200 of A-Z a-z 0-9 _ - . : @ =")
   private String channel;
 
   @Option(
@@ -46,16 +48,26 @@ public class PublishCommand implements Callable<Integer> {
       description = "The Herald server (default: $HERALD_SERVER or ${DEFAULT-VALUE}).")
   private String server;
 
-  @Option(names = "--event", paramLabel = "NAME", description = "The event name (default: message).")
+  @Option(
+      names = "--event",
+      paramLabel = "NAME",
+      description = "The event name (default: message).")
   private String event;
 
-  @Option(names = "--json", description = "Each line is one JSON value (default: each line is a text).")
+  @Option(
+      names = "--json",
+      description = "Each line is one JSON value (default: each line is a text).")
   private boolean json;
 
-  @Option(names = {"-q", "--quiet"}, description = "Print nothing for published lines.")
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "Print nothing for published lines.")
   private boolean quiet;
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
   private boolean help;
 
   private InputStream input = System.in;
@@ -63,7 +75,10 @@ public class PublishCommand implements Callable<Integer> {
   /** A command that reads {@link System#in}. */
   public PublishCommand() {}
 
-  /** Reads lines from {@code input} instead of {@link System#in} (for tests and embedding); returns this. */
+  /**
+   * Reads lines from {@code input} instead of {@link System#in} (for tests and embedding); returns
+   * this.
+   */
   public PublishCommand input(InputStream input) {
     this.input = Objects.requireNonNull(input, "input");
     return this;
@@ -83,7 +98,8 @@ public class PublishCommand implements Callable<Integer> {
     }
     int refused = 0;
     long lineNumber = 0;
-    BufferedReader reader = new BufferedReader(new InputStreamReader(input, StandardCharsets.UTF_8));
+    BufferedReader reader =
+        new BufferedReader(new InputStreamReader(input, StandardCharsets.UTF_8));
     String line;
     while ((line = reader.readLine()) != null) {
       lineNumber++;
@@ -91,9 +107,10 @@ public class PublishCommand implements Callable<Integer> {
         continue;
       }
       try {
-        Published p = json
-            ? client.publish(channel, event, line.getBytes(StandardCharsets.UTF_8)).join()
-            : client.publishText(channel, event, line).join();
+        Published p =
+            json
+                ? client.publish(channel, event, line.getBytes(StandardCharsets.UTF_8)).join()
+                : client.publishText(channel, event, line).join();
         if (!quiet) {
           err.println(p.position());
           err.flush();
@@ -107,7 +124,8 @@ public class PublishCommand implements Callable<Integer> {
             return 2;
           }
           refused++;
-          err.println("herald publish: line " + lineNumber + " refused: " + h.code() + ": " + messageOf(h));
+          err.println(
+              "herald publish: line " + lineNumber + " refused: " + h.code() + ": " + messageOf(h));
           err.flush();
         } else {
           err.println("herald publish: cannot reach " + server + ": " + cause);

@@ -4,11 +4,11 @@ import io.herald.client.HeraldClient;
 import io.herald.client.HeraldClientException;
 import io.herald.client.HeraldSubscription;
 import io.herald.client.SubscriptionListener;
-import io.herald.core.Transport;
 import io.herald.core.Cursor;
 import io.herald.core.Message;
 import io.herald.core.Position;
 import io.herald.core.ProtocolException;
+import io.herald.core.Transport;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -27,10 +27,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code herald subscribe CHANNEL[,CHANNEL...]}: prints each envelope that arrives as one JSON line on
- * standard output, and notices (not recovered, gaps, dropped connections, the cursor to resume from
- * on exit) on standard error, each starting with {@code herald subscribe:}. Runs until interrupted, or
- * until {@code --count} messages arrived; a dropped connection is reopened from the current cursor.
+ * {@code herald subscribe CHANNEL[,CHANNEL...]}: prints each envelope that arrives as one JSON line
+ * on standard output, and notices (not recovered, gaps, dropped connections, the cursor to resume
+ * from on exit) on standard error, each starting with {@code herald subscribe:}. Runs until
+ * interrupted, or until {@code --count} messages arrived; a dropped connection is reopened from the
+ * current cursor.
  *
  * <p>Exit codes: 0 after {@code --count} messages or an interrupt; 1 when the server refused the
  * subscription; 2 bad arguments. Not thread-safe: one run at a time.
@@ -40,10 +41,12 @@ import picocli.CommandLine.Spec;
     description = "Print each message of the channels as one JSON envelope per line.",
     sortOptions = false)
 public class SubscribeCommand implements Callable<Integer> {
-  @Spec
-  private CommandSpec spec;
+  @Spec private CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "CHANNEL[,CHANNEL...]", description = "The channels, comma-separated.")
+  @Parameters(
+      index = "0",
+      paramLabel = "CHANNEL[,CHANNEL...]",
+      description = "The channels, comma-separated.")
   private String channels;
 
   @Option(
@@ -64,21 +67,24 @@ public class SubscribeCommand implements Callable<Integer> {
   @Option(
       names = "--since",
       paramLabel = "CURSOR",
-      description = "Resume after this cursor, one epoch:offset per channel, comma-separated (default: from now).")
+      description =
+          "Resume after this cursor, one epoch:offset per channel, comma-separated (default: from now).")
   private String since;
 
   @Option(
       names = "--poll-interval",
       paramLabel = "MILLIS",
       defaultValue = "1000",
-      description = "Short poll: pause after an empty answer, in milliseconds (default: ${DEFAULT-VALUE}).")
+      description =
+          "Short poll: pause after an empty answer, in milliseconds (default: ${DEFAULT-VALUE}).")
   private long pollIntervalMillis;
 
   @Option(
       names = "--wait",
       paramLabel = "SECONDS",
       defaultValue = "25",
-      description = "Long poll: the longest wait of one request, in seconds (default: ${DEFAULT-VALUE}).")
+      description =
+          "Long poll: the longest wait of one request, in seconds (default: ${DEFAULT-VALUE}).")
   private long waitSeconds;
 
   @Option(
@@ -88,13 +94,18 @@ public class SubscribeCommand implements Callable<Integer> {
       description = "Exit after N messages; 0 runs until interrupted (default: ${DEFAULT-VALUE}).")
   private long count;
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
   private boolean help;
 
   /** A command with default settings; picocli fills in the options. */
   public SubscribeCommand() {}
 
-  /** Subscribes and prints until done; blocks the calling thread. Returns the exit code (0, 1 or 2). */
+  /**
+   * Subscribes and prints until done; blocks the calling thread. Returns the exit code (0, 1 or 2).
+   */
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -103,64 +114,79 @@ public class SubscribeCommand implements Callable<Integer> {
     HeraldClient client;
     Cursor cursor;
     try {
-      client = HeraldClient.builder(URI.create(server))
-          .shortPollInterval(Duration.ofMillis(pollIntervalMillis))
-          .longPollWait(Duration.ofSeconds(waitSeconds))
-          .build();
+      client =
+          HeraldClient.builder(URI.create(server))
+              .shortPollInterval(Duration.ofMillis(pollIntervalMillis))
+              .longPollWait(Duration.ofSeconds(waitSeconds))
+              .build();
       cursor = since == null ? null : Cursor.parse(since, list.size());
     } catch (IllegalArgumentException | ProtocolException e) {
       return usage(err, e.getMessage());
     }
     CompletableFuture<Integer> exit = new CompletableFuture<>();
     AtomicLong received = new AtomicLong();
-    SubscriptionListener listener = new SubscriptionListener() {
-      @Override
-      public void onSubscribed(String channel, Position position, boolean recovered) {
-        if (!recovered) {
-          notice(err, "channel " + channel + " not recovered: continuing from " + position);
-        }
-      }
+    SubscriptionListener listener =
+        new SubscriptionListener() {
+          @Override
+          public void onSubscribed(String channel, Position position, boolean recovered) {
+            if (!recovered) {
+              notice(err, "channel " + channel + " not recovered: continuing from " + position);
+            }
+          }
 
-      @Override
-      public void onMessage(Message message) {
-        out.println(new String(message.envelope(), StandardCharsets.UTF_8));
-        out.flush();
-        if (count > 0 && received.incrementAndGet() >= count) {
-          exit.complete(0);
-        }
-      }
+          @Override
+          public void onMessage(Message message) {
+            out.println(new String(message.envelope(), StandardCharsets.UTF_8));
+            out.flush();
+            if (count > 0 && received.incrementAndGet() >= count) {
+              exit.complete(0);
+            }
+          }
 
-      @Override
-      public void onGap(String channel, Position position) {
-        notice(err, "gap on channel " + channel + ": messages were lost, continuing from " + position);
-      }
+          @Override
+          public void onGap(String channel, Position position) {
+            notice(
+                err,
+                "gap on channel " + channel + ": messages were lost, continuing from " + position);
+          }
 
-      @Override
-      public void onError(Throwable error) {
-        if (!(error instanceof HeraldClientException)) {
-          String what = error.getMessage() == null || error.getMessage().isBlank()
-              ? error.getClass().getSimpleName() : error.getMessage();
-          notice(err, what + "; retrying");
-        }
-      }
-    };
+          @Override
+          public void onError(Throwable error) {
+            if (!(error instanceof HeraldClientException)) {
+              String what =
+                  error.getMessage() == null || error.getMessage().isBlank()
+                      ? error.getClass().getSimpleName()
+                      : error.getMessage();
+              notice(err, what + "; retrying");
+            }
+          }
+        };
     HeraldSubscription subscription;
     try {
       subscription = client.subscribe(list, transport, cursor, listener);
     } catch (IllegalArgumentException e) {
       return usage(err, e.getMessage());
     }
-    subscription.done().whenComplete((v, e) -> {
-      if (e != null) {
-        Throwable cause = e.getCause() != null && !(e instanceof HeraldClientException) ? e.getCause() : e;
-        notice(err, cause.getMessage());
-        exit.complete(1);
-      }
-    });
-    Thread hook = new Thread(() -> {
-      subscription.close();
-      notice(err, "resume with --since " + subscription.cursor());
-    }, "herald-subscribe-exit");
+    subscription
+        .done()
+        .whenComplete(
+            (v, e) -> {
+              if (e != null) {
+                Throwable cause =
+                    e.getCause() != null && !(e instanceof HeraldClientException)
+                        ? e.getCause()
+                        : e;
+                notice(err, cause.getMessage());
+                exit.complete(1);
+              }
+            });
+    Thread hook =
+        new Thread(
+            () -> {
+              subscription.close();
+              notice(err, "resume with --since " + subscription.cursor());
+            },
+            "herald-subscribe-exit");
     boolean hooked = registerHook(hook);
     try {
       return exit.get();

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.client.HeraldClientException;
 import io.herald.client.HeraldSubscription;
 import io.herald.client.SubscriptionListener;
-import io.herald.core.Transport;
 import io.herald.core.Cursor;
 import io.herald.core.Json;
 import io.herald.core.Message;
 import io.herald.core.Position;
+import io.herald.core.Transport;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What every transport's subscription shares: the cursor, the listener calls (each guarded so a
- * throwing listener cannot break delivery), the closed state and the reconnect schedule. Thread-safe.
+ * throwing listener cannot break delivery), the closed state and the reconnect schedule.
+ * Thread-safe.
  */
 abstract class AbstractSubscription implements HeraldSubscription {
   final ClientSettings settings;
@@ -25,10 +26,17 @@ abstract class AbstractSubscription implements HeraldSubscription {
   final CursorTracker tracker;
   final CompletableFuture<Void> done = new CompletableFuture<>();
   volatile boolean closed;
-  private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
-  private final java.util.Set<String> announced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicInteger failures =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.Set<String> announced =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  AbstractSubscription(ClientSettings settings, Transport transport, List<String> channels, Cursor since, SubscriptionListener listener) {
+  AbstractSubscription(
+      ClientSettings settings,
+      Transport transport,
+      List<String> channels,
+      Cursor since,
+      SubscriptionListener listener) {
     this.settings = settings;
     this.transport = transport;
     this.listener = listener;
@@ -92,21 +100,26 @@ abstract class AbstractSubscription implements HeraldSubscription {
   static final long MAX_RECONNECT_DELAY_MILLIS = 30_000;
 
   /**
-   * Runs {@code action} after the reconnect delay unless closed by then. The delay doubles with each
-   * failure in a row (up to {@link #MAX_RECONNECT_DELAY_MILLIS}) and is reset by {@link #connected()}.
+   * Runs {@code action} after the reconnect delay unless closed by then. The delay doubles with
+   * each failure in a row (up to {@link #MAX_RECONNECT_DELAY_MILLIS}) and is reset by {@link
+   * #connected()}.
    */
   void later(Runnable action) {
     if (closed) {
       return;
     }
     int n = Math.min(failures.getAndIncrement(), 16);
-    long ms = Math.min(settings.reconnectDelay().toMillis() << n, Math.max(MAX_RECONNECT_DELAY_MILLIS, settings.reconnectDelay().toMillis()));
+    long ms =
+        Math.min(
+            settings.reconnectDelay().toMillis() << n,
+            Math.max(MAX_RECONNECT_DELAY_MILLIS, settings.reconnectDelay().toMillis()));
     Executor ex = CompletableFuture.delayedExecutor(Math.max(0, ms), TimeUnit.MILLISECONDS);
-    ex.execute(() -> {
-      if (!closed) {
-        action.run();
-      }
-    });
+    ex.execute(
+        () -> {
+          if (!closed) {
+            action.run();
+          }
+        });
   }
 
   /** Records a successful connection or poll: the next reconnect waits the base delay again. */
@@ -114,7 +127,9 @@ abstract class AbstractSubscription implements HeraldSubscription {
     failures.set(0);
   }
 
-  /** The cursor as a {@code since} query parameter ({@code &since=...}), or empty when all from now. */
+  /**
+   * The cursor as a {@code since} query parameter ({@code &since=...}), or empty when all from now.
+   */
   String sinceQuery() {
     Cursor c = tracker.cursor();
     boolean any = false;
@@ -182,8 +197,9 @@ abstract class AbstractSubscription implements HeraldSubscription {
 
   /** Whether the since position {@code since} was resumed as {@code standing}. */
   static boolean resumed(Position since, Position standing) {
-    return since == null || (since.offset() == standing.offset()
-        && (since.epoch() == null || since.epoch().equals(standing.epoch())));
+    return since == null
+        || (since.offset() == standing.offset()
+            && (since.epoch() == null || since.epoch().equals(standing.epoch())));
   }
 
   /** Parses an error body into an exception; falls back to the status line when it is not one. */
@@ -191,18 +207,21 @@ abstract class AbstractSubscription implements HeraldSubscription {
     try {
       JsonNode e = Json.MAPPER.readTree(body).path("error");
       if (e.path("code").isTextual()) {
-        return new HeraldClientException(status, e.path("code").asText(), e.path("message").asText(""));
+        return new HeraldClientException(
+            status, e.path("code").asText(), e.path("message").asText(""));
       }
     } catch (Exception ignored) {
       // Not a Herald error body: report the status.
     }
     String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
-    return new HeraldClientException(status, "unknown", "HTTP " + status + (text.isBlank() ? "" : ": " + abbreviate(text)));
+    return new HeraldClientException(
+        status, "unknown", "HTTP " + status + (text.isBlank() ? "" : ": " + abbreviate(text)));
   }
 
   static HeraldClientException errorOf(JsonNode frame) {
     JsonNode e = frame.path("error");
-    return new HeraldClientException(0, e.path("code").asText("unknown"), e.path("message").asText(""));
+    return new HeraldClientException(
+        0, e.path("code").asText("unknown"), e.path("message").asText(""));
   }
 
   static Position position(JsonNode node) {

@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The current cursor of a subscription: one position per channel, moved forward by messages,
- * {@code subscribed} answers, gaps and the cursors the server sends (poll answers, SSE ids).
- * Thread-safe: readers never block writers for long.
+ * The current cursor of a subscription: one position per channel, moved forward by messages, {@code
+ * subscribed} answers, gaps and the cursors the server sends (poll answers, SSE ids). Thread-safe:
+ * readers never block writers for long.
  */
 public final class CursorTracker {
   private final List<String> channels;
@@ -30,7 +30,13 @@ public final class CursorTracker {
     Cursor c = start == null ? Cursor.fromNow(channels.size()) : start;
     if (c.size() != channels.size()) {
       throw new IllegalArgumentException(
-          "cursor '" + c + "' has " + c.size() + " position(s) but " + channels.size() + " channel(s) are listed");
+          "cursor '"
+              + c
+              + "' has "
+              + c.size()
+              + " position(s) but "
+              + channels.size()
+              + " channel(s) are listed");
     }
     this.cursor = c;
   }
@@ -80,7 +86,8 @@ public final class CursorTracker {
    */
   public synchronized void replace(Cursor server) {
     if (server.size() != channels.size()) {
-      throw new IllegalArgumentException("server cursor '" + server + "' does not match " + channels.size() + " channel(s)");
+      throw new IllegalArgumentException(
+          "server cursor '" + server + "' does not match " + channels.size() + " channel(s)");
     }
     Cursor c = cursor;
     for (int i = 0; i < server.size(); i++) {

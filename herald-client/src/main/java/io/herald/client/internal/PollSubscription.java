@@ -2,11 +2,11 @@ package io.herald.client.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.client.SubscriptionListener;
-import io.herald.core.Transport;
 import io.herald.core.Cursor;
 import io.herald.core.Json;
 import io.herald.core.Message;
 import io.herald.core.Position;
+import io.herald.core.Transport;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -19,20 +19,26 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Short or long polling: one request at a time, each carrying the cursor as {@code since}; the
- * answer's {@code cursor} becomes the next {@code since}. A short poll waits the short-poll interval
- * after an empty answer and asks again at once after a non-empty one; a long poll asks again at once.
- * The first request of a long-poll subscription is sent without {@code wait}, so that it answers at
- * once with where the subscription stands ({@code onSubscribed}) and any retained backlog.
- * A failed request (I/O, 5xx) is reported and retried after the reconnect delay; a 4xx ends the
- * subscription. Thread-safe.
+ * answer's {@code cursor} becomes the next {@code since}. A short poll waits the short-poll
+ * interval after an empty answer and asks again at once after a non-empty one; a long poll asks
+ * again at once. The first request of a long-poll subscription is sent without {@code wait}, so
+ * that it answers at once with where the subscription stands ({@code onSubscribed}) and any
+ * retained backlog. A failed request (I/O, 5xx) is reported and retried after the reconnect delay;
+ * a 4xx ends the subscription. Thread-safe.
  */
 final class PollSubscription extends AbstractSubscription {
   private final boolean longPoll;
   private volatile CompletableFuture<?> inFlight;
   private volatile boolean first = true;
 
-  PollSubscription(ClientSettings settings, boolean longPoll, List<String> channels, Cursor since, SubscriptionListener listener) {
-    super(settings, longPoll ? Transport.LONG_POLL : Transport.SHORT_POLL, channels, since, listener);
+  PollSubscription(
+      ClientSettings settings,
+      boolean longPoll,
+      List<String> channels,
+      Cursor since,
+      SubscriptionListener listener) {
+    super(
+        settings, longPoll ? Transport.LONG_POLL : Transport.SHORT_POLL, channels, since, listener);
     this.longPoll = longPoll;
   }
 
@@ -59,27 +65,47 @@ final class PollSubscription extends AbstractSubscription {
       q.append(since);
     }
     if (longPoll && !first) {
-      q.append(q.length() > 0 ? "&" : "").append("wait=").append(Math.max(1, settings.longPollWait().toSeconds()));
+      q.append(q.length() > 0 ? "&" : "")
+          .append("wait=")
+          .append(Math.max(1, settings.longPollWait().toSeconds()));
     }
     if (settings.pollLimit() > 0) {
       q.append(q.length() > 0 ? "&" : "").append("limit=").append(settings.pollLimit());
     }
-    URI uri = URI.create(settings.httpBase() + "/channels/" + String.join(",", channels()) + (q.length() > 0 ? "?" + q : ""));
-    Duration timeout = longPoll && !first ? settings.longPollWait().plus(settings.requestTimeout()) : settings.requestTimeout();
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET().build();
-    CompletableFuture<HttpResponse<byte[]>> sent = settings.http().sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
-    inFlight = sent;  // cancelled by close(): the JDK then aborts the exchange
-    sent.whenComplete((response, error) -> {
-      if (closed) {
-        return;
-      }
-      if (error != null) {
-        error(error instanceof IOException || error.getCause() == null ? error : error.getCause());
-        later(this::poll);
-      } else {
-        answered(response);
-      }
-    });
+    URI uri =
+        URI.create(
+            settings.httpBase()
+                + "/channels/"
+                + String.join(",", channels())
+                + (q.length() > 0 ? "?" + q : ""));
+    Duration timeout =
+        longPoll && !first
+            ? settings.longPollWait().plus(settings.requestTimeout())
+            : settings.requestTimeout();
+    HttpRequest request =
+        HttpRequest.newBuilder(uri)
+            .timeout(timeout)
+            .header("Accept", "application/json")
+            .GET()
+            .build();
+    CompletableFuture<HttpResponse<byte[]>> sent =
+        settings.http().sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+    inFlight = sent; // cancelled by close(): the JDK then aborts the exchange
+    sent.whenComplete(
+        (response, error) -> {
+          if (closed) {
+            return;
+          }
+          if (error != null) {
+            error(
+                error instanceof IOException || error.getCause() == null
+                    ? error
+                    : error.getCause());
+            later(this::poll);
+          } else {
+            answered(response);
+          }
+        });
   }
 
   private void answered(HttpResponse<byte[]> response) {
@@ -107,7 +133,8 @@ final class PollSubscription extends AbstractSubscription {
     if (longPoll || hadMessages) {
       CompletableFuture.runAsync(this::poll);
     } else {
-      CompletableFuture.delayedExecutor(settings.shortPollInterval().toMillis(), TimeUnit.MILLISECONDS)
+      CompletableFuture.delayedExecutor(
+              settings.shortPollInterval().toMillis(), TimeUnit.MILLISECONDS)
           .execute(this::poll);
     }
   }
@@ -138,7 +165,8 @@ final class PollSubscription extends AbstractSubscription {
         continue;
       }
       if (first) {
-        subscribed(channels().get(i), standing[i], recovered || resumed(before.get(i), standing[i]));
+        subscribed(
+            channels().get(i), standing[i], recovered || resumed(before.get(i), standing[i]));
       } else if (!recovered && !resumed(before.get(i), standing[i])) {
         gap(channels().get(i), standing[i]);
       }

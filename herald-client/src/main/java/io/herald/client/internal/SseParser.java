@@ -9,13 +9,14 @@ import java.util.function.LongConsumer;
 /**
  * An incremental {@code text/event-stream} parser, the minimum of the WHATWG HTML "Interpreting an
  * event stream" rules: lines end with CRLF, LF or CR (also split across chunks); a leading BOM is
- * skipped; a blank line dispatches; a line starting with {@code :} is a comment; {@code field:value}
- * with one optional space after the colon, or a whole line as a field with an empty value; fields
- * {@code event}, {@code data}, {@code id} (ignored when it contains NUL) and {@code retry} (ASCII
- * digits only); other fields are ignored. An event with no data is not dispatched. Bytes are UTF-8.
+ * skipped; a blank line dispatches; a line starting with {@code :} is a comment; {@code
+ * field:value} with one optional space after the colon, or a whole line as a field with an empty
+ * value; fields {@code event}, {@code data}, {@code id} (ignored when it contains NUL) and {@code
+ * retry} (ASCII digits only); other fields are ignored. An event with no data is not dispatched.
+ * Bytes are UTF-8.
  *
- * <p>Bounded: a line longer than {@code maxLineBytes} raises {@link IllegalStateException}, and so does
- * an event whose data passes that size. Not thread-safe: feed it from one thread at a time.
+ * <p>Bounded: a line longer than {@code maxLineBytes} raises {@link IllegalStateException}, and so
+ * does an event whose data passes that size. Not thread-safe: feed it from one thread at a time.
  */
 public final class SseParser {
   /** Default longest line and event data, in bytes: 1 MiB. */
@@ -126,7 +127,8 @@ public final class SseParser {
         break;
       case "data":
         if (data.length() + value.length() + 1 > maxLineBytes) {
-          throw new IllegalStateException("event-stream event data longer than " + maxLineBytes + " characters");
+          throw new IllegalStateException(
+              "event-stream event data longer than " + maxLineBytes + " characters");
         }
         data.append(value).append('\n');
         hasData = true;
@@ -137,7 +139,9 @@ public final class SseParser {
         }
         break;
       case "retry":
-        if (!value.isEmpty() && value.length() <= 18 && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (!value.isEmpty()
+            && value.length() <= 18
+            && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
           retry.accept(Long.parseLong(value));
         }
         break;

@@ -2,16 +2,14 @@ package io.herald.client.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.client.SubscriptionListener;
-import io.herald.core.Transport;
 import io.herald.core.Cursor;
 import io.herald.core.Json;
 import io.herald.core.Message;
 import io.herald.core.Position;
+import io.herald.core.Transport;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpResponse.BodySubscribers;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -28,9 +26,11 @@ import java.util.concurrent.Flow;
 final class SseSubscription extends AbstractSubscription {
   private volatile Flow.Subscription body;
   private volatile int generation;
-  private final java.util.concurrent.atomic.AtomicInteger retried = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger retried =
+      new java.util.concurrent.atomic.AtomicInteger();
 
-  SseSubscription(ClientSettings settings, List<String> channels, Cursor since, SubscriptionListener listener) {
+  SseSubscription(
+      ClientSettings settings, List<String> channels, Cursor since, SubscriptionListener listener) {
     super(settings, Transport.SSE, channels, since, listener);
   }
 
@@ -53,32 +53,48 @@ final class SseSubscription extends AbstractSubscription {
     }
     int gen = ++generation;
     String since = sinceQuery();
-    URI uri = URI.create(settings.httpBase() + "/channels/" + String.join(",", channels()) + (since.isEmpty() ? "" : "?" + since));
-    HttpRequest request = HttpRequest.newBuilder(uri)
-        .header("Accept", "text/event-stream")
-        .header("Cache-Control", "no-cache")
-        .GET()
-        .build();
+    URI uri =
+        URI.create(
+            settings.httpBase()
+                + "/channels/"
+                + String.join(",", channels())
+                + (since.isEmpty() ? "" : "?" + since));
+    HttpRequest request =
+        HttpRequest.newBuilder(uri)
+            .header("Accept", "text/event-stream")
+            .header("Cache-Control", "no-cache")
+            .GET()
+            .build();
     Cursor sent = tracker.cursor();
-    settings.http()
-        .sendAsync(request, info -> {
-          if (info.statusCode() == 200) {
-            return BodySubscribers.fromSubscriber(new Reader(gen, sent));
-          }
-          return BodySubscribers.mapping(BodySubscribers.ofByteArray(), bytes -> {
-            if (info.statusCode() >= 500) {
-              retry(gen, errorOf(info.statusCode(), bytes));
-            } else {
-              fail(errorOf(info.statusCode(), bytes));
-            }
-            return null;
-          });
-        })
-        .whenComplete((response, error) -> {
-          if (error != null) {
-            retry(gen, error.getCause() != null && !(error instanceof IOException) ? error.getCause() : error);
-          }
-        });
+    settings
+        .http()
+        .sendAsync(
+            request,
+            info -> {
+              if (info.statusCode() == 200) {
+                return BodySubscribers.fromSubscriber(new Reader(gen, sent));
+              }
+              return BodySubscribers.mapping(
+                  BodySubscribers.ofByteArray(),
+                  bytes -> {
+                    if (info.statusCode() >= 500) {
+                      retry(gen, errorOf(info.statusCode(), bytes));
+                    } else {
+                      fail(errorOf(info.statusCode(), bytes));
+                    }
+                    return null;
+                  });
+            })
+        .whenComplete(
+            (response, error) -> {
+              if (error != null) {
+                retry(
+                    gen,
+                    error.getCause() != null && !(error instanceof IOException)
+                        ? error.getCause()
+                        : error);
+              }
+            });
   }
 
   /** Reports {@code error} and reconnects, once per connection. */
@@ -140,7 +156,10 @@ final class SseSubscription extends AbstractSubscription {
 
     @Override
     public void onComplete() {
-      retry(gen, new IOException("the server ended the event stream; reconnecting from " + tracker.cursor()));
+      retry(
+          gen,
+          new IOException(
+              "the server ended the event stream; reconnecting from " + tracker.cursor()));
     }
 
     private void event(SseEvent e) {
@@ -149,34 +168,38 @@ final class SseSubscription extends AbstractSubscription {
       }
       try {
         switch (e.type()) {
-          case "herald.subscribed": {
-            JsonNode d = Json.MAPPER.readTree(e.data());
-            boolean recovered = d.path("recovered").asBoolean(true);
-            String text = d.path("cursor").isTextual() ? d.path("cursor").asText() : e.lastEventId();
-            Cursor at = Cursor.parse(text, channels().size());
-            for (int i = 0; i < at.size(); i++) {
-              Position p = at.get(i);
-              if (p != null) {
-                subscribed(channels().get(i), p, recovered || resumed(sent.get(i), p));
+          case "herald.subscribed":
+            {
+              JsonNode d = Json.MAPPER.readTree(e.data());
+              boolean recovered = d.path("recovered").asBoolean(true);
+              String text =
+                  d.path("cursor").isTextual() ? d.path("cursor").asText() : e.lastEventId();
+              Cursor at = Cursor.parse(text, channels().size());
+              for (int i = 0; i < at.size(); i++) {
+                Position p = at.get(i);
+                if (p != null) {
+                  subscribed(channels().get(i), p, recovered || resumed(sent.get(i), p));
+                }
               }
-            }
-            break;
-          }
-          case "herald.gap": {
-            JsonNode d = Json.MAPPER.readTree(e.data());
-            gap(d.path("channel").asText(null), position(d.path("position")));
-            replaceFromId(e);
-            break;
-          }
-          default: {
-            if (e.type().startsWith("herald.")) {
               break;
             }
-            Message m = Message.parseEnvelope(e.data().getBytes(StandardCharsets.UTF_8));
-            message(m);
-            replaceFromId(e);
-            break;
-          }
+          case "herald.gap":
+            {
+              JsonNode d = Json.MAPPER.readTree(e.data());
+              gap(d.path("channel").asText(null), position(d.path("position")));
+              replaceFromId(e);
+              break;
+            }
+          default:
+            {
+              if (e.type().startsWith("herald.")) {
+                break;
+              }
+              Message m = Message.parseEnvelope(e.data().getBytes(StandardCharsets.UTF_8));
+              message(m);
+              replaceFromId(e);
+              break;
+            }
         }
       } catch (IOException | RuntimeException ex) {
         error(ex);

@@ -2,8 +2,8 @@ package io.herald.client.internal;
 
 import io.herald.client.HeraldSubscription;
 import io.herald.client.SubscriptionListener;
-import io.herald.core.Transport;
 import io.herald.core.Cursor;
+import io.herald.core.Transport;
 import java.util.List;
 
 /** Opens a subscription of the requested transport. Thread-safe: stateless. */
@@ -20,13 +20,18 @@ public final class Subscriptions {
    * @param listener receives what arrives
    */
   public static HeraldSubscription open(
-      ClientSettings settings, Transport transport, List<String> channels, Cursor since, SubscriptionListener listener) {
-    AbstractSubscription s = switch (transport) {
-      case WEBSOCKET -> new WebSocketSubscription(settings, channels, since, listener);
-      case SSE -> new SseSubscription(settings, channels, since, listener);
-      case LONG_POLL -> new PollSubscription(settings, true, channels, since, listener);
-      case SHORT_POLL -> new PollSubscription(settings, false, channels, since, listener);
-    };
+      ClientSettings settings,
+      Transport transport,
+      List<String> channels,
+      Cursor since,
+      SubscriptionListener listener) {
+    AbstractSubscription s =
+        switch (transport) {
+          case WEBSOCKET -> new WebSocketSubscription(settings, channels, since, listener);
+          case SSE -> new SseSubscription(settings, channels, since, listener);
+          case LONG_POLL -> new PollSubscription(settings, true, channels, since, listener);
+          case SHORT_POLL -> new PollSubscription(settings, false, channels, since, listener);
+        };
     s.start();
     return s;
   }

@@ -2,11 +2,11 @@ package io.herald.client.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.client.SubscriptionListener;
-import io.herald.core.Transport;
 import io.herald.core.Cursor;
 import io.herald.core.Json;
 import io.herald.core.Message;
 import io.herald.core.Position;
+import io.herald.core.Transport;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.WebSocket;
@@ -19,23 +19,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * WebSocket in the URL-subscription form: {@code GET /channels/{list}?since=CURSOR} with {@code
- * Upgrade: websocket}; the server sends a {@code subscribed} frame per channel, then message and gap
- * frames. Frames are requested one at a time after each is delivered (the listener's pace is the
- * backpressure); a text message is bounded by {@link #MAX_FRAME_CHARS}. A connection closed by the
- * server (other than with 1008 or 1009) or broken is reopened from the current cursor after the
- * reconnect delay; a refused handshake with a 4xx answer, 1008 and 1009 end the subscription. The JDK
- * answers pings. Thread-safe.
+ * Upgrade: websocket}; the server sends a {@code subscribed} frame per channel, then message and
+ * gap frames. Frames are requested one at a time after each is delivered (the listener's pace is
+ * the backpressure); a text message is bounded by {@link #MAX_FRAME_CHARS}. A connection closed by
+ * the server (other than with 1008 or 1009) or broken is reopened from the current cursor after the
+ * reconnect delay; a refused handshake with a 4xx answer, 1008 and 1009 end the subscription. The
+ * JDK answers pings. Thread-safe.
  */
 final class WebSocketSubscription extends AbstractSubscription {
   /** Longest text message accepted from the server, in characters: 16 Mi. */
   static final int MAX_FRAME_CHARS = 16 << 20;
 
   private volatile WebSocket socket;
-  private final java.util.concurrent.CompletableFuture<Void> peerClosed = new java.util.concurrent.CompletableFuture<>();
+  private final java.util.concurrent.CompletableFuture<Void> peerClosed =
+      new java.util.concurrent.CompletableFuture<>();
   private volatile int generation;
   private final AtomicInteger retried = new AtomicInteger();
 
-  WebSocketSubscription(ClientSettings settings, List<String> channels, Cursor since, SubscriptionListener listener) {
+  WebSocketSubscription(
+      ClientSettings settings, List<String> channels, Cursor since, SubscriptionListener listener) {
     super(settings, Transport.WEBSOCKET, channels, since, listener);
   }
 
@@ -63,33 +65,46 @@ final class WebSocketSubscription extends AbstractSubscription {
     }
     int gen = ++generation;
     String since = sinceQuery();
-    URI uri = URI.create(settings.wsBase() + "/channels/" + String.join(",", channels()) + (since.isEmpty() ? "" : "?" + since));
+    URI uri =
+        URI.create(
+            settings.wsBase()
+                + "/channels/"
+                + String.join(",", channels())
+                + (since.isEmpty() ? "" : "?" + since));
     Cursor sent = tracker.cursor();
-    settings.http().newWebSocketBuilder()
+    settings
+        .http()
+        .newWebSocketBuilder()
         .connectTimeout(settings.requestTimeout())
         .buildAsync(uri, new Frames(gen, sent))
-        .whenComplete((ws, error) -> {
-          if (error == null) {
-            socket = ws;
-            if (closed) {
-              closeTransport();
-            }
-            return;
-          }
-          Throwable cause = error.getCause() != null ? error.getCause() : error;
-          if (cause instanceof WebSocketHandshakeException h) {
-            int status = h.getResponse().statusCode();
-            Object body = h.getResponse().body();
-            byte[] bytes = body instanceof byte[] b ? b : body instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : new byte[0];
-            if (status >= 400 && status < 500) {
-              fail(errorOf(status, bytes));
-              return;
-            }
-            retry(gen, errorOf(status, bytes));
-            return;
-          }
-          retry(gen, cause);
-        });
+        .whenComplete(
+            (ws, error) -> {
+              if (error == null) {
+                socket = ws;
+                if (closed) {
+                  closeTransport();
+                }
+                return;
+              }
+              Throwable cause = error.getCause() != null ? error.getCause() : error;
+              if (cause instanceof WebSocketHandshakeException h) {
+                int status = h.getResponse().statusCode();
+                Object body = h.getResponse().body();
+                byte[] bytes =
+                    body instanceof byte[] b
+                        ? b
+                        : body instanceof String s
+                            ? s.getBytes(StandardCharsets.UTF_8)
+                            : new byte[0];
+                if (status >= 400 && status < 500) {
+                  fail(errorOf(status, bytes));
+                  return;
+                }
+                retry(gen, errorOf(status, bytes));
+                return;
+              }
+              retry(gen, cause);
+            });
   }
 
   private void retry(int gen, Throwable error) {
@@ -120,12 +135,15 @@ final class WebSocketSubscription extends AbstractSubscription {
     @Override
     public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
       if (closed || gen != generation) {
-        ws.request(1);  // read on to the server's close frame
+        ws.request(1); // read on to the server's close frame
         return null;
       }
       if (text.length() + data.length() > MAX_FRAME_CHARS) {
         ws.abort();
-        retry(gen, new IOException("a WebSocket message from the server passed " + MAX_FRAME_CHARS + " characters"));
+        retry(
+            gen,
+            new IOException(
+                "a WebSocket message from the server passed " + MAX_FRAME_CHARS + " characters"));
         return null;
       }
       text.append(data);
@@ -152,7 +170,11 @@ final class WebSocketSubscription extends AbstractSubscription {
       if (closed || gen != generation) {
         return null;
       }
-      IOException e = new IOException("the server closed the WebSocket with " + code + (reason.isEmpty() ? "" : " (" + reason + ")"));
+      IOException e =
+          new IOException(
+              "the server closed the WebSocket with "
+                  + code
+                  + (reason.isEmpty() ? "" : " (" + reason + ")"));
       if (code == 1008 || code == 1009) {
         fail(e);
       } else {
@@ -170,20 +192,22 @@ final class WebSocketSubscription extends AbstractSubscription {
       try {
         JsonNode node = Json.MAPPER.readTree(frame);
         switch (node.path("type").asText("")) {
-          case "message": {
-            message(Message.parseEnvelope(frame.getBytes(StandardCharsets.UTF_8)));
-            break;
-          }
-          case "subscribed": {
-            String channel = node.path("channel").asText(null);
-            Position p = position(node.path("position"));
-            int i = channel == null ? -1 : tracker.indexOf(channel);
-            boolean recovered = node.path("recovered").asBoolean(true);
-            if (p != null && i >= 0) {
-              subscribed(channel, p, recovered || resumed(sent.get(i), p));
+          case "message":
+            {
+              message(Message.parseEnvelope(frame.getBytes(StandardCharsets.UTF_8)));
+              break;
             }
-            break;
-          }
+          case "subscribed":
+            {
+              String channel = node.path("channel").asText(null);
+              Position p = position(node.path("position"));
+              int i = channel == null ? -1 : tracker.indexOf(channel);
+              boolean recovered = node.path("recovered").asBoolean(true);
+              if (p != null && i >= 0) {
+                subscribed(channel, p, recovered || resumed(sent.get(i), p));
+              }
+              break;
+            }
           case "gap":
             gap(node.path("channel").asText(null), position(node.path("position")));
             break;

@@ -18,21 +18,32 @@ class CommandsTest {
   @Test
   void subscribeUsageListsItsOptionsAndTransports() {
     String usage = new CommandLine(new SubscribeCommand()).getUsageMessage();
-    assertThat(usage).contains("subscribe", "--server", "--transport", "websocket|sse|long-poll|short-poll", "--since", "--count");
+    assertThat(usage)
+        .contains(
+            "subscribe",
+            "--server",
+            "--transport",
+            "websocket|sse|long-poll|short-poll",
+            "--since",
+            "--count");
   }
 
   @Test
   void serverDefaultsToHeraldServerVariableOrLoopback8080() {
     CommandLine cli = new CommandLine(new SubscribeCommand());
     cli.parseArgs("a");
-    String expected = System.getenv("HERALD_SERVER") != null ? System.getenv("HERALD_SERVER") : "http://127.0.0.1:8080";
+    String expected =
+        System.getenv("HERALD_SERVER") != null
+            ? System.getenv("HERALD_SERVER")
+            : "http://127.0.0.1:8080";
     assertThat((String) cli.getCommandSpec().findOption("--server").getValue()).isEqualTo(expected);
   }
 
   @Test
   void badServerUrlIsAUsageError() {
     StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new PublishCommand().input(new java.io.ByteArrayInputStream(new byte[0])));
+    CommandLine cli =
+        new CommandLine(new PublishCommand().input(new java.io.ByteArrayInputStream(new byte[0])));
     cli.setErr(new PrintWriter(err, true));
     assertThat(cli.execute("a", "--server", "ftp://x")).isEqualTo(2);
     assertThat(err.toString()).contains("http://");
@@ -41,7 +52,8 @@ class CommandsTest {
   @Test
   void emptyInputPublishesNothingAndSucceeds() {
     StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new PublishCommand().input(new java.io.ByteArrayInputStream(new byte[0])));
+    CommandLine cli =
+        new CommandLine(new PublishCommand().input(new java.io.ByteArrayInputStream(new byte[0])));
     cli.setErr(new PrintWriter(err, true));
     assertThat(cli.execute("a", "--server", "http://127.0.0.1:1")).isZero();
     assertThat(err.toString()).isEmpty();

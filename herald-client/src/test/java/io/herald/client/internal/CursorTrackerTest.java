@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /** The cursor a subscription keeps: what resumes on any other transport. */
 class CursorTrackerTest {
   private static Message message(String channel, String epoch, long offset) {
-    return Message.create(channel, epoch, offset, "message", "1".getBytes(StandardCharsets.UTF_8), 0);
+    return Message.create(
+        channel, epoch, offset, "message", "1".getBytes(StandardCharsets.UTF_8), 0);
   }
 
   @Test

@@ -24,8 +24,11 @@ public final class LivePayload {
     for (int i = 0; i < 4; i++) {
       int at = indexOf(payload, (byte) '\n', from);
       if (at < 0) {
-        throw new IllegalArgumentException("malformed live payload on " + channel + ": "
-            + new String(payload, StandardCharsets.UTF_8));
+        throw new IllegalArgumentException(
+            "malformed live payload on "
+                + channel
+                + ": "
+                + new String(payload, StandardCharsets.UTF_8));
       }
       nl[i] = at;
       from = at + 1;

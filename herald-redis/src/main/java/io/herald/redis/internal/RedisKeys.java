@@ -3,18 +3,21 @@ package io.herald.redis.internal;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Names of a channel's Redis keys and Pub/Sub channel, all under one prefix and with the channel
- * as hash tag: {@code <prefix>:{<channel>}:meta}, {@code :stream} and {@code :live}. Channel names
+ * Names of a channel's Redis keys and Pub/Sub channel, all under one prefix and with the channel as
+ * hash tag: {@code <prefix>:{<channel>}:meta}, {@code :stream} and {@code :live}. Channel names
  * contain no braces (see {@code io.herald.core.Names}), so the hash tag is exactly the channel.
  * Immutable and thread-safe.
  */
 public final class RedisKeys {
   private final String prefix;
 
-  /** @param prefix the key prefix, for example {@code herald}; not empty, without braces */
+  /**
+   * @param prefix the key prefix, for example {@code herald}; not empty, without braces
+   */
   public RedisKeys(String prefix) {
     if (prefix.isEmpty() || prefix.contains("{") || prefix.contains("}")) {
-      throw new IllegalArgumentException("key prefix must be non-empty and without braces, got '" + prefix + "'");
+      throw new IllegalArgumentException(
+          "key prefix must be non-empty and without braces, got '" + prefix + "'");
     }
     this.prefix = prefix;
   }
@@ -42,7 +45,10 @@ public final class RedisKeys {
     String s = new String(live, StandardCharsets.UTF_8);
     int open = s.indexOf('{');
     int close = s.lastIndexOf('}');
-    if (open != prefix.length() + 1 || close < open || !s.startsWith(prefix) || !s.endsWith("}:live")) {
+    if (open != prefix.length() + 1
+        || close < open
+        || !s.startsWith(prefix)
+        || !s.endsWith("}:live")) {
       return null;
     }
     return s.substring(open + 1, close);

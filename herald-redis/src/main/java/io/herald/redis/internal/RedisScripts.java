@@ -19,8 +19,13 @@ import java.util.HexFormat;
 public record RedisScripts(String name, byte[] text, String sha1) {
   /** Publishes one message; see {@code publish.lua}. */
   public static final RedisScripts PUBLISH = load("publish");
-  /** Reads a channel's history after an offset, creating the channel when missing; see {@code read.lua}. */
+
+  /**
+   * Reads a channel's history after an offset, creating the channel when missing; see {@code
+   * read.lua}.
+   */
   public static final RedisScripts READ = load("read");
+
   /** Reads a channel's epoch and head and refreshes its TTL; see {@code check.lua}. */
   public static final RedisScripts CHECK = load("check");
 

@@ -12,11 +12,13 @@ import org.junit.jupiter.api.Timeout;
 class LivePayloadTest {
   @Test
   void parsesEpochOffsetTimeEventAndDataWithLineBreaks() {
-    byte[] payload = ("k3f9\n"            // epoch
-        + "18\n"                          // offset
-        + "1763700000123\n"               // time, ms
-        + "price-tick\n"                  // event
-        + "{\"a\":\n[1,\n2]}").getBytes(UTF_8); // data: the rest, line breaks and all
+    byte[] payload =
+        ("k3f9\n" // epoch
+                + "18\n" // offset
+                + "1763700000123\n" // time, ms
+                + "price-tick\n" // event
+                + "{\"a\":\n[1,\n2]}")
+            .getBytes(UTF_8); // data: the rest, line breaks and all
     Message m = LivePayload.parse("prices", payload);
     assertThat(m.channel()).isEqualTo("prices");
     assertThat(m.epoch()).isEqualTo("k3f9");
@@ -24,7 +26,14 @@ class LivePayloadTest {
     assertThat(m.time()).isEqualTo(1763700000123L);
     assertThat(m.event()).isEqualTo("price-tick");
     // The data is everything after the fourth line break, as the publisher's Message had it.
-    Message published = Message.create("prices", "k3f9", 18, "price-tick", "{\"a\":\n[1,\n2]}".getBytes(UTF_8), 1763700000123L);
+    Message published =
+        Message.create(
+            "prices",
+            "k3f9",
+            18,
+            "price-tick",
+            "{\"a\":\n[1,\n2]}".getBytes(UTF_8),
+            1763700000123L);
     assertThat(m.data()).isEqualTo(published.data());
     assertThat(m.envelope()).isEqualTo(published.envelope());
   }
@@ -33,13 +42,15 @@ class LivePayloadTest {
   void buildsTheSameEnvelopeAsThePublisher() {
     byte[] data = "{\"s\":\"é ✓\"}".getBytes(UTF_8);
     Message published = Message.create("chat:lobby", "ab12", 7, "message", data, 1763700000999L);
-    byte[] payload = ("ab12\n7\n1763700000999\nmessage\n" + new String(data, UTF_8)).getBytes(UTF_8);
+    byte[] payload =
+        ("ab12\n7\n1763700000999\nmessage\n" + new String(data, UTF_8)).getBytes(UTF_8);
     assertThat(LivePayload.parse("chat:lobby", payload).envelope()).isEqualTo(published.envelope());
   }
 
   @Test
   void rejectsATruncatedPayload() {
     assertThatThrownBy(() -> LivePayload.parse("c", "ab12\n7\n".getBytes(UTF_8)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("malformed live payload on c");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("malformed live payload on c");
   }
 }

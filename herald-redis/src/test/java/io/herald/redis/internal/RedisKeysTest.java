@@ -14,7 +14,8 @@ class RedisKeysTest {
   @Test
   void keysCarryTheChannelAsHashTag() {
     assertThat(new String(keys.meta("chat:lobby"), UTF_8)).isEqualTo("herald:{chat:lobby}:meta");
-    assertThat(new String(keys.stream("chat:lobby"), UTF_8)).isEqualTo("herald:{chat:lobby}:stream");
+    assertThat(new String(keys.stream("chat:lobby"), UTF_8))
+        .isEqualTo("herald:{chat:lobby}:stream");
     assertThat(new String(keys.live("chat:lobby"), UTF_8)).isEqualTo("herald:{chat:lobby}:live");
   }
 
@@ -33,6 +34,8 @@ class RedisKeysTest {
   @Test
   void scriptsLoadWithTheirSha1() {
     assertThat(RedisScripts.PUBLISH.sha1()).hasSize(40).matches("[0-9a-f]+");
-    assertThat(new String(RedisScripts.READ.text(), UTF_8)).contains("local function trimAge").contains("XRANGE");
+    assertThat(new String(RedisScripts.READ.text(), UTF_8))
+        .contains("local function trimAge")
+        .contains("XRANGE");
   }
 }

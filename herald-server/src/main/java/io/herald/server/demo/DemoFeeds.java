@@ -44,12 +44,16 @@ public final class DemoFeeds implements AutoCloseable {
 
   /** Channel of the price ticks. */
   public static final String PRICES = "demo:prices";
+
   /** Channel the answer streamer listens to. */
   public static final String QUESTIONS = "demo:questions";
+
   /** Every answer channel starts with this. */
   public static final String ANSWER_PREFIX = "demo:answer:";
+
   /** Interval between two price ticks, in milliseconds. */
   public static final int TICK_MILLIS = 250;
+
   /** Most answers streaming at once. */
   public static final int MAX_ACTIVE_ANSWERS = 20;
 
@@ -68,11 +72,13 @@ public final class DemoFeeds implements AutoCloseable {
 
   private DemoFeeds(Hub hub) {
     this.hub = hub;
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "herald-demo-feeds");
-      t.setDaemon(true);
-      return t;
-    });
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "herald-demo-feeds");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
@@ -95,16 +101,21 @@ public final class DemoFeeds implements AutoCloseable {
 
   private void begin() {
     scheduler.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
-    hub.subscribe(QUESTIONS, null, scheduler, this::drainQuestions).whenComplete((sub, error) -> {
-      if (error != null) {
-        LOG.warn("demo answer streamer could not subscribe to {}: {}", QUESTIONS, unwrap(error).getMessage());
-      } else if (closed) {
-        sub.close();
-      } else {
-        questions = sub;
-        scheduler.execute(this::drainQuestions);
-      }
-    });
+    hub.subscribe(QUESTIONS, null, scheduler, this::drainQuestions)
+        .whenComplete(
+            (sub, error) -> {
+              if (error != null) {
+                LOG.warn(
+                    "demo answer streamer could not subscribe to {}: {}",
+                    QUESTIONS,
+                    unwrap(error).getMessage());
+              } else if (closed) {
+                sub.close();
+              } else {
+                questions = sub;
+                scheduler.execute(this::drainQuestions);
+              }
+            });
     LOG.info("demo feeds on: price ticks on {}, answers to questions on {}", PRICES, QUESTIONS);
   }
 
@@ -154,9 +165,11 @@ public final class DemoFeeds implements AutoCloseable {
     } catch (ProtocolException e) {
       return;
     }
-    List<String> tokens = activeAnswers.get() >= MAX_ACTIVE_ANSWERS
-        ? tokenize("The demo is answering many questions right now. Please ask again in a few seconds.")
-        : tokenize(AnswerWriter.answer(question));
+    List<String> tokens =
+        activeAnswers.get() >= MAX_ACTIVE_ANSWERS
+            ? tokenize(
+                "The demo is answering many questions right now. Please ask again in a few seconds.")
+            : tokenize(AnswerWriter.answer(question));
     activeAnswers.incrementAndGet();
     streamToken(channel, tokens, 0);
   }
@@ -180,7 +193,10 @@ public final class DemoFeeds implements AutoCloseable {
     scheduler.schedule(() -> streamToken(channel, tokens, index + 1), pause, TimeUnit.MILLISECONDS);
   }
 
-  /** Splits text into word tokens that keep their trailing white space, so joining them gives the text back. */
+  /**
+   * Splits text into word tokens that keep their trailing white space, so joining them gives the
+   * text back.
+   */
   static List<String> tokenize(String text) {
     List<String> out = new ArrayList<>();
     int start = 0;
@@ -205,11 +221,14 @@ public final class DemoFeeds implements AutoCloseable {
     } catch (IOException e) {
       return;
     }
-    hub.publish(channel, Names.DEFAULT_EVENT, bytes).whenComplete((m, error) -> {
-      if (error != null && !closed) {
-        LOG.debug("demo feed could not publish to {}: {}", channel, unwrap(error).getMessage());
-      }
-    });
+    hub.publish(channel, Names.DEFAULT_EVENT, bytes)
+        .whenComplete(
+            (m, error) -> {
+              if (error != null && !closed) {
+                LOG.debug(
+                    "demo feed could not publish to {}: {}", channel, unwrap(error).getMessage());
+              }
+            });
   }
 
   private static double round(double v, int digits) {
@@ -268,7 +287,10 @@ public final class DemoFeeds implements AutoCloseable {
             + "Because any node can answer any poll, there are no sticky sessions, and polling works "
             + "through every proxy, which is why it is the last rung of the ladder.";
       }
-      if (q.contains("gap") || q.contains("recover") || q.contains("resume") || q.contains("cursor")) {
+      if (q.contains("gap")
+          || q.contains("recover")
+          || q.contains("resume")
+          || q.contains("cursor")) {
         return "Every channel is a log with an epoch and consecutive offsets. A client remembers the last "
             + "position it saw and resumes after it, on any transport and any node. When the messages "
             + "after that position are no longer retained, or the epoch changed because history was lost, "

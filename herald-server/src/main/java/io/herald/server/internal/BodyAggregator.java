@@ -21,8 +21,12 @@ final class BodyAggregator extends HttpObjectAggregator {
 
   @Override
   protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-    ctx.writeAndFlush(HttpResponses.error(ErrorCode.MESSAGE_TOO_LARGE,
-            "the request body is larger than " + maxBytes + " bytes, the most this server accepts per message"))
+    ctx.writeAndFlush(
+            HttpResponses.error(
+                ErrorCode.MESSAGE_TOO_LARGE,
+                "the request body is larger than "
+                    + maxBytes
+                    + " bytes, the most this server accepts per message"))
         .addListener(ChannelFutureListener.CLOSE);
   }
 }

@@ -4,7 +4,10 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import java.io.IOException;
 
-/** Tells faults of the client or the network (logged at debug, if at all) from server faults (logged as errors). */
+/**
+ * Tells faults of the client or the network (logged at debug, if at all) from server faults (logged
+ * as errors).
+ */
 final class ClientFaults {
   private ClientFaults() {}
 

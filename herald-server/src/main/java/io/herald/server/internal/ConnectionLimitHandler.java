@@ -8,17 +8,22 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.nio.charset.StandardCharsets;
 
 /**
- * First in every pipeline: counts open connections and refuses those past {@code
- * maxConnections} with {@code 503 over_capacity}, closing them at once. {@code @Sharable}.
+ * First in every pipeline: counts open connections and refuses those past {@code maxConnections}
+ * with {@code 503 over_capacity}, closing them at once. {@code @Sharable}.
  */
 @Sharable
 final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter {
   private static final byte[] REFUSAL;
 
   static {
-    String body = "{\"error\":{\"code\":\"over_capacity\",\"message\":\"the server has reached its limit of open connections; retry later\"}}";
-    REFUSAL = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: "
-        + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII);
+    String body =
+        "{\"error\":{\"code\":\"over_capacity\",\"message\":\"the server has reached its limit of open connections; retry later\"}}";
+    REFUSAL =
+        ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: "
+                + body.length()
+                + "\r\n\r\n"
+                + body)
+            .getBytes(StandardCharsets.US_ASCII);
   }
 
   private final ServerContext server;

@@ -18,11 +18,16 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Builds and writes HTTP responses: JSON bodies and the error shape of PROTOCOL.md section 8. Stateless. */
+/**
+ * Builds and writes HTTP responses: JSON bodies and the error shape of PROTOCOL.md section 8.
+ * Stateless.
+ */
 final class HttpResponses {
   private HttpResponses() {}
 
-  /** A full response with a JSON body (already encoded). The caller owns {@code body} until written. */
+  /**
+   * A full response with a JSON body (already encoded). The caller owns {@code body} until written.
+   */
   static FullHttpResponse json(HttpResponseStatus status, ByteBuf body) {
     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
     r.headers()
@@ -42,7 +47,9 @@ final class HttpResponses {
     }
   }
 
-  /** The error body {@code {"error":{"code":"...","message":"..."}}} with the code's HTTP status. */
+  /**
+   * The error body {@code {"error":{"code":"...","message":"..."}}} with the code's HTTP status.
+   */
   static FullHttpResponse error(ErrorCode code, String message) {
     Map<String, Object> error = new LinkedHashMap<>();
     error.put("code", code.code());
@@ -55,10 +62,11 @@ final class HttpResponses {
   }
 
   /**
-   * Writes and flushes {@code response}; keeps the connection open when {@code keepAlive}, closes it
-   * after the write otherwise.
+   * Writes and flushes {@code response}; keeps the connection open when {@code keepAlive}, closes
+   * it after the write otherwise.
    */
-  static ChannelFuture write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+  static ChannelFuture write(
+      ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
     if (!keepAlive) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * shape of section 8. One instance per connection, after {@code HttpObjectAggregator}.
  *
  * <p>While a request is being answered asynchronously (a publication, a parked long poll) the
- * connection stops reading, so pipelined requests wait their turn and a client cannot pile up
- * work. Confined to the channel's event loop.
+ * connection stops reading, so pipelined requests wait their turn and a client cannot pile up work.
+ * Confined to the channel's event loop.
  */
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
   static final Logger LOG = LoggerFactory.getLogger(HttpRouter.class);
@@ -70,17 +70,25 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     String path = uri.path();
     HttpMethod method = request.method();
     if (server.shuttingDown) {
-      throw new ProtocolException(ErrorCode.OVER_CAPACITY, "the server is shutting down; retry on another node or later");
+      throw new ProtocolException(
+          ErrorCode.OVER_CAPACITY, "the server is shutting down; retry on another node or later");
     }
     if (path.startsWith(CHANNELS)) {
       String list = path.substring(CHANNELS.length());
       if (method.equals(HttpMethod.POST)) {
         if (list.indexOf(',') >= 0) {
-          throw new ProtocolException(ErrorCode.INVALID_CHANNEL, "publish to one channel at a time; ',' separates channels only in subscriptions");
+          throw new ProtocolException(
+              ErrorCode.INVALID_CHANNEL,
+              "publish to one channel at a time; ',' separates channels only in subscriptions");
         }
         PublishHandler.publish(ctx, server, request, Names.channel(list), uri, keepAlive);
       } else if (method.equals(HttpMethod.GET)) {
-        subscribe(ctx, request, uri, Names.channelList(list, server.config.maxChannelsPerSubscription()), keepAlive);
+        subscribe(
+            ctx,
+            request,
+            uri,
+            Names.channelList(list, server.config.maxChannelsPerSubscription()),
+            keepAlive);
       } else if (method.equals(HttpMethod.OPTIONS)) {
         preflight(ctx, keepAlive);
       } else {
@@ -90,7 +98,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
       if (!method.equals(HttpMethod.GET)) {
         methodNotAllowed(ctx, method, path, "GET", keepAlive);
       } else if (!isWebSocketUpgrade(request)) {
-        throw new ProtocolException(ErrorCode.INVALID_REQUEST, "GET /ws needs a WebSocket upgrade (Upgrade: websocket)");
+        throw new ProtocolException(
+            ErrorCode.INVALID_REQUEST, "GET /ws needs a WebSocket upgrade (Upgrade: websocket)");
       } else {
         upgrade(ctx, request, List.of(), Cursor.fromNow(0));
       }
@@ -100,19 +109,36 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         return;
       }
       boolean up = server.hub.broker().isAvailable();
-      HttpResponses.write(ctx, HttpResponses.json(
-          up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-          health(up)), keepAlive);
+      HttpResponses.write(
+          ctx,
+          HttpResponses.json(
+              up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, health(up)),
+          keepAlive);
     } else {
-      StaticFiles.Asset asset = server.staticFiles.find(path).orElseThrow(
-          () -> new ProtocolException(ErrorCode.NOT_FOUND, "nothing at " + path + "; see PROTOCOL.md for the paths (/channels/NAME, /ws, /health, /)"));
+      StaticFiles.Asset asset =
+          server
+              .staticFiles
+              .find(path)
+              .orElseThrow(
+                  () ->
+                      new ProtocolException(
+                          ErrorCode.NOT_FOUND,
+                          "nothing at "
+                              + path
+                              + "; see PROTOCOL.md for the paths (/channels/NAME, /ws, /health, /)"));
       if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
         methodNotAllowed(ctx, method, path, "GET, HEAD", keepAlive);
         return;
       }
-      FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-          method.equals(HttpMethod.HEAD) ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(asset.bytes()));
-      r.headers().set(HttpHeaderNames.CONTENT_TYPE, asset.contentType())
+      FullHttpResponse r =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1,
+              HttpResponseStatus.OK,
+              method.equals(HttpMethod.HEAD)
+                  ? Unpooled.EMPTY_BUFFER
+                  : Unpooled.wrappedBuffer(asset.bytes()));
+      r.headers()
+          .set(HttpHeaderNames.CONTENT_TYPE, asset.contentType())
           .setInt(HttpHeaderNames.CONTENT_LENGTH, asset.bytes().length)
           .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
       HttpResponses.write(ctx, r, keepAlive);
@@ -128,7 +154,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     return body;
   }
 
-  private void subscribe(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder uri, List<String> channels, boolean keepAlive) {
+  private void subscribe(
+      ChannelHandlerContext ctx,
+      FullHttpRequest request,
+      QueryStringDecoder uri,
+      List<String> channels,
+      boolean keepAlive) {
     String since = Query.single(uri, "since");
     if (isWebSocketUpgrade(request)) {
       upgrade(ctx, request, channels, Cursor.parse(since, channels.size()));
@@ -138,7 +169,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     if (accept.contains("text/event-stream")) {
       requireEnabled(Transport.SSE);
       String lastEventId = request.headers().get("Last-Event-ID");
-      Cursor cursor = Cursor.parse(lastEventId != null && !lastEventId.isEmpty() ? lastEventId : since, channels.size());
+      Cursor cursor =
+          Cursor.parse(
+              lastEventId != null && !lastEventId.isEmpty() ? lastEventId : since, channels.size());
       streaming = true;
       ctx.pipeline().addLast("sse", new SseTransport(server, channels, cursor));
       return;
@@ -152,24 +185,31 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     new PollHandler(ctx, server, channels, cursor, limit, wait, keepAlive).start();
   }
 
-  private void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, List<String> channels, Cursor cursor) {
+  private void upgrade(
+      ChannelHandlerContext ctx, FullHttpRequest request, List<String> channels, Cursor cursor) {
     requireEnabled(Transport.WEBSOCKET);
     WebSocketTransport.upgrade(ctx, server, request, channels, cursor);
   }
 
   private void requireEnabled(Transport t) {
     if (!server.config.enabled(t)) {
-      throw new ProtocolException(ErrorCode.TRANSPORT_DISABLED, "this server does not serve " + t.wireName() + "; use another transport");
+      throw new ProtocolException(
+          ErrorCode.TRANSPORT_DISABLED,
+          "this server does not serve " + t.wireName() + "; use another transport");
     }
   }
 
   private static boolean isWebSocketUpgrade(FullHttpRequest request) {
-    return request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+    return request
+        .headers()
+        .containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
   }
 
   private static void preflight(ChannelHandlerContext ctx, boolean keepAlive) {
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
-    r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
+    r.headers()
+        .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*")
         .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS")
         .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type, Last-Event-ID, Prefer")
         .set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600")
@@ -177,8 +217,16 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     HttpResponses.write(ctx, r, keepAlive);
   }
 
-  private static void methodNotAllowed(ChannelHandlerContext ctx, HttpMethod method, String path, String allowed, boolean keepAlive) {
-    FullHttpResponse r = HttpResponses.error(ErrorCode.METHOD_NOT_ALLOWED, method + " is not allowed on " + path + "; allowed: " + allowed);
+  private static void methodNotAllowed(
+      ChannelHandlerContext ctx,
+      HttpMethod method,
+      String path,
+      String allowed,
+      boolean keepAlive) {
+    FullHttpResponse r =
+        HttpResponses.error(
+            ErrorCode.METHOD_NOT_ALLOWED,
+            method + " is not allowed on " + path + "; allowed: " + allowed);
     r.headers().set(HttpHeaderNames.ALLOW, allowed);
     HttpResponses.write(ctx, r, keepAlive);
   }
@@ -186,13 +234,24 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
   private static void decodeFailure(ChannelHandlerContext ctx, Throwable cause) {
     FullHttpResponse r;
     if (cause instanceof TooLongHttpHeaderException) {
-      r = HttpResponses.error(ErrorCode.HEADERS_TOO_LARGE, "the request headers are larger than this server allows; send smaller headers");
+      r =
+          HttpResponses.error(
+              ErrorCode.HEADERS_TOO_LARGE,
+              "the request headers are larger than this server allows; send smaller headers");
     } else if (cause instanceof TooLongHttpLineException) {
-      r = HttpResponses.error(ErrorCode.HEADERS_TOO_LARGE, "the request line (method, path and query) is longer than this server allows");
+      r =
+          HttpResponses.error(
+              ErrorCode.HEADERS_TOO_LARGE,
+              "the request line (method, path and query) is longer than this server allows");
     } else if (cause instanceof TooLongFrameException) {
-      r = HttpResponses.error(ErrorCode.HEADERS_TOO_LARGE, "the request head is larger than this server allows");
+      r =
+          HttpResponses.error(
+              ErrorCode.HEADERS_TOO_LARGE, "the request head is larger than this server allows");
     } else {
-      r = HttpResponses.error(ErrorCode.INVALID_REQUEST, "the request is not valid HTTP/1.1: " + cause.getMessage());
+      r =
+          HttpResponses.error(
+              ErrorCode.INVALID_REQUEST,
+              "the request is not valid HTTP/1.1: " + cause.getMessage());
     }
     HttpResponses.write(ctx, r, false);
   }

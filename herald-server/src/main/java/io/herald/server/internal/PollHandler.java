@@ -28,18 +28,20 @@ import java.util.regex.Pattern;
 
 /**
  * One short or long poll (PROTOCOL.md section 6): opens a cursor per listed channel at the
- * request's {@code since}, answers what lies after it (at most {@code limit} messages, merged across
- * channels in the order the server accepted them), or, for a long poll with nothing to answer,
- * parks until a message arrives or {@code wait} seconds pass. Keeps no state after answering: the
- * cursor travels in the request. {@code Prefer: wait=N} follows RFC 7240 and is echoed in {@code
- * Preference-Applied}.
+ * request's {@code since}, answers what lies after it (at most {@code limit} messages, merged
+ * across channels in the order the server accepted them), or, for a long poll with nothing to
+ * answer, parks until a message arrives or {@code wait} seconds pass. Keeps no state after
+ * answering: the cursor travels in the request. {@code Prefer: wait=N} follows RFC 7240 and is
+ * echoed in {@code Preference-Applied}.
  *
  * <p>Confined to the channel's event loop.
  */
 final class PollHandler {
-  private static final Pattern PREFER_WAIT = Pattern.compile("(?i)(?:^|[;,\\s])wait\\s*=\\s*\"?(\\d{1,9})\"?");
+  private static final Pattern PREFER_WAIT =
+      Pattern.compile("(?i)(?:^|[;,\\s])wait\\s*=\\s*\"?(\\d{1,9})\"?");
   private static final byte[] OPEN = "{\"messages\":[".getBytes(StandardCharsets.US_ASCII);
-  private static final ByteBuf COMMA = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(new byte[] {','}));
+  private static final ByteBuf COMMA =
+      Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(new byte[] {','}));
 
   private final ChannelHandlerContext ctx;
   private final ServerContext server;
@@ -55,7 +57,14 @@ final class PollHandler {
   private ScheduledFuture<?> timeout;
   private final ChannelFutureListener onClose = f -> finish();
 
-  PollHandler(ChannelHandlerContext ctx, ServerContext server, List<String> channels, Cursor since, int limit, Integer wait, boolean keepAlive) {
+  PollHandler(
+      ChannelHandlerContext ctx,
+      ServerContext server,
+      List<String> channels,
+      Cursor since,
+      int limit,
+      Integer wait,
+      boolean keepAlive) {
     this.ctx = ctx;
     this.server = server;
     this.channels = channels;
@@ -67,7 +76,10 @@ final class PollHandler {
     this.opening = channels.size();
   }
 
-  /** The wait a request asks for, in seconds, cut to the server's maximum; {@code null} for a short poll. */
+  /**
+   * The wait a request asks for, in seconds, cut to the server's maximum; {@code null} for a short
+   * poll.
+   */
   static Integer requestedWait(QueryStringDecoder uri, HttpHeaders headers) {
     String q = Query.single(uri, "wait");
     if (q != null) {
@@ -94,7 +106,9 @@ final class PollHandler {
     Runnable listener = wait != null && wait > 0 ? this::onAppend : null;
     for (int i = 0; i < channels.size(); i++) {
       int index = i;
-      server.hub.subscribe(channels.get(i), since.get(i), ctx.executor(), listener)
+      server
+          .hub
+          .subscribe(channels.get(i), since.get(i), ctx.executor(), listener)
           .whenComplete((s, error) -> ctx.executor().execute(() -> opened(index, s, error)));
     }
   }
@@ -107,9 +121,17 @@ final class PollHandler {
       return;
     }
     if (error != null) {
-      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-      respond(HttpResponses.error(cause instanceof ProtocolException pe ? pe
-          : new ProtocolException(ErrorCode.UNAVAILABLE, "cannot read the channel now: " + cause.getMessage())));
+      Throwable cause =
+          error instanceof CompletionException && error.getCause() != null
+              ? error.getCause()
+              : error;
+      respond(
+          HttpResponses.error(
+              cause instanceof ProtocolException pe
+                  ? pe
+                  : new ProtocolException(
+                      ErrorCode.UNAVAILABLE,
+                      "cannot read the channel now: " + cause.getMessage())));
       return;
     }
     subscriptions[index] = s;
@@ -125,8 +147,12 @@ final class PollHandler {
     }
     if (server.parkedPolls.incrementAndGet() > server.config.maxParkedPolls()) {
       server.parkedPolls.decrementAndGet();
-      respond(HttpResponses.error(ErrorCode.OVER_CAPACITY,
-          "this server holds its limit of " + server.config.maxParkedPolls() + " waiting long polls; retry, or poll without wait"));
+      respond(
+          HttpResponses.error(
+              ErrorCode.OVER_CAPACITY,
+              "this server holds its limit of "
+                  + server.config.maxParkedPolls()
+                  + " waiting long polls; retry, or poll without wait"));
       return;
     }
     parked = true;
@@ -143,11 +169,13 @@ final class PollHandler {
 
   /** Answers at once with what there is; used at shutdown. Any thread. */
   void answerNow() {
-    ctx.executor().execute(() -> {
-      if (!done && opening == 0) {
-        answer(true);
-      }
-    });
+    ctx.executor()
+        .execute(
+            () -> {
+              if (!done && opening == 0) {
+                answer(true);
+              }
+            });
   }
 
   /**
@@ -173,7 +201,8 @@ final class PollHandler {
       return false;
     }
     if (subscriptions.length > 1) {
-      all.sort(Comparator.comparingLong(Message::time)); // stable: keeps offset order within a channel
+      all.sort(
+          Comparator.comparingLong(Message::time)); // stable: keeps offset order within a channel
     }
     List<Message> taken = all.size() > limit ? all.subList(0, limit) : all;
     for (Message m : taken) {
@@ -187,11 +216,17 @@ final class PollHandler {
       }
       body.addComponent(true, Unpooled.wrappedBuffer(taken.get(i).envelope()));
     }
-    String tail = "],\"cursor\":\"" + Cursor.of(java.util.Arrays.asList(positions)) + "\",\"recovered\":" + recovered + "}";
+    String tail =
+        "],\"cursor\":\""
+            + Cursor.of(java.util.Arrays.asList(positions))
+            + "\",\"recovered\":"
+            + recovered
+            + "}";
     body.addComponent(true, Unpooled.wrappedBuffer(tail.getBytes(StandardCharsets.US_ASCII)));
     FullHttpResponse r = HttpResponses.json(HttpResponseStatus.OK, body);
     if (wait != null) {
-      r.headers().set("Preference-Applied", "wait=" + Math.min(wait, server.config.maxWait().toSeconds()));
+      r.headers()
+          .set("Preference-Applied", "wait=" + Math.min(wait, server.config.maxWait().toSeconds()));
       r.headers().set("Vary", "Prefer");
     }
     respond(r);

@@ -17,33 +17,57 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 
 /**
- * {@code POST /channels/{channel}} (PROTOCOL.md section 5): checks the body against its content type
- * and the size limit, publishes through the hub, and answers {@code 201} with the offset and epoch,
- * or the error. The connection stops reading until the answer is written. Runs on the channel's
- * event loop; never blocks.
+ * {@code POST /channels/{channel}} (PROTOCOL.md section 5): checks the body against its content
+ * type and the size limit, publishes through the hub, and answers {@code 201} with the offset and
+ * epoch, or the error. The connection stops reading until the answer is written. Runs on the
+ * channel's event loop; never blocks.
  */
 final class PublishHandler {
   private PublishHandler() {}
 
-  static void publish(ChannelHandlerContext ctx, ServerContext server, FullHttpRequest request, String channel, QueryStringDecoder uri, boolean keepOpen) {
+  static void publish(
+      ChannelHandlerContext ctx,
+      ServerContext server,
+      FullHttpRequest request,
+      String channel,
+      QueryStringDecoder uri,
+      boolean keepOpen) {
     String event = Names.event(Query.single(uri, "event"));
     byte[] data = data(request, server.config.maxMessageBytes());
     ctx.channel().config().setAutoRead(false);
-    server.hub.publish(channel, event, data).whenComplete((m, error) -> ctx.executor().execute(() -> {
-      ctx.channel().config().setAutoRead(true);
-      boolean keepAlive = keepOpen && !server.shuttingDown;
-      if (error != null) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (cause instanceof ProtocolException pe) {
-          HttpResponses.write(ctx, HttpResponses.error(pe), keepAlive);
-        } else {
-          HttpRouter.LOG.error("publication to {} failed", channel, cause);
-          HttpResponses.write(ctx, HttpResponses.error(new BrokerUnavailableException("the publication failed: " + cause.getMessage())), keepAlive);
-        }
-        return;
-      }
-      HttpResponses.write(ctx, HttpResponses.json(HttpResponseStatus.CREATED, published(m)), keepAlive);
-    }));
+    server
+        .hub
+        .publish(channel, event, data)
+        .whenComplete(
+            (m, error) ->
+                ctx.executor()
+                    .execute(
+                        () -> {
+                          ctx.channel().config().setAutoRead(true);
+                          boolean keepAlive = keepOpen && !server.shuttingDown;
+                          if (error != null) {
+                            Throwable cause =
+                                error instanceof CompletionException && error.getCause() != null
+                                    ? error.getCause()
+                                    : error;
+                            if (cause instanceof ProtocolException pe) {
+                              HttpResponses.write(ctx, HttpResponses.error(pe), keepAlive);
+                            } else {
+                              HttpRouter.LOG.error("publication to {} failed", channel, cause);
+                              HttpResponses.write(
+                                  ctx,
+                                  HttpResponses.error(
+                                      new BrokerUnavailableException(
+                                          "the publication failed: " + cause.getMessage())),
+                                  keepAlive);
+                            }
+                            return;
+                          }
+                          HttpResponses.write(
+                              ctx,
+                              HttpResponses.json(HttpResponseStatus.CREATED, published(m)),
+                              keepAlive);
+                        }));
   }
 
   static Map<String, Object> published(Message m) {
@@ -66,16 +90,26 @@ final class PublishHandler {
     if (mime.equals("application/json") || mime.endsWith("+json")) {
       return Json.requireValue(body);
     }
-    if (mime.isEmpty() || mime.startsWith("text/") || mime.equals("application/x-www-form-urlencoded")) {
+    if (mime.isEmpty()
+        || mime.startsWith("text/")
+        || mime.equals("application/x-www-form-urlencoded")) {
       // a form type is what `curl -d` sends by default: taken as text, as it is
       return Json.stringValue(body);
     }
-    throw new ProtocolException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-        "content type '" + type + "' is not accepted; send application/json (one JSON value) or text/* (a UTF-8 string)");
+    throw new ProtocolException(
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        "content type '"
+            + type
+            + "' is not accepted; send application/json (one JSON value) or text/* (a UTF-8 string)");
   }
 
   static ProtocolException tooLarge(long size, int maxBytes) {
-    return new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
-        "the message is " + size + " bytes; this server accepts at most " + maxBytes + " bytes per message");
+    return new ProtocolException(
+        ErrorCode.MESSAGE_TOO_LARGE,
+        "the message is "
+            + size
+            + " bytes; this server accepts at most "
+            + maxBytes
+            + " bytes per message");
   }
 }

@@ -23,18 +23,20 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Server-Sent Events (WHATWG HTML, section "Server-sent events"; PROTOCOL.md section 6): one
- * long response of {@code text/event-stream}, delimited by the connection's close (no chunked
- * framing), that starts with a {@code retry:} line and the {@code herald.subscribed} event and then
- * carries one event per message: {@code id:} the cursor after it, {@code event:} its name unless
- * {@code message}, {@code data:} the shared envelope bytes. A {@code :} comment is sent as a
- * heartbeat after {@code sseHeartbeat} of silence. Gaps are {@code herald.gap} events.
+ * Server-Sent Events (WHATWG HTML, section "Server-sent events"; PROTOCOL.md section 6): one long
+ * response of {@code text/event-stream}, delimited by the connection's close (no chunked framing),
+ * that starts with a {@code retry:} line and the {@code herald.subscribed} event and then carries
+ * one event per message: {@code id:} the cursor after it, {@code event:} its name unless {@code
+ * message}, {@code data:} the shared envelope bytes. A {@code :} comment is sent as a heartbeat
+ * after {@code sseHeartbeat} of silence. Gaps are {@code herald.gap} events.
  *
  * <p>Added to the pipeline by {@link HttpRouter} for one request; the connection then carries only
  * this stream. Confined to the channel's event loop.
  */
 final class SseTransport extends StreamingTransport {
-  private static final ByteBuf HEARTBEAT = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(":\n\n".getBytes(StandardCharsets.US_ASCII)));
+  private static final ByteBuf HEARTBEAT =
+      Unpooled.unreleasableBuffer(
+          Unpooled.wrappedBuffer(":\n\n".getBytes(StandardCharsets.US_ASCII)));
 
   private final List<String> channels;
   private final Cursor since;
@@ -50,7 +52,11 @@ final class SseTransport extends StreamingTransport {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     super.handlerAdded(ctx);
-    open(channels, since, this::start, error -> HttpResponses.write(ctx, HttpResponses.error(error), false));
+    open(
+        channels,
+        since,
+        this::start,
+        error -> HttpResponses.write(ctx, HttpResponses.error(error), false));
   }
 
   private void start(List<Subscription> opened) {
@@ -68,17 +74,23 @@ final class SseTransport extends StreamingTransport {
     data.put("channels", channels);
     data.put("cursor", cursor());
     data.put("recovered", recovered);
-    String first = "retry: " + server.config.sseRetry().toMillis() + "\n" + event(cursor(), "herald.subscribed", data);
+    String first =
+        "retry: "
+            + server.config.sseRetry().toMillis()
+            + "\n"
+            + event(cursor(), "herald.subscribed", data);
     ctx.write(Unpooled.wrappedBuffer(first.getBytes(StandardCharsets.UTF_8)));
     written();
     long every = server.config.sseHeartbeat().toMillis();
-    heartbeat = ctx.executor().scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+    heartbeat =
+        ctx.executor().scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
     ctx.flush();
     drain();
   }
 
   private void heartbeat() {
-    if (System.nanoTime() - lastWrite >= TimeUnit.MILLISECONDS.toNanos(server.config.sseHeartbeat().toMillis()) * 9 / 10
+    if (System.nanoTime() - lastWrite
+            >= TimeUnit.MILLISECONDS.toNanos(server.config.sseHeartbeat().toMillis()) * 9 / 10
         && ctx.channel().isWritable()) {
       ctx.writeAndFlush(HEARTBEAT.duplicate());
       written();
@@ -102,7 +114,9 @@ final class SseTransport extends StreamingTransport {
         id.append(i == index ? m.position() : subscriptions.get(i).position());
       }
       id.append('\n');
-      ctx.write(Unpooled.wrappedBuffer(id.toString().getBytes(StandardCharsets.US_ASCII)), ctx.voidPromise());
+      ctx.write(
+          Unpooled.wrappedBuffer(id.toString().getBytes(StandardCharsets.US_ASCII)),
+          ctx.voidPromise());
       ctx.write(m.encoded(WireEncodings.SSE_EVENT_BODY).duplicate(), ctx.voidPromise());
     }
     written();
@@ -113,13 +127,21 @@ final class SseTransport extends StreamingTransport {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("channel", s.channel());
     data.put("position", position.toString());
-    ctx.write(Unpooled.wrappedBuffer(event(cursor(), "herald.gap", data).getBytes(StandardCharsets.UTF_8)));
+    ctx.write(
+        Unpooled.wrappedBuffer(
+            event(cursor(), "herald.gap", data).getBytes(StandardCharsets.UTF_8)));
     written();
   }
 
   private static String event(String id, String name, Object data) {
     try {
-      return "id: " + id + "\nevent: " + name + "\ndata: " + Json.MAPPER.writeValueAsString(data) + "\n\n";
+      return "id: "
+          + id
+          + "\nevent: "
+          + name
+          + "\ndata: "
+          + Json.MAPPER.writeValueAsString(data)
+          + "\n\n";
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -128,7 +150,8 @@ final class SseTransport extends StreamingTransport {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
     if (evt == ServerShutdown.INSTANCE) {
-      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE); // the stream ends; EventSource reconnects
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER)
+          .addListener(ChannelFutureListener.CLOSE); // the stream ends; EventSource reconnects
       return;
     }
     super.userEventTriggered(ctx, evt);

@@ -47,32 +47,51 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
    * opened} on the event loop; on failure closes those that opened and hands the error to {@code
    * failed}.
    */
-  protected void open(List<String> channels, Cursor cursor, Consumer<List<Subscription>> opened, Consumer<ProtocolException> failed) {
+  protected void open(
+      List<String> channels,
+      Cursor cursor,
+      Consumer<List<Subscription>> opened,
+      Consumer<ProtocolException> failed) {
     List<CompletableFuture<Subscription>> futures = new ArrayList<>(channels.size());
     for (int i = 0; i < channels.size(); i++) {
       futures.add(server.hub.subscribe(channels.get(i), cursor.get(i), ctx.executor(), signal));
     }
-    CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).whenComplete((v, error) -> ctx.executor().execute(() -> {
-      List<Subscription> subs = new ArrayList<>(futures.size());
-      for (CompletableFuture<Subscription> f : futures) {
-        if (!f.isCompletedExceptionally()) {
-          subs.add(f.join());
-        }
-      }
-      if (error != null || !ctx.channel().isActive()) {
-        subs.forEach(Subscription::close);
-        if (error != null) {
-          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-          failed.accept(cause instanceof ProtocolException pe ? pe
-              : new ProtocolException(ErrorCode.UNAVAILABLE, "cannot subscribe now: " + cause.getMessage()));
-        }
-        return;
-      }
-      opened.accept(subs);
-    }));
+    CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+        .whenComplete(
+            (v, error) ->
+                ctx.executor()
+                    .execute(
+                        () -> {
+                          List<Subscription> subs = new ArrayList<>(futures.size());
+                          for (CompletableFuture<Subscription> f : futures) {
+                            if (!f.isCompletedExceptionally()) {
+                              subs.add(f.join());
+                            }
+                          }
+                          if (error != null || !ctx.channel().isActive()) {
+                            subs.forEach(Subscription::close);
+                            if (error != null) {
+                              Throwable cause =
+                                  error instanceof CompletionException && error.getCause() != null
+                                      ? error.getCause()
+                                      : error;
+                              failed.accept(
+                                  cause instanceof ProtocolException pe
+                                      ? pe
+                                      : new ProtocolException(
+                                          ErrorCode.UNAVAILABLE,
+                                          "cannot subscribe now: " + cause.getMessage()));
+                            }
+                            return;
+                          }
+                          opened.accept(subs);
+                        }));
   }
 
-  /** Writes every message the cursors have not yet sent, while the channel is writable; flushes once. */
+  /**
+   * Writes every message the cursors have not yet sent, while the channel is writable; flushes
+   * once.
+   */
   final void drain() {
     if (draining || ctx == null || !ctx.channel().isActive()) {
       return;
@@ -112,7 +131,9 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
   /** Writes (without flushing) one message of the cursor at {@code index}. */
   protected abstract void writeMessage(int index, Subscription s, Message m);
 
-  /** Writes (without flushing) a gap notice: the cursor at {@code index} moved to {@code position}. */
+  /**
+   * Writes (without flushing) a gap notice: the cursor at {@code index} moved to {@code position}.
+   */
   protected abstract void writeGap(int index, Subscription s, Position position);
 
   /** The cursor of every channel now, for example {@code k3f9:18,ab12:40}. */

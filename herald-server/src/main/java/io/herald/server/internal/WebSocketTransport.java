@@ -57,7 +57,11 @@ final class WebSocketTransport extends StreamingTransport {
   private long lastSeen = System.nanoTime();
   private boolean closing;
 
-  private WebSocketTransport(ServerContext server, WebSocketServerHandshaker handshaker, List<String> channels, Cursor cursor) {
+  private WebSocketTransport(
+      ServerContext server,
+      WebSocketServerHandshaker handshaker,
+      List<String> channels,
+      Cursor cursor) {
     super(server);
     this.handshaker = handshaker;
     this.initialChannels = channels;
@@ -65,14 +69,21 @@ final class WebSocketTransport extends StreamingTransport {
   }
 
   /** Answers the upgrade and puts a WebSocket transport in place of {@code router}'s context. */
-  static void upgrade(ChannelHandlerContext ctx, ServerContext server, FullHttpRequest request, List<String> channels, Cursor cursor) {
+  static void upgrade(
+      ChannelHandlerContext ctx,
+      ServerContext server,
+      FullHttpRequest request,
+      List<String> channels,
+      Cursor cursor) {
     String url = "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + request.uri();
-    WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder()
-        .maxFramePayloadLength(server.config.maxFrameBytes())
-        .allowExtensions(false)
-        .closeOnProtocolViolation(true)
-        .build();
-    WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(url, null, decoder).newHandshaker(request);
+    WebSocketDecoderConfig decoder =
+        WebSocketDecoderConfig.newBuilder()
+            .maxFramePayloadLength(server.config.maxFrameBytes())
+            .allowExtensions(false)
+            .closeOnProtocolViolation(true)
+            .build();
+    WebSocketServerHandshaker handshaker =
+        new WebSocketServerHandshakerFactory(url, null, decoder).newHandshaker(request);
     if (handshaker == null) {
       WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
       return;
@@ -82,13 +93,16 @@ final class WebSocketTransport extends StreamingTransport {
     p.addLast("ws-aggregator", new WebSocketFrameAggregator(server.config.maxFrameBytes()));
     p.addLast("ws", transport);
     p.remove(ctx.handler());
-    handshaker.handshake(ctx.channel(), request).addListener(f -> {
-      if (f.isSuccess()) {
-        transport.start();
-      } else {
-        ctx.channel().close();
-      }
-    });
+    handshaker
+        .handshake(ctx.channel(), request)
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                transport.start();
+              } else {
+                ctx.channel().close();
+              }
+            });
   }
 
   private void start() {
@@ -96,23 +110,28 @@ final class WebSocketTransport extends StreamingTransport {
     pinger = ctx.executor().scheduleAtFixedRate(this::ping, every, every, TimeUnit.MILLISECONDS);
     if (!initialChannels.isEmpty()) {
       pending.addAll(initialChannels);
-      open(initialChannels, initialCursor, subs -> {
-        pending.removeAll(initialChannels);
-        for (Subscription s : subs) {
-          subscriptions.add(s);
-          send(subscribed(null, s));
-        }
-        drain();
-      }, error -> {
-        pending.removeAll(initialChannels);
-        send(error(null, error));
-        close(1011, "cannot subscribe: " + error.getMessage());
-      });
+      open(
+          initialChannels,
+          initialCursor,
+          subs -> {
+            pending.removeAll(initialChannels);
+            for (Subscription s : subs) {
+              subscriptions.add(s);
+              send(subscribed(null, s));
+            }
+            drain();
+          },
+          error -> {
+            pending.removeAll(initialChannels);
+            send(error(null, error));
+            close(1011, "cannot subscribe: " + error.getMessage());
+          });
     }
   }
 
   private void ping() {
-    if (System.nanoTime() - lastSeen > TimeUnit.MILLISECONDS.toNanos(server.config.wsIdleTimeout().toMillis())) {
+    if (System.nanoTime() - lastSeen
+        > TimeUnit.MILLISECONDS.toNanos(server.config.wsIdleTimeout().toMillis())) {
       close(1001, "no frame from the client within the idle timeout");
       return;
     }
@@ -131,7 +150,12 @@ final class WebSocketTransport extends StreamingTransport {
         closing = true;
         handshaker.close(ctx.channel(), close.retain());
       } else if (msg instanceof BinaryWebSocketFrame) {
-        send(error(null, new ProtocolException(ErrorCode.INVALID_REQUEST, "binary frames are not part of the protocol; send JSON text frames")));
+        send(
+            error(
+                null,
+                new ProtocolException(
+                    ErrorCode.INVALID_REQUEST,
+                    "binary frames are not part of the protocol; send JSON text frames")));
       } else if (!(msg instanceof WebSocketFrame)) {
         ctx.fireChannelRead(ReferenceCountUtil.retain(msg));
       }
@@ -145,7 +169,12 @@ final class WebSocketTransport extends StreamingTransport {
     try {
       node = Json.MAPPER.readTree((java.io.InputStream) new ByteBufInputStream(frame.content()));
     } catch (IOException e) {
-      send(error(null, new ProtocolException(ErrorCode.INVALID_JSON, "the frame is not valid JSON; send one JSON object per text frame")));
+      send(
+          error(
+              null,
+              new ProtocolException(
+                  ErrorCode.INVALID_JSON,
+                  "the frame is not valid JSON; send one JSON object per text frame")));
       return;
     }
     JsonNode id = node == null ? null : node.get("id");
@@ -154,7 +183,9 @@ final class WebSocketTransport extends StreamingTransport {
     }
     try {
       if (node == null || !node.isObject() || !node.path("type").isTextual()) {
-        throw new ProtocolException(ErrorCode.INVALID_REQUEST, "a command is a JSON object with a string 'type': subscribe, unsubscribe, publish or ping");
+        throw new ProtocolException(
+            ErrorCode.INVALID_REQUEST,
+            "a command is a JSON object with a string 'type': subscribe, unsubscribe, publish or ping");
       }
       switch (node.get("type").asText()) {
         case "subscribe" -> subscribe(id, node);
@@ -164,8 +195,12 @@ final class WebSocketTransport extends StreamingTransport {
           ObjectNode pong = reply("pong", id);
           send(pong);
         }
-        default -> throw new ProtocolException(ErrorCode.INVALID_REQUEST,
-            "unknown command type '" + node.get("type").asText() + "'; use subscribe, unsubscribe, publish or ping");
+        default ->
+            throw new ProtocolException(
+                ErrorCode.INVALID_REQUEST,
+                "unknown command type '"
+                    + node.get("type").asText()
+                    + "'; use subscribe, unsubscribe, publish or ping");
       }
     } catch (ProtocolException e) {
       send(error(id, e));
@@ -178,34 +213,51 @@ final class WebSocketTransport extends StreamingTransport {
     Position since = null;
     if (sinceNode != null && !sinceNode.isNull()) {
       if (!sinceNode.isTextual() && !sinceNode.isIntegralNumber()) {
-        throw new ProtocolException(ErrorCode.INVALID_CURSOR, "'since' must be a position string such as \"k3f9:17\"");
+        throw new ProtocolException(
+            ErrorCode.INVALID_CURSOR, "'since' must be a position string such as \"k3f9:17\"");
       }
       since = sinceNode.asText().isEmpty() ? null : Position.parse(sinceNode.asText());
     }
-    if (pending.contains(channel) || subscriptions.stream().anyMatch(s -> s.channel().equals(channel))) {
-      throw new ProtocolException(ErrorCode.INVALID_REQUEST, "already subscribed to '" + channel + "'; unsubscribe first to move the position");
+    if (pending.contains(channel)
+        || subscriptions.stream().anyMatch(s -> s.channel().equals(channel))) {
+      throw new ProtocolException(
+          ErrorCode.INVALID_REQUEST,
+          "already subscribed to '" + channel + "'; unsubscribe first to move the position");
     }
     if (subscriptions.size() + pending.size() >= server.config.maxChannelsPerSubscription()) {
-      throw new ProtocolException(ErrorCode.TOO_MANY_CHANNELS,
-          "this connection already has " + server.config.maxChannelsPerSubscription() + " subscriptions, the most allowed");
+      throw new ProtocolException(
+          ErrorCode.TOO_MANY_CHANNELS,
+          "this connection already has "
+              + server.config.maxChannelsPerSubscription()
+              + " subscriptions, the most allowed");
     }
     pending.add(channel);
-    open(List.of(channel), Cursor.of(java.util.Collections.singletonList(since)), subs -> {
-      pending.remove(channel);
-      Subscription s = subs.get(0);
-      subscriptions.add(s);
-      send(subscribed(id, s));
-      drain();
-    }, error -> {
-      pending.remove(channel);
-      send(error(id, error));
-    });
+    open(
+        List.of(channel),
+        Cursor.of(java.util.Collections.singletonList(since)),
+        subs -> {
+          pending.remove(channel);
+          Subscription s = subs.get(0);
+          subscriptions.add(s);
+          send(subscribed(id, s));
+          drain();
+        },
+        error -> {
+          pending.remove(channel);
+          send(error(id, error));
+        });
   }
 
   private void unsubscribe(JsonNode id, JsonNode node) {
     String channel = Names.channel(text(node, "channel"));
-    Subscription s = subscriptions.stream().filter(x -> x.channel().equals(channel)).findFirst().orElseThrow(
-        () -> new ProtocolException(ErrorCode.INVALID_REQUEST, "not subscribed to '" + channel + "'"));
+    Subscription s =
+        subscriptions.stream()
+            .filter(x -> x.channel().equals(channel))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new ProtocolException(
+                        ErrorCode.INVALID_REQUEST, "not subscribed to '" + channel + "'"));
     subscriptions.remove(s);
     s.close();
     ObjectNode r = reply("unsubscribed", id);
@@ -219,35 +271,55 @@ final class WebSocketTransport extends StreamingTransport {
     String event = Names.event(eventNode == null || eventNode.isNull() ? null : eventNode.asText());
     JsonNode data = node.get("data");
     if (data == null) {
-      throw new ProtocolException(ErrorCode.INVALID_REQUEST, "publish needs 'data': any JSON value");
+      throw new ProtocolException(
+          ErrorCode.INVALID_REQUEST, "publish needs 'data': any JSON value");
     }
     byte[] bytes;
     try {
       bytes = Json.MAPPER.writeValueAsBytes(data);
     } catch (JsonProcessingException e) {
-      throw new ProtocolException(ErrorCode.INVALID_JSON, "'data' cannot be encoded: " + e.getOriginalMessage());
+      throw new ProtocolException(
+          ErrorCode.INVALID_JSON, "'data' cannot be encoded: " + e.getOriginalMessage());
     }
     if (bytes.length > server.config.maxMessageBytes()) {
       throw PublishHandler.tooLarge(bytes.length, server.config.maxMessageBytes());
     }
-    server.hub.publish(channel, event, bytes).whenComplete((m, error) -> ctx.executor().execute(() -> {
-      if (error != null) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        send(error(id, cause instanceof ProtocolException pe ? pe : new ProtocolException(ErrorCode.UNAVAILABLE, "the publication failed: " + cause.getMessage())));
-        return;
-      }
-      ObjectNode r = reply("published", id);
-      r.put("channel", m.channel());
-      r.put("offset", m.offset());
-      r.put("epoch", m.epoch());
-      send(r);
-    }));
+    server
+        .hub
+        .publish(channel, event, bytes)
+        .whenComplete(
+            (m, error) ->
+                ctx.executor()
+                    .execute(
+                        () -> {
+                          if (error != null) {
+                            Throwable cause =
+                                error instanceof CompletionException && error.getCause() != null
+                                    ? error.getCause()
+                                    : error;
+                            send(
+                                error(
+                                    id,
+                                    cause instanceof ProtocolException pe
+                                        ? pe
+                                        : new ProtocolException(
+                                            ErrorCode.UNAVAILABLE,
+                                            "the publication failed: " + cause.getMessage())));
+                            return;
+                          }
+                          ObjectNode r = reply("published", id);
+                          r.put("channel", m.channel());
+                          r.put("offset", m.offset());
+                          r.put("epoch", m.epoch());
+                          send(r);
+                        }));
   }
 
   private static String text(JsonNode node, String field) {
     JsonNode v = node.get(field);
     if (v == null || !v.isTextual()) {
-      throw new ProtocolException(ErrorCode.INVALID_REQUEST, "the command needs '" + field + "' as a string");
+      throw new ProtocolException(
+          ErrorCode.INVALID_REQUEST, "the command needs '" + field + "' as a string");
     }
     return v.asText();
   }
@@ -282,7 +354,8 @@ final class WebSocketTransport extends StreamingTransport {
       return;
     }
     try {
-      ctx.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(Json.MAPPER.writeValueAsBytes(frame))));
+      ctx.writeAndFlush(
+          new TextWebSocketFrame(Unpooled.wrappedBuffer(Json.MAPPER.writeValueAsBytes(frame))));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -310,7 +383,8 @@ final class WebSocketTransport extends StreamingTransport {
       return;
     }
     closing = true;
-    ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+    ctx.writeAndFlush(new CloseWebSocketFrame(code, reason))
+        .addListener(ChannelFutureListener.CLOSE);
   }
 
   @Override

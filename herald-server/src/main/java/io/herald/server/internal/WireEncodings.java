@@ -20,19 +20,36 @@ final class WireEncodings {
    * length) around the message's push frame. Server frames are never masked, so every subscriber
    * gets the same bytes.
    */
-  static final Message.Encoding<ByteBuf> WEBSOCKET_FRAME = new Message.Encoding<>(m -> shared(webSocketFrame(m.pushFrame())));
+  static final Message.Encoding<ByteBuf> WEBSOCKET_FRAME =
+      new Message.Encoding<>(m -> shared(webSocketFrame(m.pushFrame())));
 
   /**
    * A whole SSE event for a stream of one channel, where the event's {@code id} (the cursor after
    * the message) is just the message's position: {@code id:}, {@code event:} unless {@code
    * message}, {@code data:} the envelope, and the blank line.
    */
-  static final Message.Encoding<ByteBuf> SSE_EVENT = new Message.Encoding<>(
-      m -> shared(concat(("id: " + m.position() + "\n" + eventLine(m) + "data: ").getBytes(StandardCharsets.UTF_8), m.envelope(), END)));
+  static final Message.Encoding<ByteBuf> SSE_EVENT =
+      new Message.Encoding<>(
+          m ->
+              shared(
+                  concat(
+                      ("id: " + m.position() + "\n" + eventLine(m) + "data: ")
+                          .getBytes(StandardCharsets.UTF_8),
+                      m.envelope(),
+                      END)));
 
-  /** An SSE event without its {@code id:} line, for streams of several channels, whose ids differ per connection. */
-  static final Message.Encoding<ByteBuf> SSE_EVENT_BODY = new Message.Encoding<>(
-      m -> shared(concat((eventLine(m) + "data: ").getBytes(StandardCharsets.UTF_8), m.envelope(), END)));
+  /**
+   * An SSE event without its {@code id:} line, for streams of several channels, whose ids differ
+   * per connection.
+   */
+  static final Message.Encoding<ByteBuf> SSE_EVENT_BODY =
+      new Message.Encoding<>(
+          m ->
+              shared(
+                  concat(
+                      (eventLine(m) + "data: ").getBytes(StandardCharsets.UTF_8),
+                      m.envelope(),
+                      END)));
 
   private WireEncodings() {}
 

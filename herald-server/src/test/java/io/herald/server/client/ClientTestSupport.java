@@ -18,14 +18,16 @@ final class ClientTestSupport {
 
   /** A server on 127.0.0.1, port 0, with short heartbeats. */
   static HeraldServer server() {
-    return HeraldServer.start(ServerConfig.builder()
-        .host("127.0.0.1")
-        .port(0)
-        .sseHeartbeat(Duration.ofSeconds(1))
-        // The JDK client keeps idle keep-alive connections, which the server's graceful shutdown
-        // waits for until this timeout.
-        .shutdownTimeout(Duration.ofSeconds(2))
-        .build());
+    return HeraldServer.start(
+        ServerConfig.builder()
+            .host("127.0.0.1")
+            .port(0)
+            .sseHeartbeat(Duration.ofSeconds(1))
+            // The JDK client keeps idle keep-alive connections, which the server's graceful
+            // shutdown
+            // waits for until this timeout.
+            .shutdownTimeout(Duration.ofSeconds(2))
+            .build());
   }
 
   /** A client with a 50 ms short-poll interval, 2 s long polls and a 100 ms reconnect delay. */
@@ -44,7 +46,8 @@ final class ClientTestSupport {
   }
 
   /** Publishes {@code "<prefix><i>"} for i in [from, to], in order, waiting for each answer. */
-  static List<Published> publish(HeraldClient client, String channel, String prefix, int from, int to) {
+  static List<Published> publish(
+      HeraldClient client, String channel, String prefix, int from, int to) {
     List<Published> out = new ArrayList<>();
     for (int i = from; i <= to; i++) {
       out.add(client.publishText(channel, null, prefix + i).join());

@@ -3,15 +3,15 @@ package io.herald.server.client;
 import static io.herald.server.client.ClientTestSupport.channel;
 import static io.herald.server.client.ClientTestSupport.publish;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.client.HeraldClient;
-import io.herald.core.Transport;
 import io.herald.client.cli.PublishCommand;
 import io.herald.client.cli.SubscribeCommand;
 import io.herald.core.Json;
+import io.herald.core.Transport;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
 import io.herald.server.Main;
@@ -104,11 +104,15 @@ class CommandLineIT {
   }
 
   /** The envelopes of {@code channel} from offset 1, by a short poll. */
-  static List<JsonNode> history(String channel, String epoch) throws IOException, InterruptedException {
+  static List<JsonNode> history(String channel, String epoch)
+      throws IOException, InterruptedException {
     var http = java.net.http.HttpClient.newHttpClient();
-    var response = http.send(
-        java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/channels/" + channel + "?since=" + epoch + ":0")).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    var response =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(base + "/channels/" + channel + "?since=" + epoch + ":0"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofByteArray());
     List<JsonNode> out = new ArrayList<>();
     Json.MAPPER.readTree(response.body()).path("messages").forEach(out::add);
     return out;
@@ -124,7 +128,8 @@ class CommandLineIT {
     String epoch = positions.get(0).substring(0, positions.get(0).indexOf(':'));
     assertThat(positions).containsExactly(epoch + ":1", epoch + ":2", epoch + ":3", epoch + ":4");
     assertThat(run.outLines()).isEmpty();
-    assertThat(history(ch, epoch)).extracting(m -> m.get("data").asText())
+    assertThat(history(ch, epoch))
+        .extracting(m -> m.get("data").asText())
         .containsExactly("first line", "second {not json}", "", "last");
   }
 
@@ -139,7 +144,9 @@ class CommandLineIT {
     String epoch = err.get(0).substring(0, err.get(0).indexOf(':'));
     assertThat(err.get(2)).isEqualTo(epoch + ":2");
     List<JsonNode> history = history(ch, epoch);
-    assertThat(history).extracting(m -> m.get("data").toString()).containsExactly("{\"n\":1}", "[2,3]");
+    assertThat(history)
+        .extracting(m -> m.get("data").toString())
+        .containsExactly("{\"n\":1}", "[2,3]");
     assertThat(history).extracting(m -> m.get("event").asText()).containsOnly("build");
   }
 
@@ -165,9 +172,23 @@ class CommandLineIT {
     String ch = channel("cli-sub-" + transport.wireName());
     String epoch = publish(client, ch, "before", 1, 2).get(0).epoch();
     Run run = new Run(new SubscribeCommand());
-    CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> run.execute(
-        ch, "--server", base, "--transport", transport.wireName(), "--since", epoch + ":0", "--count", "4",
-        "--poll-interval", "50", "--wait", "2"));
+    CompletableFuture<Integer> exit =
+        CompletableFuture.supplyAsync(
+            () ->
+                run.execute(
+                    ch,
+                    "--server",
+                    base,
+                    "--transport",
+                    transport.wireName(),
+                    "--since",
+                    epoch + ":0",
+                    "--count",
+                    "4",
+                    "--poll-interval",
+                    "50",
+                    "--wait",
+                    "2"));
     await().atMost(Duration.ofSeconds(10)).until(() -> run.outLines().size() >= 2);
     publish(client, ch, "after", 3, 4);
     assertThat(exit.get(30, TimeUnit.SECONDS)).isZero();
@@ -191,10 +212,24 @@ class CommandLineIT {
     String epoch = publish(client, ch, "old", 1, 1).get(0).epoch();
     String wrong = epoch.equals("zz99") ? "zz98" : "zz99";
     Run run = new Run(new SubscribeCommand());
-    CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> run.execute(
-        ch, "--server", base, "--transport", "sse", "--since", wrong + ":5", "--count", "1"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> run.err.toString().contains("not recovered"));
-    assertThat(run.err.toString()).contains("channel " + ch + " not recovered: continuing from " + epoch + ":1");
+    CompletableFuture<Integer> exit =
+        CompletableFuture.supplyAsync(
+            () ->
+                run.execute(
+                    ch,
+                    "--server",
+                    base,
+                    "--transport",
+                    "sse",
+                    "--since",
+                    wrong + ":5",
+                    "--count",
+                    "1"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> run.err.toString().contains("not recovered"));
+    assertThat(run.err.toString())
+        .contains("channel " + ch + " not recovered: continuing from " + epoch + ":1");
     publish(client, ch, "new", 2, 2);
     assertThat(exit.get(30, TimeUnit.SECONDS)).isZero();
     assertThat(run.outLines()).hasSize(1);
@@ -222,10 +257,21 @@ class CommandLineIT {
     String ea = publish(client, a, "a", 1, 1).get(0).epoch();
     String eb = publish(client, b, "b", 1, 1).get(0).epoch();
     Run run = new Run(Main.commandLine());
-    int code = run.execute("subscribe", a + "," + b, "--server", base, "--transport", "long-poll",
-        "--since", ea + ":0," + eb + ":0", "--count", "2");
+    int code =
+        run.execute(
+            "subscribe",
+            a + "," + b,
+            "--server",
+            base,
+            "--transport",
+            "long-poll",
+            "--since",
+            ea + ":0," + eb + ":0",
+            "--count",
+            "2");
     assertThat(code).isZero();
-    assertThat(run.outLines()).extracting(l -> Json.MAPPER.readTree(l).get("channel").asText())
+    assertThat(run.outLines())
+        .extracting(l -> Json.MAPPER.readTree(l).get("channel").asText())
         .containsExactlyInAnyOrder(a, b);
   }
 
@@ -237,7 +283,7 @@ class CommandLineIT {
     String ch = channel("cli-jar");
 
     ProcessBuilder pub = new ProcessBuilder(java, "-jar", jar.toString(), "publish", ch);
-    pub.environment().put("HERALD_SERVER", base);  // the server comes from the environment
+    pub.environment().put("HERALD_SERVER", base); // the server comes from the environment
     pub.redirectOutput(ProcessBuilder.Redirect.DISCARD);
     Process p = pub.start();
     try (var stdin = p.getOutputStream()) {
@@ -246,14 +292,28 @@ class CommandLineIT {
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     String pubErr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.exitValue()).as(pubErr).isZero();
-    List<String> positions = lines(pubErr).stream().filter(l -> l.matches("[a-z0-9]+:\\d+")).toList();
+    List<String> positions =
+        lines(pubErr).stream().filter(l -> l.matches("[a-z0-9]+:\\d+")).toList();
     assertThat(positions).hasSize(2);
     String epoch = positions.get(0).substring(0, positions.get(0).indexOf(':'));
 
-    Process s = new ProcessBuilder(java, "-jar", jar.toString(), "subscribe", ch, "--server", base,
-        "--transport", "sse", "--since", epoch + ":0", "--count", "2")
-        .redirectError(ProcessBuilder.Redirect.DISCARD)
-        .start();
+    Process s =
+        new ProcessBuilder(
+                java,
+                "-jar",
+                jar.toString(),
+                "subscribe",
+                ch,
+                "--server",
+                base,
+                "--transport",
+                "sse",
+                "--since",
+                epoch + ":0",
+                "--count",
+                "2")
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
     assertThat(s.waitFor(60, TimeUnit.SECONDS)).isTrue();
     List<String> out = lines(new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     assertThat(s.exitValue()).isZero();

@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.herald.client.HeraldClient;
 import io.herald.client.HeraldSubscription;
-import io.herald.core.Transport;
 import io.herald.core.Cursor;
+import io.herald.core.Transport;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
 import java.util.ArrayList;
@@ -24,8 +24,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * PROTOCOL.md section 3: "a cursor taken from an SSE event id, a poll response or WebSocket positions
- * resumes on any other transport without loss or duplication", as a 4x4 matrix over two channels.
+ * PROTOCOL.md section 3: "a cursor taken from an SSE event id, a poll response or WebSocket
+ * positions resumes on any other transport without loss or duplication", as a 4x4 matrix over two
+ * channels.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 @ExtendWith(LeakDetection.class)
@@ -56,7 +57,8 @@ class CrossTransportIT {
 
   @ParameterizedTest(name = "{0} -> {1}")
   @MethodSource("pairs")
-  void cursorFromOneTransportResumesOnAnotherWithNothingLostOrDuplicated(Transport from, Transport to) {
+  void cursorFromOneTransportResumesOnAnotherWithNothingLostOrDuplicated(
+      Transport from, Transport to) {
     String a = channel("x-a-" + from.wireName() + "-" + to.wireName());
     String b = channel("x-b-" + from.wireName() + "-" + to.wireName());
     Recorder first = new Recorder();
@@ -70,10 +72,11 @@ class CrossTransportIT {
     }
     assertThat(first.offsets(a)).isEqualTo(range(1, 3));
     assertThat(first.offsets(b)).isEqualTo(range(1, 2));
-    publish(client, a, "a", 4, 6);  // while nobody listens
+    publish(client, a, "a", 4, 6); // while nobody listens
     publish(client, b, "b", 3, 3);
     Recorder second = new Recorder();
-    try (HeraldSubscription s = client.subscribe(List.of(a, b), to, Cursor.parse(cursor.toString(), 2), second)) {
+    try (HeraldSubscription s =
+        client.subscribe(List.of(a, b), to, Cursor.parse(cursor.toString(), 2), second)) {
       second.awaitSubscribed(a, b);
       assertThat(second.subscribed.get(a).recovered()).isTrue();
       assertThat(second.subscribed.get(b).recovered()).isTrue();
@@ -85,8 +88,16 @@ class CrossTransportIT {
       assertThat(second.offsets(a)).isEqualTo(range(4, 8));
       assertThat(second.offsets(b)).isEqualTo(range(3, 4));
       assertThat(second.gaps).isEmpty();
-      assertThat(s.cursor().toString()).isEqualTo(
-          second.messages.get(0).epoch() + ":8," + first.messages.stream().filter(m -> m.channel().equals(b)).findFirst().orElseThrow().epoch() + ":4");
+      assertThat(s.cursor().toString())
+          .isEqualTo(
+              second.messages.get(0).epoch()
+                  + ":8,"
+                  + first.messages.stream()
+                      .filter(m -> m.channel().equals(b))
+                      .findFirst()
+                      .orElseThrow()
+                      .epoch()
+                  + ":4");
     }
   }
 }

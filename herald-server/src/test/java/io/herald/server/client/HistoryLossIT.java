@@ -8,10 +8,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.herald.client.HeraldClient;
 import io.herald.client.HeraldSubscription;
-import io.herald.core.Transport;
 import io.herald.core.Cursor;
 import io.herald.core.Message;
 import io.herald.core.Position;
+import io.herald.core.Transport;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
 import io.herald.server.ServerConfig;
@@ -41,7 +41,14 @@ class HistoryLossIT {
 
   @BeforeAll
   static void start() {
-    server = HeraldServer.start(ServerConfig.builder().host("127.0.0.1").port(0).historySize(5).shutdownTimeout(Duration.ofSeconds(2)).build());
+    server =
+        HeraldServer.start(
+            ServerConfig.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .historySize(5)
+                .shutdownTimeout(Duration.ofSeconds(2))
+                .build());
     client = ClientTestSupport.client(server);
   }
 
@@ -54,11 +61,13 @@ class HistoryLossIT {
   @EnumSource(Transport.class)
   void notRecoveredWhenMessagesAfterThePositionWereDroppedAndNoPartialReplay(Transport transport) {
     String ch = channel("dropped-" + transport.wireName());
-    String epoch = publish(client, ch, "old", 1, 20).get(0).epoch();  // retains 16..20
+    String epoch = publish(client, ch, "old", 1, 20).get(0).epoch(); // retains 16..20
     Recorder r = new Recorder();
-    try (HeraldSubscription s = client.subscribe(List.of(ch), transport, Cursor.parse(epoch + ":2", 1), r)) {
+    try (HeraldSubscription s =
+        client.subscribe(List.of(ch), transport, Cursor.parse(epoch + ":2", 1), r)) {
       r.awaitSubscribed(ch);
-      assertThat(r.subscribed.get(ch)).isEqualTo(new Recorder.Subscribed(new Position(epoch, 20), false));
+      assertThat(r.subscribed.get(ch))
+          .isEqualTo(new Recorder.Subscribed(new Position(epoch, 20), false));
       publish(client, ch, "new", 21, 22);
       r.awaitMessages(2);
       assertThat(r.offsets(ch)).containsExactly(21L, 22L);
@@ -72,7 +81,8 @@ class HistoryLossIT {
     String ch = channel("retained-" + transport.wireName());
     String epoch = publish(client, ch, "old", 1, 20).get(0).epoch();
     Recorder r = new Recorder();
-    try (HeraldSubscription s = client.subscribe(List.of(ch), transport, Cursor.parse(epoch + ":15", 1), r)) {
+    try (HeraldSubscription s =
+        client.subscribe(List.of(ch), transport, Cursor.parse(epoch + ":15", 1), r)) {
       r.awaitSubscribed(ch);
       assertThat(r.subscribed.get(ch).recovered()).isTrue();
       r.awaitMessages(5);
@@ -85,12 +95,16 @@ class HistoryLossIT {
 
   @Test
   void shortPollReportsAGapWhenHistoryPassesItsCursorBetweenPolls() {
-    HeraldClient slow = HeraldClient.builder(URI.create(server.baseUrl())).shortPollInterval(Duration.ofSeconds(3)).build();
+    HeraldClient slow =
+        HeraldClient.builder(URI.create(server.baseUrl()))
+            .shortPollInterval(Duration.ofSeconds(3))
+            .build();
     String ch = channel("gap-short");
     Recorder r = new Recorder();
     try (HeraldSubscription s = slow.subscribe(List.of(ch), Transport.SHORT_POLL, null, r)) {
       r.awaitSubscribed(ch);
-      String epoch = publish(client, ch, "m", 1, 12).get(0).epoch();  // retains 8..12 before the next poll
+      String epoch =
+          publish(client, ch, "m", 1, 12).get(0).epoch(); // retains 8..12 before the next poll
       // Section 4: nothing from the lost position, not even what is retained; on from the head.
       await().atMost(Duration.ofSeconds(15)).until(() -> !r.gaps.isEmpty());
       assertThat(r.gaps).containsExactly(ch + "@" + epoch + ":12");
@@ -102,25 +116,30 @@ class HistoryLossIT {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Transport.class, names = {"WEBSOCKET", "SSE"})
-  void streamingSubscriberThatFallsBehindHistoryGetsAGapAndMovesOn(Transport transport) throws Exception {
+  @EnumSource(
+      value = Transport.class,
+      names = {"WEBSOCKET", "SSE"})
+  void streamingSubscriberThatFallsBehindHistoryGetsAGapAndMovesOn(Transport transport)
+      throws Exception {
     String ch = channel("gap-" + transport.wireName());
     CountDownLatch release = new CountDownLatch(1);
-    Recorder r = new Recorder() {
-      @Override
-      public void onMessage(Message message) {
-        super.onMessage(message);
-        if (messages.size() == 1) {
-          try {
-            release.await(60, TimeUnit.SECONDS);  // a stalled reader: the client reads nothing more
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    Recorder r =
+        new Recorder() {
+          @Override
+          public void onMessage(Message message) {
+            super.onMessage(message);
+            if (messages.size() == 1) {
+              try {
+                release.await(
+                    60, TimeUnit.SECONDS); // a stalled reader: the client reads nothing more
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
           }
-        }
-      }
-    };
+        };
     String big = "x".repeat(60_000);
-    int count = 400;  // 24 MB: more than loopback socket buffers hold
+    int count = 400; // 24 MB: more than loopback socket buffers hold
     try (HeraldSubscription s = client.subscribe(List.of(ch), transport, null, r)) {
       r.awaitSubscribed(ch);
       String epoch = null;
@@ -130,7 +149,10 @@ class HistoryLossIT {
       release.countDown();
       r.awaitUntil("a gap", 60, () -> !r.gaps.isEmpty());
       client.publishText(ch, null, "marker").join();
-      r.awaitUntil("the marker after the gap", 60, () -> r.messages.get(r.messages.size() - 1).offset() == count + 1);
+      r.awaitUntil(
+          "the marker after the gap",
+          60,
+          () -> r.messages.get(r.messages.size() - 1).offset() == count + 1);
       List<Long> offsets = r.offsets(ch);
       for (int i = 1; i < offsets.size(); i++) {
         assertThat(offsets.get(i)).isGreaterThan(offsets.get(i - 1));

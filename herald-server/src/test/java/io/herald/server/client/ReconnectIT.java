@@ -3,12 +3,11 @@ package io.herald.server.client;
 import static io.herald.server.client.ClientTestSupport.channel;
 import static io.herald.server.client.ClientTestSupport.publish;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.herald.client.HeraldClient;
 import io.herald.client.HeraldSubscription;
-import io.herald.core.Transport;
 import io.herald.core.Position;
+import io.herald.core.Transport;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
 import io.herald.server.ServerConfig;
@@ -31,7 +30,13 @@ class ReconnectIT {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void reopensFromItsCursorAfterTheServerRestarts(Transport transport) {
-    HeraldServer first = HeraldServer.start(ServerConfig.builder().host("127.0.0.1").port(0).shutdownTimeout(Duration.ofSeconds(2)).build());
+    HeraldServer first =
+        HeraldServer.start(
+            ServerConfig.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .shutdownTimeout(Duration.ofSeconds(2))
+                .build());
     int port = first.port();
     HeraldClient client = ClientTestSupport.client(first);
     String ch = channel("restart-" + transport.wireName());
@@ -43,14 +48,21 @@ class ReconnectIT {
       r.awaitMessages(2);
       first.close();
       r.awaitUntil("an error when the server stops", 15, () -> !r.errors.isEmpty());
-      second = HeraldServer.start(ServerConfig.builder().host("127.0.0.1").port(port).shutdownTimeout(Duration.ofSeconds(2)).build());
+      second =
+          HeraldServer.start(
+              ServerConfig.builder()
+                  .host("127.0.0.1")
+                  .port(port)
+                  .shutdownTimeout(Duration.ofSeconds(2))
+                  .build());
       r.awaitUntil("a gap after the restart", 15, () -> !r.gaps.isEmpty());
       String newEpoch = publish(client, ch, "n", 1, 1).get(0).epoch();
       assertThat(newEpoch).isNotEqualTo(oldEpoch);
       r.awaitMessages(3);
       assertThat(r.subscribedLog).hasSize(1);
       assertThat(r.gaps).containsExactly(ch + "@" + newEpoch + ":0");
-      assertThat(r.messages).extracting(m -> m.position().toString())
+      assertThat(r.messages)
+          .extracting(m -> m.position().toString())
           .containsExactly(oldEpoch + ":1", oldEpoch + ":2", newEpoch + ":1");
       assertThat(s.cursor().get(0)).isEqualTo(new Position(newEpoch, 1));
       assertThat(s.done()).isNotDone();

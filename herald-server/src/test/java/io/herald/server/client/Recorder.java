@@ -72,15 +72,31 @@ class Recorder implements SubscriptionListener {
     try {
       await().atMost(Duration.ofSeconds(seconds)).until(condition);
     } catch (org.awaitility.core.ConditionTimeoutException e) {
-      throw new AssertionError("timed out after " + seconds + " s waiting for " + what + "; got " + messages.size()
-          + " messages (last " + (messages.isEmpty() ? "none" : messages.get(messages.size() - 1).position()) + "), subscribed "
-          + subscribedLog + ", gaps " + gaps + ", errors " + errors, e);
+      throw new AssertionError(
+          "timed out after "
+              + seconds
+              + " s waiting for "
+              + what
+              + "; got "
+              + messages.size()
+              + " messages (last "
+              + (messages.isEmpty() ? "none" : messages.get(messages.size() - 1).position())
+              + "), subscribed "
+              + subscribedLog
+              + ", gaps "
+              + gaps
+              + ", errors "
+              + errors,
+          e);
     }
   }
 
   /** Waits until every channel in {@code channels} got its {@code onSubscribed}. */
   Recorder awaitSubscribed(String... channels) {
-    awaitUntil("subscribed " + List.of(channels), 10, () -> subscribed.keySet().containsAll(List.of(channels)));
+    awaitUntil(
+        "subscribed " + List.of(channels),
+        10,
+        () -> subscribed.keySet().containsAll(List.of(channels)));
     return this;
   }
 
@@ -92,11 +108,16 @@ class Recorder implements SubscriptionListener {
 
   /** The offsets received on {@code channel}, in arrival order. */
   List<Long> offsets(String channel) {
-    return messages.stream().filter(m -> m.channel().equals(channel)).map(Message::offset).collect(Collectors.toList());
+    return messages.stream()
+        .filter(m -> m.channel().equals(channel))
+        .map(Message::offset)
+        .collect(Collectors.toList());
   }
 
   /** The data of each message, as JSON text, in arrival order. */
   List<String> data() {
-    return messages.stream().map(m -> new String(m.data(), StandardCharsets.UTF_8)).collect(Collectors.toList());
+    return messages.stream()
+        .map(m -> new String(m.data(), StandardCharsets.UTF_8))
+        .collect(Collectors.toList());
   }
 }

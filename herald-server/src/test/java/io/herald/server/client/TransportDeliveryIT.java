@@ -8,9 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.herald.client.HeraldClient;
 import io.herald.client.HeraldSubscription;
 import io.herald.client.Published;
-import io.herald.core.Transport;
 import io.herald.core.Cursor;
 import io.herald.core.Position;
+import io.herald.core.Transport;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
 import java.util.List;
@@ -23,9 +23,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * One delivery-and-recovery suite, run over each of the four transports with the Java client against
- * a real server (PROTOCOL.md sections 2 to 4). "Exactly once" is checked with a marker: after the
- * expected messages, one more is published and must be the next and last one received.
+ * One delivery-and-recovery suite, run over each of the four transports with the Java client
+ * against a real server (PROTOCOL.md sections 2 to 4). "Exactly once" is checked with a marker:
+ * after the expected messages, one more is published and must be the next and last one received.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 @ExtendWith(LeakDetection.class)
@@ -79,7 +79,7 @@ class TransportDeliveryIT {
       first.awaitMessages(5);
       cursor = s.cursor();
     }
-    publish(client, ch, "b", 6, 12);  // published while disconnected
+    publish(client, ch, "b", 6, 12); // published while disconnected
     Recorder second = new Recorder();
     try (HeraldSubscription s = client.subscribe(List.of(ch), transport, cursor, second)) {
       second.awaitSubscribed(ch);
@@ -100,7 +100,8 @@ class TransportDeliveryIT {
     String epoch = publish(client, ch, "old", 1, 3).get(0).epoch();
     String wrong = epoch.equals("zz99") ? "zz98" : "zz99";
     Recorder r = new Recorder();
-    try (HeraldSubscription s = client.subscribe(List.of(ch), transport, Cursor.parse(wrong + ":1", 1), r)) {
+    try (HeraldSubscription s =
+        client.subscribe(List.of(ch), transport, Cursor.parse(wrong + ":1", 1), r)) {
       r.awaitSubscribed(ch);
       assertThat(r.subscribed.get(ch).recovered()).isFalse();
       assertThat(r.subscribed.get(ch).position()).isEqualTo(new Position(epoch, 3));
@@ -119,7 +120,8 @@ class TransportDeliveryIT {
     String ch = channel("ahead-" + transport.wireName());
     String epoch = publish(client, ch, "old", 1, 2).get(0).epoch();
     Recorder r = new Recorder();
-    try (HeraldSubscription s = client.subscribe(List.of(ch), transport, Cursor.parse(epoch + ":99", 1), r)) {
+    try (HeraldSubscription s =
+        client.subscribe(List.of(ch), transport, Cursor.parse(epoch + ":99", 1), r)) {
       r.awaitSubscribed(ch);
       assertThat(r.subscribed.get(ch).recovered()).isFalse();
       assertThat(r.subscribed.get(ch).position()).isEqualTo(new Position(epoch, 2));
@@ -149,10 +151,11 @@ class TransportDeliveryIT {
 
   @ParameterizedTest
   @EnumSource(Transport.class)
-  void multiChannelSubscriptionDeliversEachChannelInOrderAndResumesFromItsCursor(Transport transport) {
+  void multiChannelSubscriptionDeliversEachChannelInOrderAndResumesFromItsCursor(
+      Transport transport) {
     String a = channel("multi-a-" + transport.wireName());
     String b = channel("multi-b-" + transport.wireName());
-    publish(client, b, "b", 1, 2);  // b has history; a is new
+    publish(client, b, "b", 1, 2); // b has history; a is new
     Recorder first = new Recorder();
     Cursor cursor;
     try (HeraldSubscription s = client.subscribe(List.of(a, b), transport, null, first)) {
@@ -187,20 +190,27 @@ class TransportDeliveryIT {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Transport.class, names = {"LONG_POLL", "SHORT_POLL"})
+  @EnumSource(
+      value = Transport.class,
+      names = {"LONG_POLL", "SHORT_POLL"})
   void pollsPageThroughABacklogLargerThanTheLimitInOrder(Transport transport) {
-    HeraldClient paged = HeraldClient.builder(java.net.URI.create(server.baseUrl()))
-        .pollLimit(3)
-        .shortPollInterval(java.time.Duration.ofSeconds(5))  // a full answer is followed at once, not after this
-        .longPollWait(java.time.Duration.ofSeconds(2))
-        .build();
+    HeraldClient paged =
+        HeraldClient.builder(java.net.URI.create(server.baseUrl()))
+            .pollLimit(3)
+            .shortPollInterval(
+                java.time.Duration.ofSeconds(
+                    5)) // a full answer is followed at once, not after this
+            .longPollWait(java.time.Duration.ofSeconds(2))
+            .build();
     String ch = channel("paged-" + transport.wireName());
     String epoch = publish(client, ch, "m", 1, 20).get(0).epoch();
     Recorder r = new Recorder();
-    try (HeraldSubscription s = paged.subscribe(List.of(ch), transport, Cursor.parse(epoch + ":0", 1), r)) {
+    try (HeraldSubscription s =
+        paged.subscribe(List.of(ch), transport, Cursor.parse(epoch + ":0", 1), r)) {
       r.awaitMessages(20);
       assertThat(r.offsets(ch)).isEqualTo(range(1, 20));
-      assertThat(r.subscribed.get(ch)).isEqualTo(new Recorder.Subscribed(new Position(epoch, 0), true));
+      assertThat(r.subscribed.get(ch))
+          .isEqualTo(new Recorder.Subscribed(new Position(epoch, 0), true));
       assertThat(s.cursor().get(0)).isEqualTo(new Position(epoch, 20));
     }
   }

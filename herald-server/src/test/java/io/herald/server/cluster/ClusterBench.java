@@ -22,8 +22,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A hand-run measurement (never run by the build): WebSocket subscribers spread over Herald nodes
  * on one channel; messages published through the nodes' hubs in turn. Prints delivered messages per
- * second and the publish-to-receipt delay (median, p99), for one node on the in-memory broker and for
- * three nodes on one Redis (a redis-server it starts itself).
+ * second and the publish-to-receipt delay (median, p99), for one node on the in-memory broker and
+ * for three nodes on one Redis (a redis-server it starts itself).
  *
  * <pre>
  * java -cp "$(cat cp.txt):herald-server/target/classes:herald-server/target/test-classes:..." \
@@ -43,7 +43,10 @@ public final class ClusterBench {
     }
   }
 
-  /** A WebSocket subscriber that counts messages and records the delay of those that carry a send time. */
+  /**
+   * A WebSocket subscriber that counts messages and records the delay of those that carry a send
+   * time.
+   */
   static final class Subscriber implements WebSocket.Listener {
     final AtomicLong received;
     final ConcurrentLinkedQueue<Long> delays;
@@ -78,7 +81,8 @@ public final class ClusterBench {
     }
   }
 
-  private static void run(String name, String broker, int nodeCount, int perNode, int messages, int samples)
+  private static void run(
+      String name, String broker, int nodeCount, int perNode, int messages, int samples)
       throws Exception {
     List<HeraldServer> nodes = new ArrayList<>();
     List<WebSocket> sockets = new ArrayList<>();
@@ -96,15 +100,19 @@ public final class ClusterBench {
       ConcurrentLinkedQueue<Long> delays = new ConcurrentLinkedQueue<>();
       for (HeraldServer node : nodes) {
         for (int i = 0; i < perNode; i++) {
-          sockets.add(http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-              .buildAsync(URI.create(node.baseUrl().replaceFirst("^http", "ws") + "/channels/" + ch),
-                  new Subscriber(received, delays))
-              .get(10, TimeUnit.SECONDS));
+          sockets.add(
+              http.newWebSocketBuilder()
+                  .connectTimeout(Duration.ofSeconds(5))
+                  .buildAsync(
+                      URI.create(node.baseUrl().replaceFirst("^http", "ws") + "/channels/" + ch),
+                      new Subscriber(received, delays))
+                  .get(10, TimeUnit.SECONDS));
         }
       }
       int subscribers = sockets.size();
       long wait = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (nodes.stream().mapToInt(n -> n.hub().subscriberCount()).sum() < subscribers && System.nanoTime() < wait) {
+      while (nodes.stream().mapToInt(n -> n.hub().subscriberCount()).sum() < subscribers
+          && System.nanoTime() < wait) {
         LockSupport.parkNanos(50_000);
       }
 
@@ -128,7 +136,11 @@ public final class ClusterBench {
       long t0 = System.nanoTime();
       for (int i = 0; i < messages; i++) {
         window.acquire();
-        nodes.get(i % nodeCount).hub().publish(ch, "message", data).whenComplete((m, e) -> window.release());
+        nodes
+            .get(i % nodeCount)
+            .hub()
+            .publish(ch, "message", data)
+            .whenComplete((m, e) -> window.release());
       }
       long target = (long) messages * subscribers;
       long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
@@ -136,11 +148,21 @@ public final class ClusterBench {
         LockSupport.parkNanos(50_000);
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
-      System.out.printf(Locale.ROOT,
+      System.out.printf(
+          Locale.ROOT,
           "%s: %d WebSocket subscribers; delay publish->receipt median %.2f ms, p99 %.2f ms (%d deliveries); "
               + "%,d messages -> %,d of %,d deliveries in %.2f s = %,.0f deliveries/s (%,.0f publications/s)%n",
-          name, subscribers, d[d.length / 2] / 1e6, d[d.length * 99 / 100] / 1e6, d.length, messages, received.get(),
-          target, seconds, received.get() / seconds, messages / seconds);
+          name,
+          subscribers,
+          d[d.length / 2] / 1e6,
+          d[d.length * 99 / 100] / 1e6,
+          d.length,
+          messages,
+          received.get(),
+          target,
+          seconds,
+          received.get() / seconds,
+          messages / seconds);
     } finally {
       for (WebSocket ws : sockets) {
         ws.abort();

@@ -74,8 +74,13 @@ class ClusterIT {
   private List<HeraldServer> startNodes(RedisServerProcess server, int count) {
     List<HeraldServer> started = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      HeraldServer node = HeraldServer.start(ServerConfig.builder().port(0).broker(server.uri())
-          .shutdownTimeout(Duration.ofSeconds(2)).build());
+      HeraldServer node =
+          HeraldServer.start(
+              ServerConfig.builder()
+                  .port(0)
+                  .broker(server.uri())
+                  .shutdownTimeout(Duration.ofSeconds(2))
+                  .build());
       nodes.add(node);
       started.add(node);
     }
@@ -128,7 +133,9 @@ class ClusterIT {
     }
   }
 
-  /** The next message on a WebSocket as its envelope (without {@code type}), skipping other frames. */
+  /**
+   * The next message on a WebSocket as its envelope (without {@code type}), skipping other frames.
+   */
   private static JsonNode nextMessage(Ws ws) {
     while (true) {
       JsonNode frame = ws.next();
@@ -183,7 +190,9 @@ class ClusterIT {
       for (int i = 1; i <= 9; i++) {
         published.add(publish(n.get(i % 3), ch, i));
       }
-      assertThat(published).extracting(p -> p.get("offset").asLong()).containsExactlyElementsOf(range(1, 9));
+      assertThat(published)
+          .extracting(p -> p.get("offset").asLong())
+          .containsExactlyElementsOf(range(1, 9));
       String epoch = published.get(0).get("epoch").asText();
       assertThat(published).extracting(p -> p.get("epoch").asText()).containsOnly(epoch);
       assertThat(subscribed.id()).isEqualTo(epoch + ":0");
@@ -237,7 +246,9 @@ class ClusterIT {
       publish(n.get(2), unwatched, 1);
       assertThat(nextMessage(sse).data().get("data").get("n").asLong()).isEqualTo(1);
       assertThat(redisBroker(n.get(0)).subscribedChannels()).isEqualTo(1);
-      assertThat(redisBroker(n.get(1)).subscribedChannels()).as("a node that only publishes").isZero();
+      assertThat(redisBroker(n.get(1)).subscribedChannels())
+          .as("a node that only publishes")
+          .isZero();
       assertThat(redisBroker(n.get(2)).subscribedChannels()).isZero();
       assertThat(n.get(0).hub().activeChannels()).isEqualTo(1);
     }
@@ -275,20 +286,24 @@ class ClusterIT {
       AtomicInteger next = new AtomicInteger(1);
       publisher = new CompletableFuture<>();
       CompletableFuture<Void> published = publisher;
-      pacer.scheduleAtFixedRate(() -> {
-        int i = next.getAndIncrement();
-        if (i > total) {
-          published.complete(null);
-          throw new CancellationException("done"); // ends the schedule
-        }
-        try {
-          publish(c, ch, i);
-        } catch (RuntimeException | Error t) {
-          publishError.compareAndSet(null, t);
-          published.complete(null);
-          throw t; // ends the schedule
-        }
-      }, 0, 20, TimeUnit.MILLISECONDS);
+      pacer.scheduleAtFixedRate(
+          () -> {
+            int i = next.getAndIncrement();
+            if (i > total) {
+              published.complete(null);
+              throw new CancellationException("done"); // ends the schedule
+            }
+            try {
+              publish(c, ch, i);
+            } catch (RuntimeException | Error t) {
+              publishError.compareAndSet(null, t);
+              published.complete(null);
+              throw t; // ends the schedule
+            }
+          },
+          0,
+          20,
+          TimeUnit.MILLISECONDS);
       while (received.size() < 20) {
         Event e = nextMessage(sse);
         received.add(e.data());
@@ -320,7 +335,9 @@ class ClusterIT {
     try (Ws ws = new Ws(wsUrl(c) + "/channels/" + ch + "?since=" + cursor)) {
       JsonNode subscribed = ws.next();
       assertThat(subscribed.path("type").asText()).isEqualTo("subscribed");
-      assertThat(subscribed.path("recovered").asBoolean()).as("resume on node C from %s", cursor).isTrue();
+      assertThat(subscribed.path("recovered").asBoolean())
+          .as("resume on node C from %s", cursor)
+          .isTrue();
       assertThat(subscribed.path("position").asText()).isEqualTo(cursor);
       while (received.size() < total) {
         received.add(nextMessage(ws));
@@ -328,9 +345,15 @@ class ClusterIT {
     }
     publisher.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     assertThat(publishError.get()).isNull();
-    assertThat(offsets(received)).as("every offset exactly once, in order").isEqualTo(range(1, total));
-    assertThat(received).extracting(e -> e.get("data").get("n").asLong()).isEqualTo(range(1, total));
-    assertThat(received).extracting(e -> e.get("epoch").asText()).containsOnly(received.get(0).get("epoch").asText());
+    assertThat(offsets(received))
+        .as("every offset exactly once, in order")
+        .isEqualTo(range(1, total));
+    assertThat(received)
+        .extracting(e -> e.get("data").get("n").asLong())
+        .isEqualTo(range(1, total));
+    assertThat(received)
+        .extracting(e -> e.get("epoch").asText())
+        .containsOnly(received.get(0).get("epoch").asText());
   }
 
   private static Event parseIfMessage(String raw) {
@@ -346,7 +369,9 @@ class ClusterIT {
         data.append(value(line));
       }
     }
-    return data.length() > 0 && !event.startsWith("herald.") ? new Event(id, event, TestClients.json(data.toString())) : null;
+    return data.length() > 0 && !event.startsWith("herald.")
+        ? new Event(id, event, TestClients.json(data.toString()))
+        : null;
   }
 
   @Test
@@ -375,23 +400,31 @@ class ClusterIT {
 
       server.stop();
       for (HeraldServer node : n) {
-        await().atMost(WAIT).until(() -> TestClients.get(node.baseUrl() + "/health").statusCode() == 503);
+        await()
+            .atMost(WAIT)
+            .until(() -> TestClients.get(node.baseUrl() + "/health").statusCode() == 503);
         JsonNode health = TestClients.json(TestClients.get(node.baseUrl() + "/health").body());
         assertThat(health.get("status").asText()).isEqualTo("degraded");
         assertThat(health.get("broker").asText()).isEqualTo("down");
       }
       for (HeraldServer node : n) {
-        HttpResponse<String> r = TestClients.post(node.baseUrl() + "/channels/" + ch, "application/json",
-            "{\"n\":0}".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r =
+            TestClients.post(
+                node.baseUrl() + "/channels/" + ch,
+                "application/json",
+                "{\"n\":0}".getBytes(StandardCharsets.UTF_8));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
-        assertThat(TestClients.json(r.body()).get("error").get("code").asText()).isEqualTo("unavailable");
+        assertThat(TestClients.json(r.body()).get("error").get("code").asText())
+            .isEqualTo("unavailable");
       }
       assertThat(sse.lines).as("the SSE stream stays open").doesNotContain("<eof>");
       assertThat(ws.closed).as("the WebSocket stays open").isNotDone();
 
       server.restart(); // same port, empty: every channel gets a new epoch
       for (HeraldServer node : n) {
-        await().atMost(WAIT).until(() -> TestClients.get(node.baseUrl() + "/health").statusCode() == 200);
+        await()
+            .atMost(WAIT)
+            .until(() -> TestClients.get(node.baseUrl() + "/health").statusCode() == 200);
       }
       JsonNode p = publish(c, ch, 4);
       assertThat(p.get("epoch").asText()).isNotEqualTo(epoch);

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The HTTP side of the server in an {@link EmbeddedChannel}: wire fixtures in, exact bytes out.
- * The memory broker answers at once, so every step runs on the embedded event loop.
+ * The HTTP side of the server in an {@link EmbeddedChannel}: wire fixtures in, exact bytes out. The
+ * memory broker answers at once, so every step runs on the embedded event loop.
  */
 @Timeout(30)
 @ExtendWith(LeakDetection.class)
@@ -33,11 +33,18 @@ class HttpRouterTest {
 
   @BeforeEach
   void setUp() {
-    ServerConfig config = ServerConfig.builder().maxMessageBytes(16).sseRetry(Duration.ofMillis(1500)).build();
-    hub = new Hub(new MemoryBroker(HistoryConfig.DEFAULT), HistoryConfig.DEFAULT, Duration.ofSeconds(60));
+    ServerConfig config =
+        ServerConfig.builder().maxMessageBytes(16).sseRetry(Duration.ofMillis(1500)).build();
+    hub =
+        new Hub(
+            new MemoryBroker(HistoryConfig.DEFAULT), HistoryConfig.DEFAULT, Duration.ofSeconds(60));
     hub.start();
     server = new ServerContext(config, hub);
-    ch = new EmbeddedChannel(new HttpServerCodec(), new BodyAggregator(config.maxMessageBytes()), new HttpRouter(server));
+    ch =
+        new EmbeddedChannel(
+            new HttpServerCodec(),
+            new BodyAggregator(config.maxMessageBytes()),
+            new HttpRouter(server));
   }
 
   @AfterEach
@@ -47,12 +54,14 @@ class HttpRouterTest {
 
   @Test
   void publishAnswers201WithChannelOffsetAndEpoch() {
-    String response = exchange("POST /channels/news HTTP/1.1\r\n"   // publish to "news"
-        + "Host: x\r\n"
-        + "Content-Type: application/json\r\n"
-        + "Content-Length: 7\r\n"
-        + "\r\n"
-        + "{\"a\":1}");
+    String response =
+        exchange(
+            "POST /channels/news HTTP/1.1\r\n" // publish to "news"
+                + "Host: x\r\n"
+                + "Content-Type: application/json\r\n"
+                + "Content-Length: 7\r\n"
+                + "\r\n"
+                + "{\"a\":1}");
     String epoch = hub.broker().history("news", 0).join().epoch();
     assertThat(response)
         .startsWith("HTTP/1.1 201 Created\r\n")
@@ -62,40 +71,67 @@ class HttpRouterTest {
 
   @Test
   void shortPollAnswersEnvelopesAndCursor() {
-    exchange("POST /channels/feed HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi");
+    exchange(
+        "POST /channels/feed HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi");
     String epoch = hub.broker().history("feed", 0).join().epoch();
     long time = hub.broker().history("feed", 0).join().messages().get(0).time();
     String response = exchange("GET /channels/feed?since=0 HTTP/1.1\r\nHost: x\r\n\r\n");
-    assertThat(response).endsWith("\r\n\r\n"
-        + "{\"messages\":[{\"channel\":\"feed\",\"offset\":1,\"epoch\":\"" + epoch + "\",\"event\":\"message\",\"data\":\"hi\",\"time\":" + time + "}],"
-        + "\"cursor\":\"" + epoch + ":1\",\"recovered\":true}");
+    assertThat(response)
+        .endsWith(
+            "\r\n\r\n"
+                + "{\"messages\":[{\"channel\":\"feed\",\"offset\":1,\"epoch\":\""
+                + epoch
+                + "\",\"event\":\"message\",\"data\":\"hi\",\"time\":"
+                + time
+                + "}],"
+                + "\"cursor\":\""
+                + epoch
+                + ":1\",\"recovered\":true}");
     assertFalse(ch.finish());
   }
 
   @Test
   void sseWritesRetrySubscribedThenOneEventPerMessage() {
-    ch.writeInbound(ascii("GET /channels/live HTTP/1.1\r\n"      // subscribe to "live"
-        + "Host: x\r\n"
-        + "Accept: text/event-stream\r\n"                         // picks SSE
-        + "\r\n"));
+    ch.writeInbound(
+        ascii(
+            "GET /channels/live HTTP/1.1\r\n" // subscribe to "live"
+                + "Host: x\r\n"
+                + "Accept: text/event-stream\r\n" // picks SSE
+                + "\r\n"));
     ch.runPendingTasks();
     String epoch = hub.broker().history("live", 0).join().epoch();
     String head = drainOutbound();
-    assertThat(head).startsWith("HTTP/1.1 200 OK\r\n").contains("content-type: text/event-stream\r\n").contains("cache-control: no-cache\r\n");
-    assertThat(head).endsWith("\r\n\r\n"
-        + "retry: 1500\n"                                          // EventSource reconnect delay
-        + "id: " + epoch + ":0\n"                                  // the cursor at subscribe time
-        + "event: herald.subscribed\n"
-        + "data: {\"channels\":[\"live\"],\"cursor\":\"" + epoch + ":0\",\"recovered\":true}\n"
-        + "\n");
+    assertThat(head)
+        .startsWith("HTTP/1.1 200 OK\r\n")
+        .contains("content-type: text/event-stream\r\n")
+        .contains("cache-control: no-cache\r\n");
+    assertThat(head)
+        .endsWith(
+            "\r\n\r\n"
+                + "retry: 1500\n" // EventSource reconnect delay
+                + "id: "
+                + epoch
+                + ":0\n" // the cursor at subscribe time
+                + "event: herald.subscribed\n"
+                + "data: {\"channels\":[\"live\"],\"cursor\":\""
+                + epoch
+                + ":0\",\"recovered\":true}\n"
+                + "\n");
     hub.publish("live", "tick", "42".getBytes(StandardCharsets.UTF_8)).join();
     ch.runPendingTasks();
     long time = hub.broker().history("live", 0).join().messages().get(0).time();
-    assertThat(drainOutbound()).isEqualTo(
-        "id: " + epoch + ":1\n"                                    // the cursor right after the message
-        + "event: tick\n"                                          // named events get an event line
-        + "data: {\"channel\":\"live\",\"offset\":1,\"epoch\":\"" + epoch + "\",\"event\":\"tick\",\"data\":42,\"time\":" + time + "}\n"
-        + "\n");
+    assertThat(drainOutbound())
+        .isEqualTo(
+            "id: "
+                + epoch
+                + ":1\n" // the cursor right after the message
+                + "event: tick\n" // named events get an event line
+                + "data: {\"channel\":\"live\",\"offset\":1,\"epoch\":\""
+                + epoch
+                + "\",\"event\":\"tick\",\"data\":42,\"time\":"
+                + time
+                + "}\n"
+                + "\n");
     ch.close();
     ch.runPendingTasks();
     assertFalse(ch.finish());
@@ -103,7 +139,9 @@ class HttpRouterTest {
 
   @Test
   void bodyOverTheLimitGets413AndTheConnectionCloses() {
-    String response = exchange("POST /channels/big HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 17\r\n\r\n12345678901234567");
+    String response =
+        exchange(
+            "POST /channels/big HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 17\r\n\r\n12345678901234567");
     assertThat(response).startsWith("HTTP/1.1 413 ").contains("\"code\":\"message_too_large\"");
     assertThat(ch.isOpen()).isFalse();
     assertFalse(ch.finish());
@@ -112,7 +150,10 @@ class HttpRouterTest {
   @Test
   void wrongMethodGets405WithAllow() {
     String response = exchange("PUT /channels/x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
-    assertThat(response).startsWith("HTTP/1.1 405 ").contains("allow: GET, POST, OPTIONS\r\n").contains("\"code\":\"method_not_allowed\"");
+    assertThat(response)
+        .startsWith("HTTP/1.1 405 ")
+        .contains("allow: GET, POST, OPTIONS\r\n")
+        .contains("\"code\":\"method_not_allowed\"");
     assertFalse(ch.finish());
   }
 

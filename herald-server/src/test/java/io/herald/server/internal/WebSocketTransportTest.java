@@ -27,24 +27,32 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The WebSocket transport in an {@link EmbeddedChannel}: the RFC 6455 upgrade, then JSON commands in
- * masked client frames and the server's unmasked frames decoded back. The memory broker answers at
- * once, so every step runs on the embedded event loop.
+ * The WebSocket transport in an {@link EmbeddedChannel}: the RFC 6455 upgrade, then JSON commands
+ * in masked client frames and the server's unmasked frames decoded back. The memory broker answers
+ * at once, so every step runs on the embedded event loop.
  */
 @Timeout(30)
 @ExtendWith(LeakDetection.class)
 class WebSocketTransportTest {
   private Hub hub;
   private EmbeddedChannel server;
-  private final EmbeddedChannel clientEncoder = new EmbeddedChannel(new WebSocket08FrameEncoder(true));
-  private final EmbeddedChannel clientDecoder = new EmbeddedChannel(new WebSocket08FrameDecoder(false, false, 1 << 20));
+  private final EmbeddedChannel clientEncoder =
+      new EmbeddedChannel(new WebSocket08FrameEncoder(true));
+  private final EmbeddedChannel clientDecoder =
+      new EmbeddedChannel(new WebSocket08FrameDecoder(false, false, 1 << 20));
 
   @BeforeEach
   void setUp() {
     ServerConfig config = ServerConfig.builder().build();
-    hub = new Hub(new MemoryBroker(HistoryConfig.DEFAULT), HistoryConfig.DEFAULT, Duration.ofSeconds(60));
+    hub =
+        new Hub(
+            new MemoryBroker(HistoryConfig.DEFAULT), HistoryConfig.DEFAULT, Duration.ofSeconds(60));
     hub.start();
-    server = new EmbeddedChannel(new HttpServerCodec(), new BodyAggregator(config.maxMessageBytes()), new HttpRouter(new ServerContext(config, hub)));
+    server =
+        new EmbeddedChannel(
+            new HttpServerCodec(),
+            new BodyAggregator(config.maxMessageBytes()),
+            new HttpRouter(new ServerContext(config, hub)));
   }
 
   @AfterEach
@@ -56,22 +64,32 @@ class WebSocketTransportTest {
 
   @Test
   void upgradeBySubscriptionUrlThenSubscribedThenSharedPushFrames() {
-    server.writeInbound(Unpooled.copiedBuffer("GET /channels/room?since=0 HTTP/1.1\r\n" // subscribe to "room" from the start
-        + "Host: x\r\n"
-        + "Upgrade: websocket\r\n"
-        + "Connection: Upgrade\r\n"
-        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"                         // RFC 6455 section 1.3's sample key
-        + "Sec-WebSocket-Version: 13\r\n"
-        + "\r\n", StandardCharsets.US_ASCII));
+    server.writeInbound(
+        Unpooled.copiedBuffer(
+            "GET /channels/room?since=0 HTTP/1.1\r\n" // subscribe to "room" from the start
+                + "Host: x\r\n"
+                + "Upgrade: websocket\r\n"
+                + "Connection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" // RFC 6455 section 1.3's sample
+                // key
+                + "Sec-WebSocket-Version: 13\r\n"
+                + "\r\n",
+            StandardCharsets.US_ASCII));
     server.runPendingTasks();
     String handshake = readRaw();
     assertThat(handshake)
         .startsWith("HTTP/1.1 101 Switching Protocols\r\n")
-        .contains("sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n");          // the sample's accept value
+        .contains(
+            "sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"); // the sample's accept value
     String epoch = hub.broker().history("room", 0).join().epoch();
-    assertThat(nextText()).isEqualTo("{\"type\":\"subscribed\",\"channel\":\"room\",\"position\":\"" + epoch + ":0\",\"recovered\":true}");
+    assertThat(nextText())
+        .isEqualTo(
+            "{\"type\":\"subscribed\",\"channel\":\"room\",\"position\":\""
+                + epoch
+                + ":0\",\"recovered\":true}");
 
-    Message published = hub.publish("room", "message", "{\"x\":1}".getBytes(StandardCharsets.UTF_8)).join();
+    Message published =
+        hub.publish("room", "message", "{\"x\":1}".getBytes(StandardCharsets.UTF_8)).join();
     server.runPendingTasks();
     assertThat(nextText()).isEqualTo(new String(published.pushFrame(), StandardCharsets.UTF_8));
 
@@ -81,11 +99,16 @@ class WebSocketTransportTest {
     send("{\"type\":\"publish\",\"id\":\"a\",\"channel\":\"room\",\"data\":[1,2]}");
     String a = nextText();
     String b = nextText();
-    assertThat(a + b).contains("{\"type\":\"published\",\"id\":\"a\",\"channel\":\"room\",\"offset\":2,\"epoch\":\"" + epoch + "\"}")
+    assertThat(a + b)
+        .contains(
+            "{\"type\":\"published\",\"id\":\"a\",\"channel\":\"room\",\"offset\":2,\"epoch\":\""
+                + epoch
+                + "\"}")
         .contains("\"offset\":2,\"epoch\":\"" + epoch + "\",\"event\":\"message\",\"data\":[1,2]");
 
     send("{\"type\":\"subscribe\",\"id\":3}");
-    assertThat(nextText()).startsWith("{\"type\":\"error\",\"id\":3,\"error\":{\"code\":\"invalid_request\"");
+    assertThat(nextText())
+        .startsWith("{\"type\":\"error\",\"id\":3,\"error\":{\"code\":\"invalid_request\"");
 
     clientEncoder.writeOutbound(new CloseWebSocketFrame(1000, "bye"));
     server.writeInbound((ByteBuf) clientEncoder.readOutbound());

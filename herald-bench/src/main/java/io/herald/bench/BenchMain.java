@@ -109,6 +109,10 @@ public final class BenchMain implements Runnable {
     @Option(names = "--publish-connections", defaultValue = "0", description = "Publisher connections; 0: 4 for Herald, 1 otherwise (keeps the sequence in order).")
     int publishConnections;
 
+    @Option(names = "--publish-pipeline", defaultValue = "0",
+        description = "Requests in flight per publisher connection (HTTP/1.1 pipelining, in order); 0: 1 for Herald, 16 otherwise.")
+    int publishPipeline;
+
     @Option(names = "--churn-rate", defaultValue = "20", description = "Churn: subscribers dropped and resumed per second (default: ${DEFAULT-VALUE}).")
     double churnRate;
 
@@ -216,7 +220,7 @@ public final class BenchMain implements Runnable {
           }
           RunSpec rs = new RunSpec(scenario(), tr, t, o.subscribers, o.rate, o.size, seconds(o.duration),
               (int) (seconds(o.pollInterval) * 1000), o.longPollWait, o.loops, o.sourceAddresses, o.connectConcurrency,
-              o.connectTimeout, o.publishConnections, o.churnRate, o.drain, seconds(o.warmup), out);
+              o.connectTimeout, o.publishConnections, o.publishPipeline, o.churnRate, o.drain, seconds(o.warmup), out);
           try {
             results.add(new Runner(rs).run());
           } catch (RuntimeException e) {

@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The open-loop publisher: HTTP POSTs paced at a rate (messages per second, over all channels, round
- * robin) for a duration, over a few keep-alive connections with one request in flight each. Messages
+ * robin) for a duration, over a few keep-alive connections with up to {@code depth} requests in flight
+ * each (HTTP/1.1 pipelining, answers in order). Messages
  * that fall due while every connection is busy wait in a backlog (reported); the schedule never slows
  * down to the server's pace. Herald payloads are {@code size} bytes of padding ({@code text/plain});
  * the delay comes from the envelope's {@code time}. Generic payloads carry the send time and a
@@ -37,18 +38,25 @@ import java.util.concurrent.TimeUnit;
  * <p>Confined to one event loop; {@link #start} may be called from any thread.
  */
 final class Publisher {
+
   private final EventLoop loop;
   private final Target target;
   private final List<String> channels;
   private final int size;
   private final Stats stats;
   private final Bootstrap bootstrap;
-  private final ArrayDeque<Channel> idle = new ArrayDeque<>();
+  private final List<Conn> conns = new java.util.ArrayList<>();
+  private final int depth;
   private final long[] seq;
   /** Successful publications per channel index. */
   final long[] published;
   long failures;
   long issued;
+  /** Publications that fell due but could not be sent before the end of the schedule (publisher behind). */
+  long unsent;
+  /** Publish round trips (request written to answer read), microseconds. Publisher loop only. */
+  final org.HdrHistogram.Histogram roundTrips = new org.HdrHistogram.Histogram(TimeUnit.MINUTES.toMicros(10), 3);
+  private long endNanos;
   long maxBacklog;
   private double rate;
   private long total;
@@ -60,7 +68,25 @@ final class Publisher {
   private CompletableFuture<Void> done;
   private long outstanding;
 
-  Publisher(EventLoop loop, Class<? extends Channel> channelClass, Target target, List<String> channels, int size, Stats stats) {
+  /** One keep-alive connection and its requests in flight, oldest first: {channel index, sent nanos}. */
+  private static final class Conn {
+    final Channel ch;
+    final ArrayDeque<long[]> inflight = new ArrayDeque<>();
+
+    Conn(Channel ch) {
+      this.ch = ch;
+    }
+  }
+
+  private static final io.netty.util.AttributeKey<Conn> CONN = io.netty.util.AttributeKey.valueOf("herald.bench.conn");
+
+  /**
+   * @param depth requests in flight per connection, 1 or more; above 1 they are HTTP/1.1 pipelined,
+   *     which keeps them in order on one connection
+   */
+  Publisher(EventLoop loop, Class<? extends Channel> channelClass, Target target, List<String> channels, int size, Stats stats,
+      int depth) {
+    this.depth = Math.max(1, depth);
     this.loop = loop;
     this.target = target;
     this.channels = channels;
@@ -85,7 +111,9 @@ final class Publisher {
     InetSocketAddress remote = new InetSocketAddress(u.getHost(), Clients.port(u));
     for (int i = 0; i < connections; i++) {
       Channel ch = bootstrap.connect(remote).sync().channel();
-      loop.submit(() -> idle.add(ch)).sync();
+      Conn c = new Conn(ch);
+      ch.attr(CONN).set(c);
+      loop.submit(() -> conns.add(c)).sync();
     }
   }
 
@@ -97,6 +125,7 @@ final class Publisher {
       startIssued = issued;
       total = issued + (long) Math.floor(rate * seconds);
       startNanos = System.nanoTime();
+      endNanos = startNanos + (long) (seconds * 1e9) + 200_000_000L;
       ticker = loop.scheduleAtFixedRate(this::tick, 0, 1, TimeUnit.MILLISECONDS);
     });
     return done;
@@ -117,13 +146,23 @@ final class Publisher {
     lastNanos = System.nanoTime();
     long due = Math.min(total, startIssued + (long) (rate * (lastNanos - startNanos) / 1e9));
     while (issued < due) {
-      Channel ch = idle.poll();
-      if (ch == null) {
+      Conn best = null;
+      for (Conn c : conns) {
+        if (c.inflight.size() < depth && (best == null || c.inflight.size() < best.inflight.size())) {
+          best = c;
+        }
+      }
+      if (best == null) {
         break;
       }
-      send(ch);
+      send(best);
     }
     maxBacklog = Math.max(maxBacklog, due - issued);
+    if (lastNanos >= endNanos && total > issued) {
+      // Open loop: what could not be sent in time is not sent late; it is reported.
+      unsent += total - issued;
+      total = issued;
+    }
     if (issued >= total && outstanding == 0 && ticker != null) {
       ticker.cancel(false);
       ticker = null;
@@ -131,7 +170,8 @@ final class Publisher {
     }
   }
 
-  private void send(Channel ch) {
+  private void send(Conn c) {
+    Channel ch = c.ch;
     int idx = next;
     next = (next + 1) % channels.size();
     URI u = target.publishUri(channels.get(idx));
@@ -159,7 +199,7 @@ final class Publisher {
     req.headers().set(HttpHeaderNames.HOST, u.getHost() + ":" + Clients.port(u));
     req.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
     req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-    ch.attr(Runner.CHANNEL_INDEX).set(idx);
+    c.inflight.add(new long[] {idx, System.nanoTime()});
     issued++;
     outstanding++;
     ch.writeAndFlush(req);
@@ -167,29 +207,36 @@ final class Publisher {
 
   /** Closes the connections. */
   void close() {
-    loop.execute(() -> idle.forEach(Channel::close));
+    loop.execute(() -> conns.forEach(c -> c.ch.close()));
   }
 
   private final class ResponseHandler extends SimpleChannelInboundHandler<FullHttpResponse> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse r) {
+      Conn c = ctx.channel().attr(CONN).get();
+      long[] req = c == null ? null : c.inflight.poll();
+      if (req == null) {
+        return;
+      }
       outstanding--;
-      Integer idx = ctx.channel().attr(Runner.CHANNEL_INDEX).get();
-      if (r.status().code() / 100 == 2 && idx != null) {
-        published[idx]++;
+      roundTrips.recordValue(Math.min((System.nanoTime() - req[1]) / 1000, roundTrips.getHighestTrackableValue()));
+      if (r.status().code() / 100 == 2) {
+        published[(int) req[0]]++;
       } else {
         failures++;
       }
-      idle.add(ctx.channel());
       tick();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      if (!idle.remove(ctx.channel()) && outstanding > 0) {
-        // It closed with a request in flight: that publication failed.
-        outstanding--;
-        failures++;
+      Conn c = ctx.channel().attr(CONN).get();
+      if (c != null) {
+        conns.remove(c);
+        // It closed with requests in flight: those publications failed.
+        outstanding -= c.inflight.size();
+        failures += c.inflight.size();
+        c.inflight.clear();
       }
       ctx.fireChannelInactive();
     }

@@ -86,12 +86,14 @@ final class Report {
     b.append("<h2>Server resident memory (peak, MiB)</h2>").append(bars(runs, "MiB", r -> r.server().rssPeakKib() / 1024.0));
     b.append("<h2>Server memory per connection (KiB)</h2>").append(bars(runs, "KiB", r -> r.server().rssPerConnectionKib()));
 
-    b.append("<h2>All figures</h2><table><tr><th class=l>run</th><th>published</th><th>failed</th><th>max backlog</th><th>expected</th>")
+    b.append("<h2>All figures</h2><table><tr><th class=l>run</th><th>published</th><th>failed</th><th>max backlog</th><th>unsent</th><th>publish p50 ms</th><th>publish p99 ms</th><th>expected</th>")
         .append("<th>delivered</th><th>holes</th><th>gaps</th><th>disconnects</th><th>reconnects</th><th>errors</th><th>bytes in</th>")
         .append("<th>bytes out</th><th>requests</th><th>connect s</th><th>connect p99 ms</th><th>server CPU s</th><th>idle cores</th></tr>");
     for (RunResult r : runs) {
       b.append("<tr><td class=l>").append(esc(r.scenario() + " " + r.label())).append("</td><td>").append(r.published())
           .append("</td><td>").append(r.publishFailures()).append("</td><td>").append(r.publisherMaxBacklog()).append("</td><td>")
+          .append(r.publisherUnsent()).append("</td><td>").append(f(r.publishP50Ms())).append("</td><td>").append(f(r.publishP99Ms()))
+          .append("</td><td>")
           .append(r.expected()).append("</td><td>").append(r.delivered()).append("</td><td>").append(r.holes()).append("</td><td>")
           .append(r.gaps()).append("</td><td>").append(r.disconnects()).append("</td><td>").append(r.reconnects()).append("</td><td>")
           .append(r.errors()).append("</td><td>").append(r.bytesIn()).append("</td><td>").append(r.bytesOut()).append("</td><td>")

@@ -15,7 +15,8 @@ import java.io.PrintStream;
  * @param sourceAddresses how many 127.0.0.x source addresses to spread connections over
  * @param connectConcurrency connections being opened at once, at most
  * @param connectTimeoutSeconds how long to wait for every subscriber to be ready
- * @param publishConnections publisher connections (each has one request in flight); 0 picks
+ * @param publishConnections publisher connections; 0 picks (4 for Herald, 1 otherwise)
+ * @param publishPipeline requests in flight per publisher connection (HTTP/1.1 pipelining); 0 picks (1 for Herald, 16 otherwise)
  * @param churnPerSecond subscribers dropped and resumed per second (churn only)
  * @param drainSeconds how long to wait, at most, for the last deliveries after publishing
  * @param warmupSeconds publishing at the same rate before the measured window (not measured; 0 for none)
@@ -36,6 +37,7 @@ record RunSpec(
     int connectConcurrency,
     int connectTimeoutSeconds,
     int publishConnections,
+    int publishPipeline,
     double churnPerSecond,
     int drainSeconds,
     double warmupSeconds,
@@ -43,12 +45,12 @@ record RunSpec(
 
   /** A spec with the bench's defaults for everything but the essentials; for tests. */
   static RunSpec of(Scenario scenario, Transport transport, Target target, int subscribers, double rate, int size, double seconds) {
-    return new RunSpec(scenario, transport, target, subscribers, rate, size, seconds, 500, 30, 2, 4, 200, 60, 0, 5, 15, 0, null);
+    return new RunSpec(scenario, transport, target, subscribers, rate, size, seconds, 500, 30, 2, 4, 200, 60, 0, 0, 5, 15, 0, null);
   }
 
   RunSpec withProgress(PrintStream out) {
     return new RunSpec(scenario, transport, target, subscribers, rate, size, durationSeconds, pollIntervalMillis,
         longPollWaitSeconds, loops, sourceAddresses, connectConcurrency, connectTimeoutSeconds, publishConnections,
-        churnPerSecond, drainSeconds, warmupSeconds, out);
+        publishPipeline, churnPerSecond, drainSeconds, warmupSeconds, out);
   }
 }

@@ -136,7 +136,8 @@ final class Runner {
     Publisher publisher = null;
     long warmExpected = 0;
     if (publishing()) {
-      publisher = new Publisher(pubGroup.next(), channelClass, s.target(), channels, s.size(), stats);
+      publisher = new Publisher(pubGroup.next(), channelClass, s.target(), channels, s.size(), stats,
+          s.publishPipeline() > 0 ? s.publishPipeline() : (s.target().herald() ? 1 : 16));
       publisher.open(pubConns);
       progress.publisher = publisher;
       if (s.warmupSeconds() > 0) {
@@ -172,6 +173,7 @@ final class Runner {
     long w0 = System.nanoTime();
     long published = 0;
     long expected = 0;
+    long[] pubCounts = null;
     double idleCores = 0;
     if (!publishing()) {
       progress.phase("idle");
@@ -204,6 +206,7 @@ final class Runner {
       }
       Publisher p = publisher;
       long[] counts = onLoop(p, () -> p.published.clone());
+      pubCounts = counts;
       for (long c : counts) {
         published += c;
       }
@@ -266,8 +269,8 @@ final class Runner {
     long lost = 0;
     long dups = 0;
     long holes = 0;
-    if (publisher != null) {
-      long[] counts = publisher.published;
+    if (pubCounts != null) {
+      long[] counts = pubCounts;
       for (Subscriber sub : subs) {
         if (sub.ready) {
           lost += Math.max(0, counts[sub.channelIndex] - sub.distinct);
@@ -300,11 +303,19 @@ final class Runner {
         stats.setupBytes.sum() / (double) ready,
         s.rate(), s.size(), s.durationSeconds(),
         published, publisher == null ? 0 : publisher.failures, publisher == null ? 0 : publisher.maxBacklog,
+        publisher == null ? 0 : publisher.unsent,
+        publisher == null ? 0 : ms(publisher.roundTrips.getValueAtPercentile(50)),
+        publisher == null ? 0 : ms(publisher.roundTrips.getValueAtPercentile(99)),
         expected, delivered, publishSeconds > 0 ? delivered / publishSeconds : 0, s.rate() * (s.scenario() == Scenario.MANY_CHANNELS ? 1 : ready),
         lost, dups, holes, stats.gaps.sum(), stats.disconnects.sum(), stats.reconnects.sum(), stats.errors.sum(),
         delay, bytesIn, bytesOut, delivered == 0 ? 0 : (bytesIn + bytesOut) / (double) delivered,
         requests, delivered == 0 ? 0 : requests / (double) delivered, server,
         self0 == null || self1 == null ? 0 : self1.coresSince(self0), timeline);
+    if (publisher != null && (publisher.unsent > 0 || publisher.maxBacklog > s.rate())) {
+      say("note: the publisher fell behind (max backlog %d, %d not sent in time; publish round trip p50 %.1f p99 %.1f ms): "
+          + "the server answers publications slowly under this load", publisher.maxBacklog, publisher.unsent,
+          r.publishP50Ms(), r.publishP99Ms());
+    }
     say("result: delivered %,d (%,.0f/s), lost %d, duplicates %d, delay p50 %.2f p99 %.2f max %.1f ms, %.1f B/msg, "
             + "%.3f req/msg, server %.2f cores, rss %,d KiB (%.2f KiB/conn)",
         delivered, r.deliveredPerSecond(), lost, dups, delay.p50(), delay.p99(), delay.max(), r.bytesPerMessage(),

@@ -122,6 +122,10 @@ final class Publisher {
     this.rate = rate;
     this.done = new CompletableFuture<>();
     loop.execute(() -> {
+      // Backlog, unsent and round trips describe the latest schedule (the measured window).
+      maxBacklog = 0;
+      unsent = 0;
+      roundTrips.reset();
       startIssued = issued;
       total = issued + (long) Math.floor(rate * seconds);
       startNanos = System.nanoTime();

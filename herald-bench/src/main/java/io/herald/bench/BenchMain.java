@@ -19,13 +19,21 @@ import picocli.CommandLine.Parameters;
  * other and writes one JSON file and one HTML report for all of them. Exit status 0 when every run
  * completed, 1 when a run failed, 2 on bad arguments.
  */
-@Command(name = "herald-bench", mixinStandardHelpOptions = true, version = "herald-bench 0.1",
-    description = "The Herald transport lab: load generator and report for WebSocket, SSE, long and short polling.",
-    subcommands = {BenchMain.FanOut.class, BenchMain.ManyChannels.class, BenchMain.Idle.class, BenchMain.Churn.class,
-        BenchMain.Merge.class})
+@Command(
+    name = "herald-bench",
+    mixinStandardHelpOptions = true,
+    version = "herald-bench 0.1",
+    description =
+        "The Herald transport lab: load generator and report for WebSocket, SSE, long and short polling.",
+    subcommands = {
+      BenchMain.FanOut.class,
+      BenchMain.ManyChannels.class,
+      BenchMain.Idle.class,
+      BenchMain.Churn.class,
+      BenchMain.Merge.class
+    })
 public final class BenchMain implements Runnable {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /**
    * Runs the command line and exits the JVM with its status.
@@ -53,76 +61,148 @@ public final class BenchMain implements Runnable {
 
   /** Options every scenario shares. */
   static final class Options {
-    @Option(names = "--transport", split = ",", defaultValue = "websocket",
-        description = "Comma-separated: websocket, sse, long-poll, short-poll (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--transport",
+        split = ",",
+        defaultValue = "websocket",
+        description =
+            "Comma-separated: websocket, sse, long-poll, short-poll (default: ${DEFAULT-VALUE}).")
     List<String> transports;
 
-    @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "Server base URL (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--url",
+        defaultValue = "http://127.0.0.1:8080",
+        description = "Server base URL (default: ${DEFAULT-VALUE}).")
     String url;
 
-    @Option(names = "--server", defaultValue = "herald", description = "herald, nchan or generic (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--server",
+        defaultValue = "herald",
+        description = "herald, nchan or generic (default: ${DEFAULT-VALUE}).")
     String server;
 
-    @Option(names = "--subscribe-url", description = "Generic servers: subscribe URL template with {channel}.")
+    @Option(
+        names = "--subscribe-url",
+        description = "Generic servers: subscribe URL template with {channel}.")
     String subscribeUrl;
 
-    @Option(names = "--publish-url", description = "Generic servers: publish URL template with {channel} (HTTP POST).")
+    @Option(
+        names = "--publish-url",
+        description = "Generic servers: publish URL template with {channel} (HTTP POST).")
     String publishUrl;
 
-    @Option(names = "--pid", defaultValue = "0", description = "Server process id, for CPU and RSS from /proc.")
+    @Option(
+        names = "--pid",
+        defaultValue = "0",
+        description = "Server process id, for CPU and RSS from /proc.")
     long pid;
 
-    @Option(names = "--target", description = "Repeatable; replaces --url/--server/--pid: "
-        + "KIND[,name=N][,url=BASE][,sub=TEMPLATE][,pub=TEMPLATE][,pid=PID], KIND herald|nchan|generic.")
+    @Option(
+        names = "--target",
+        description =
+            "Repeatable; replaces --url/--server/--pid: "
+                + "KIND[,name=N][,url=BASE][,sub=TEMPLATE][,pub=TEMPLATE][,pid=PID], KIND herald|nchan|generic.")
     List<String> targets = new ArrayList<>();
 
-    @Option(names = "--subscribers", defaultValue = "100", description = "Connections (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--subscribers",
+        defaultValue = "100",
+        description = "Connections (default: ${DEFAULT-VALUE}).")
     int subscribers;
 
-    @Option(names = "--rate", defaultValue = "10", description = "Publications per second, all channels together (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--rate",
+        defaultValue = "10",
+        description = "Publications per second, all channels together (default: ${DEFAULT-VALUE}).")
     double rate;
 
-    @Option(names = "--size", defaultValue = "100", description = "Payload bytes (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--size",
+        defaultValue = "100",
+        description = "Payload bytes (default: ${DEFAULT-VALUE}).")
     int size;
 
-    @Option(names = "--duration", defaultValue = "30s", description = "Publishing (or holding) time: 30s, 500ms, 2m (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--duration",
+        defaultValue = "30s",
+        description = "Publishing (or holding) time: 30s, 500ms, 2m (default: ${DEFAULT-VALUE}).")
     String duration;
 
-    @Option(names = "--poll-interval", defaultValue = "1s", description = "Short polling interval (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--poll-interval",
+        defaultValue = "1s",
+        description = "Short polling interval (default: ${DEFAULT-VALUE}).")
     String pollInterval;
 
-    @Option(names = "--long-poll-wait", defaultValue = "30", description = "Herald long poll wait, seconds (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--long-poll-wait",
+        defaultValue = "30",
+        description = "Herald long poll wait, seconds (default: ${DEFAULT-VALUE}).")
     int longPollWait;
 
-    @Option(names = "--loops", defaultValue = "2", description = "Client event loops (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--loops",
+        defaultValue = "2",
+        description = "Client event loops (default: ${DEFAULT-VALUE}).")
     int loops;
 
-    @Option(names = "--source-addresses", defaultValue = "8", description = "Spread connections over 127.0.0.1..N (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--source-addresses",
+        defaultValue = "8",
+        description = "Spread connections over 127.0.0.1..N (default: ${DEFAULT-VALUE}).")
     int sourceAddresses;
 
-    @Option(names = "--connect-concurrency", defaultValue = "200", description = "Connections opening at once (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--connect-concurrency",
+        defaultValue = "200",
+        description = "Connections opening at once (default: ${DEFAULT-VALUE}).")
     int connectConcurrency;
 
-    @Option(names = "--connect-timeout", defaultValue = "120", description = "Seconds to wait for all subscribers (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--connect-timeout",
+        defaultValue = "120",
+        description = "Seconds to wait for all subscribers (default: ${DEFAULT-VALUE}).")
     int connectTimeout;
 
-    @Option(names = "--publish-connections", defaultValue = "0", description = "Publisher connections; 0: 4 for Herald, 1 otherwise (keeps the sequence in order).")
+    @Option(
+        names = "--publish-connections",
+        defaultValue = "0",
+        description =
+            "Publisher connections; 0: 4 for Herald, 1 otherwise (keeps the sequence in order).")
     int publishConnections;
 
-    @Option(names = "--publish-pipeline", defaultValue = "0",
-        description = "Requests in flight per publisher connection (HTTP/1.1 pipelining, in order); 0: 1 for Herald, 16 otherwise.")
+    @Option(
+        names = "--publish-pipeline",
+        defaultValue = "0",
+        description =
+            "Requests in flight per publisher connection (HTTP/1.1 pipelining, in order); 0: 1 for Herald, 16 otherwise.")
     int publishPipeline;
 
-    @Option(names = "--churn-rate", defaultValue = "20", description = "Churn: subscribers dropped and resumed per second (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--churn-rate",
+        defaultValue = "20",
+        description =
+            "Churn: subscribers dropped and resumed per second (default: ${DEFAULT-VALUE}).")
     double churnRate;
 
-    @Option(names = "--drain", defaultValue = "30", description = "Seconds to wait at most for the last deliveries (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--drain",
+        defaultValue = "30",
+        description =
+            "Seconds to wait at most for the last deliveries (default: ${DEFAULT-VALUE}).")
     int drain;
 
-    @Option(names = "--warmup", defaultValue = "0s", description = "Publish this long at --rate before measuring (JIT warm-up; default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--warmup",
+        defaultValue = "0s",
+        description =
+            "Publish this long at --rate before measuring (JIT warm-up; default: ${DEFAULT-VALUE}).")
     String warmup;
 
-    @Option(names = "--pause", defaultValue = "3s", description = "Pause between runs (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--pause",
+        defaultValue = "3s",
+        description = "Pause between runs (default: ${DEFAULT-VALUE}).")
     String pause;
 
     @Option(names = "--json", description = "Write the results as JSON here.")
@@ -143,7 +223,8 @@ public final class BenchMain implements Runnable {
             break;
           case "generic":
             if (subscribeUrl == null || publishUrl == null) {
-              throw new IllegalArgumentException("--server generic needs --subscribe-url and --publish-url");
+              throw new IllegalArgumentException(
+                  "--server generic needs --subscribe-url and --publish-url");
             }
             out.add(new Target("generic", Target.Kind.GENERIC, subscribeUrl, publishUrl, pid));
             break;
@@ -179,8 +260,7 @@ public final class BenchMain implements Runnable {
   }
 
   abstract static class ScenarioCommand implements Callable<Integer> {
-    @Mixin
-    Options o;
+    @Mixin Options o;
 
     abstract Scenario scenario();
 
@@ -196,10 +276,12 @@ public final class BenchMain implements Runnable {
         for (Target t : targets) {
           for (Transport tr : transports) {
             if (!t.herald() && tr == Transport.SHORT_POLL) {
-              throw new IllegalArgumentException("short-poll is Herald only (a generic server has no cursor to poll from)");
+              throw new IllegalArgumentException(
+                  "short-poll is Herald only (a generic server has no cursor to poll from)");
             }
             if (!t.herald() && scenario() == Scenario.CHURN && tr == Transport.WEBSOCKET) {
-              throw new IllegalArgumentException("churn over WebSocket needs Herald (no resume for plain WebSocket)");
+              throw new IllegalArgumentException(
+                  "churn over WebSocket needs Herald (no resume for plain WebSocket)");
             }
           }
         }
@@ -210,17 +292,39 @@ public final class BenchMain implements Runnable {
       }
       PrintStream out = System.out;
       List<RunResult> results = new ArrayList<>();
-      String command = "herald-bench " + String.join(" ", ProcessHandle.current().info().arguments().map(List::of).orElse(List.of()))
-          .replaceAll("^.*?-jar \\S+ ", "");
+      String command =
+          "herald-bench "
+              + String.join(
+                      " ",
+                      ProcessHandle.current().info().arguments().map(List::of).orElse(List.of()))
+                  .replaceAll("^.*?-jar \\S+ ", "");
       int status = 0;
       for (Target t : targets) {
         for (Transport tr : transports) {
           if (!results.isEmpty() || status != 0) {
             Thread.sleep((long) (seconds(o.pause) * 1000));
           }
-          RunSpec rs = new RunSpec(scenario(), tr, t, o.subscribers, o.rate, o.size, seconds(o.duration),
-              (int) (seconds(o.pollInterval) * 1000), o.longPollWait, o.loops, o.sourceAddresses, o.connectConcurrency,
-              o.connectTimeout, o.publishConnections, o.publishPipeline, o.churnRate, o.drain, seconds(o.warmup), out);
+          RunSpec rs =
+              new RunSpec(
+                  scenario(),
+                  tr,
+                  t,
+                  o.subscribers,
+                  o.rate,
+                  o.size,
+                  seconds(o.duration),
+                  (int) (seconds(o.pollInterval) * 1000),
+                  o.longPollWait,
+                  o.loops,
+                  o.sourceAddresses,
+                  o.connectConcurrency,
+                  o.connectTimeout,
+                  o.publishConnections,
+                  o.publishPipeline,
+                  o.churnRate,
+                  o.drain,
+                  seconds(o.warmup),
+                  out);
           try {
             results.add(new Runner(rs).run());
           } catch (RuntimeException e) {
@@ -249,17 +353,44 @@ public final class BenchMain implements Runnable {
 
   static void summary(PrintStream out, List<RunResult> results) {
     out.println();
-    out.printf("%-22s %-11s %7s %12s %8s %6s %8s %8s %8s %9s %8s %7s %9s%n", "run", "transport", "subs", "msg/s", "lost", "dups",
-        "p50 ms", "p99 ms", "max ms", "B/msg", "req/msg", "cores", "KiB/conn");
+    out.printf(
+        "%-22s %-11s %7s %12s %8s %6s %8s %8s %8s %9s %8s %7s %9s%n",
+        "run",
+        "transport",
+        "subs",
+        "msg/s",
+        "lost",
+        "dups",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "B/msg",
+        "req/msg",
+        "cores",
+        "KiB/conn");
     for (RunResult r : results) {
-      out.printf(Locale.ROOT, "%-22s %-11s %7d %,12.0f %8d %6d %8.2f %8.2f %8.1f %9.1f %8.3f %7.2f %9.2f%n",
-          r.scenario() + " " + r.target(), r.transport(), r.ready(), r.deliveredPerSecond(), r.lost(), r.duplicates(),
-          r.delay().p50(), r.delay().p99(), r.delay().max(), r.bytesPerMessage(), r.requestsPerMessage(), r.server().cores(),
+      out.printf(
+          Locale.ROOT,
+          "%-22s %-11s %7d %,12.0f %8d %6d %8.2f %8.2f %8.1f %9.1f %8.3f %7.2f %9.2f%n",
+          r.scenario() + " " + r.target(),
+          r.transport(),
+          r.ready(),
+          r.deliveredPerSecond(),
+          r.lost(),
+          r.duplicates(),
+          r.delay().p50(),
+          r.delay().p99(),
+          r.delay().max(),
+          r.bytesPerMessage(),
+          r.requestsPerMessage(),
+          r.server().cores(),
           r.server().rssPerConnectionKib());
     }
   }
 
-  @Command(name = "fan-out", mixinStandardHelpOptions = true,
+  @Command(
+      name = "fan-out",
+      mixinStandardHelpOptions = true,
       description = "N subscribers of one channel; one publisher at --rate messages per second.")
   static final class FanOut extends ScenarioCommand {
     @Override
@@ -268,8 +399,11 @@ public final class BenchMain implements Runnable {
     }
   }
 
-  @Command(name = "many-channels", mixinStandardHelpOptions = true,
-      description = "N subscribers each on its own channel; the publisher goes round the channels at --rate in total.")
+  @Command(
+      name = "many-channels",
+      mixinStandardHelpOptions = true,
+      description =
+          "N subscribers each on its own channel; the publisher goes round the channels at --rate in total.")
   static final class ManyChannels extends ScenarioCommand {
     @Override
     Scenario scenario() {
@@ -277,8 +411,11 @@ public final class BenchMain implements Runnable {
     }
   }
 
-  @Command(name = "idle", mixinStandardHelpOptions = true,
-      description = "N connections holding still for --duration: server memory and CPU per connection.")
+  @Command(
+      name = "idle",
+      mixinStandardHelpOptions = true,
+      description =
+          "N connections holding still for --duration: server memory and CPU per connection.")
   static final class Idle extends ScenarioCommand {
     @Override
     Scenario scenario() {
@@ -286,8 +423,11 @@ public final class BenchMain implements Runnable {
     }
   }
 
-  @Command(name = "churn", mixinStandardHelpOptions = true,
-      description = "Fan-out while --churn-rate subscribers per second drop and resume; nothing may be lost or doubled.")
+  @Command(
+      name = "churn",
+      mixinStandardHelpOptions = true,
+      description =
+          "Fan-out while --churn-rate subscribers per second drop and resume; nothing may be lost or doubled.")
   static final class Churn extends ScenarioCommand {
     @Override
     Scenario scenario() {
@@ -295,7 +435,9 @@ public final class BenchMain implements Runnable {
     }
   }
 
-  @Command(name = "merge", mixinStandardHelpOptions = true,
+  @Command(
+      name = "merge",
+      mixinStandardHelpOptions = true,
       description = "Merges JSON results of earlier runs into one JSON file and one HTML report.")
   static final class Merge implements Callable<Integer> {
     @Parameters(description = "JSON files written by --json.")

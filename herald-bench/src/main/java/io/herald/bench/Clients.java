@@ -41,11 +41,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Connects {@link Subscriber}s over one transport to one target, non-blocking, on the run's event
- * loops, each from one of several 127.0.0.x source addresses. Each connection's pipeline starts with a
- * {@link ByteCounter} (bytes on the wire, headers included), then the HTTP/1.1 client codec, then the
- * transport's handler. A connection that closes while the run goes on is reopened, resuming where the
- * target allows it (Herald cursors, SSE {@code Last-Event-ID}, long-poll {@code Last-Modified/Etag}).
- * Thread-safe: {@link #connect} may be called from any thread; everything else runs on the loops.
+ * loops, each from one of several 127.0.0.x source addresses. Each connection's pipeline starts
+ * with a {@link ByteCounter} (bytes on the wire, headers included), then the HTTP/1.1 client codec,
+ * then the transport's handler. A connection that closes while the run goes on is reopened,
+ * resuming where the target allows it (Herald cursors, SSE {@code Last-Event-ID}, long-poll {@code
+ * Last-Modified/Etag}). Thread-safe: {@link #connect} may be called from any thread; everything
+ * else runs on the loops.
  */
 final class Clients {
   private final Bootstrap bootstrap;
@@ -58,8 +59,16 @@ final class Clients {
   private final int longPollWaitSeconds;
   private final int maxFrameBytes;
 
-  Clients(EventLoopGroup group, Class<? extends Channel> channelClass, Target target, Transport transport, Stats stats,
-      int sourceAddresses, int pollIntervalMillis, int longPollWaitSeconds, int maxFrameBytes) {
+  Clients(
+      EventLoopGroup group,
+      Class<? extends Channel> channelClass,
+      Target target,
+      Transport transport,
+      Stats stats,
+      int sourceAddresses,
+      int pollIntervalMillis,
+      int longPollWaitSeconds,
+      int maxFrameBytes) {
     this.target = target;
     this.transport = transport;
     this.stats = stats;
@@ -69,10 +78,13 @@ final class Clients {
     this.maxFrameBytes = maxFrameBytes;
     URI u = target.subscribeUri("c");
     this.remote = new InetSocketAddress(u.getHost(), port(u));
-    this.bootstrap = new Bootstrap().group(group).channel(channelClass)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.SO_REUSEADDR, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000);
+    this.bootstrap =
+        new Bootstrap()
+            .group(group)
+            .channel(channelClass)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000);
   }
 
   static int port(URI u) {
@@ -87,49 +99,59 @@ final class Clients {
     return new InetSocketAddress("127.0.0." + (1 + i % sourceAddresses), 0);
   }
 
-  /** Opens {@code sub}'s connection; returns at once. Failures count in {@link Stats#connectFailures}. */
+  /**
+   * Opens {@code sub}'s connection; returns at once. Failures count in {@link
+   * Stats#connectFailures}.
+   */
   ChannelFuture connect(Subscriber sub) {
     sub.connectStartNanos = System.nanoTime();
-    Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
-      @Override
-      protected void initChannel(Channel ch) {
-        sub.conn = ch;
-        sub.loop = stats.of(ch.eventLoop());
-        ChannelPipeline p = ch.pipeline();
-        p.addLast(new ByteCounter(stats, sub));
-        p.addLast(new HttpClientCodec(8192, 16384, 65536));
-        switch (transport) {
-          case WEBSOCKET:
-            p.addLast(new HttpObjectAggregator(65536));
-            p.addLast(new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
-                .webSocketUri(wsUri(sub))
-                .version(WebSocketVersion.V13)
-                .maxFramePayloadLength(maxFrameBytes)
-                .handshakeTimeoutMillis(60_000)
-                .dropPongFrames(true)
-                .build()));
-            p.addLast(new WsHandler(sub));
-            break;
-          case SSE:
-            p.addLast(new SseHandler(sub));
-            break;
-          default:
-            p.addLast(new HttpObjectAggregator(maxFrameBytes * 4));
-            p.addLast(new PollHandler(sub));
-        }
-        p.addLast(new ReconnectHandler(sub));
-      }
-    });
+    Bootstrap b =
+        bootstrap
+            .clone()
+            .handler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    sub.conn = ch;
+                    sub.loop = stats.of(ch.eventLoop());
+                    ChannelPipeline p = ch.pipeline();
+                    p.addLast(new ByteCounter(stats, sub));
+                    p.addLast(new HttpClientCodec(8192, 16384, 65536));
+                    switch (transport) {
+                      case WEBSOCKET:
+                        p.addLast(new HttpObjectAggregator(65536));
+                        p.addLast(
+                            new WebSocketClientProtocolHandler(
+                                WebSocketClientProtocolConfig.newBuilder()
+                                    .webSocketUri(wsUri(sub))
+                                    .version(WebSocketVersion.V13)
+                                    .maxFramePayloadLength(maxFrameBytes)
+                                    .handshakeTimeoutMillis(60_000)
+                                    .dropPongFrames(true)
+                                    .build()));
+                        p.addLast(new WsHandler(sub));
+                        break;
+                      case SSE:
+                        p.addLast(new SseHandler(sub));
+                        break;
+                      default:
+                        p.addLast(new HttpObjectAggregator(maxFrameBytes * 4));
+                        p.addLast(new PollHandler(sub));
+                    }
+                    p.addLast(new ReconnectHandler(sub));
+                  }
+                });
     ChannelFuture f = b.connect(remote, source(sub.id));
-    f.addListener(done -> {
-      if (!done.isSuccess()) {
-        stats.connectFailures.increment();
-        if (sub.ready && !stats.stopping) {
-          // A failed reconnect: try again a little later.
-          f.channel().eventLoop().schedule(() -> connect(sub), 500, TimeUnit.MILLISECONDS);
-        }
-      }
-    });
+    f.addListener(
+        done -> {
+          if (!done.isSuccess()) {
+            stats.connectFailures.increment();
+            if (sub.ready && !stats.stopping) {
+              // A failed reconnect: try again a little later.
+              f.channel().eventLoop().schedule(() -> connect(sub), 500, TimeUnit.MILLISECONDS);
+            }
+          }
+        });
     return f;
   }
 
@@ -139,19 +161,23 @@ final class Clients {
     if (c == null) {
       return;
     }
-    c.eventLoop().execute(() -> {
-      if (sub.ready && c.isActive() && !sub.churning) {
-        sub.churning = true;
-        c.close();
-      }
-    });
+    c.eventLoop()
+        .execute(
+            () -> {
+              if (sub.ready && c.isActive() && !sub.churning) {
+                sub.churning = true;
+                c.close();
+              }
+            });
   }
 
   private void markReady(Subscriber sub) {
     if (!sub.ready) {
       sub.ready = true;
       stats.ready.increment();
-      stats.connectMicros.recordValue(Math.min((System.nanoTime() - sub.connectStartNanos) / 1000, TimeUnit.MINUTES.toMicros(10)));
+      stats.connectMicros.recordValue(
+          Math.min(
+              (System.nanoTime() - sub.connectStartNanos) / 1000, TimeUnit.MINUTES.toMicros(10)));
       stats.setupBytes.add(sub.bytesIn + sub.bytesOut);
     } else {
       stats.reconnects.increment();
@@ -170,11 +196,14 @@ final class Clients {
 
   private URI wsUri(Subscriber sub) {
     String q = target.herald() && sub.resume != null ? "since=" + sub.resume : null;
-    return URI.create("ws://" + remote.getHostString() + ":" + remote.getPort() + pathAndQuery(sub, q));
+    return URI.create(
+        "ws://" + remote.getHostString() + ":" + remote.getPort() + pathAndQuery(sub, q));
   }
 
   private FullHttpRequest get(String uri) {
-    FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, uri, Unpooled.EMPTY_BUFFER);
+    FullHttpRequest req =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1, HttpMethod.GET, uri, Unpooled.EMPTY_BUFFER);
     req.headers().set(HttpHeaderNames.HOST, remote.getHostString() + ":" + remote.getPort());
     return req;
   }
@@ -236,9 +265,11 @@ final class Clients {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
       if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_ISSUED) {
         stats.requests.increment();
-      } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE && !target.herald()) {
+      } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE
+          && !target.herald()) {
         markReady(sub);
-      } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+      } else if (evt
+          == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
         stats.errors.increment();
       }
       ctx.fireUserEventTriggered(evt);
@@ -360,10 +391,13 @@ final class Clients {
         }
       } else if (first == 'i' && Scan.startsWith(b, start, end, ID)) {
         if (stats.trackResume) {
-          sub.resume = b.toString(start + ID.length, end - start - ID.length, StandardCharsets.UTF_8).trim();
+          sub.resume =
+              b.toString(start + ID.length, end - start - ID.length, StandardCharsets.UTF_8).trim();
         }
       } else if (first == 'e' && Scan.startsWith(b, start, end, EVENT)) {
-        event = b.toString(start + EVENT.length, end - start - EVENT.length, StandardCharsets.UTF_8).trim();
+        event =
+            b.toString(start + EVENT.length, end - start - EVENT.length, StandardCharsets.UTF_8)
+                .trim();
       }
     }
 
@@ -381,9 +415,10 @@ final class Clients {
   private static final byte[] EVENT = Scan.ascii("event:");
 
   /**
-   * Long and short polling. Herald: {@code since=CURSOR} (and {@code wait=S} for long polls), after a
-   * first short poll that fetches the head. Generic: long polls carrying {@code If-Modified-Since} and
-   * {@code If-None-Match} from the previous answer's {@code Last-Modified} and {@code Etag}.
+   * Long and short polling. Herald: {@code since=CURSOR} (and {@code wait=S} for long polls), after
+   * a first short poll that fetches the head. Generic: long polls carrying {@code
+   * If-Modified-Since} and {@code If-None-Match} from the previous answer's {@code Last-Modified}
+   * and {@code Etag}.
    */
   final class PollHandler extends SimpleChannelInboundHandler<FullHttpResponse> {
     private final Subscriber sub;
@@ -477,7 +512,10 @@ final class Clients {
     }
   }
 
-  /** Reopens a connection that closed while the run goes on; counts it as a disconnect unless churned. */
+  /**
+   * Reopens a connection that closed while the run goes on; counts it as a disconnect unless
+   * churned.
+   */
   final class ReconnectHandler extends ChannelInboundHandlerAdapter {
     private final Subscriber sub;
 
@@ -495,11 +533,16 @@ final class Clients {
           stats.disconnects.increment();
           delay = 200;
         }
-        ctx.channel().eventLoop().schedule(() -> {
-          if (!stats.stopping) {
-            connect(sub);
-          }
-        }, delay, TimeUnit.MILLISECONDS);
+        ctx.channel()
+            .eventLoop()
+            .schedule(
+                () -> {
+                  if (!stats.stopping) {
+                    connect(sub);
+                  }
+                },
+                delay,
+                TimeUnit.MILLISECONDS);
       }
       ctx.fireChannelInactive();
     }

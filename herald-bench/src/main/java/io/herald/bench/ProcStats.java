@@ -11,7 +11,10 @@ import java.util.concurrent.TimeUnit;
  * resident memory ({@code VmRSS} of {@code /proc/PID/status}, in KiB). Linux only. Thread-safe.
  */
 final class ProcStats {
-  /** One sample: CPU seconds used so far, resident KiB, and when it was taken ({@link System#nanoTime()}). */
+  /**
+   * One sample: CPU seconds used so far, resident KiB, and when it was taken ({@link
+   * System#nanoTime()}).
+   */
   record Sample(double cpuSeconds, long rssKib, long nanoTime) {
     /** CPU cores used on average between {@code earlier} and this sample (1.0 = one core busy). */
     double coresSince(Sample earlier) {
@@ -40,7 +43,8 @@ final class ProcStats {
     }
     double cpu = own.cpuSeconds();
     long rss = own.rssKib();
-    for (ProcessHandle child : ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(java.util.List.of())) {
+    for (ProcessHandle child :
+        ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(java.util.List.of())) {
       Sample c = sampleOne(child.pid());
       if (c != null) {
         cpu += c.cpuSeconds();
@@ -53,7 +57,8 @@ final class ProcStats {
   private static Sample sampleOne(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
-      String status = Files.readString(Path.of("/proc/" + pid + "/status"), StandardCharsets.US_ASCII);
+      String status =
+          Files.readString(Path.of("/proc/" + pid + "/status"), StandardCharsets.US_ASCII);
       return new Sample(cpuTicks(stat) / (double) clockTick(), rssKib(status), System.nanoTime());
     } catch (IOException | RuntimeException e) {
       return null;
@@ -107,7 +112,8 @@ final class ProcStats {
       t = 100;
       try {
         Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        String out =
+            new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
         if (p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0) {
           t = Long.parseLong(out);
         }

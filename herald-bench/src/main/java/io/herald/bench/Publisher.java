@@ -27,13 +27,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The open-loop publisher: HTTP POSTs paced at a rate (messages per second, over all channels, round
- * robin) for a duration, over a few keep-alive connections with up to {@code depth} requests in flight
- * each (HTTP/1.1 pipelining, answers in order). Messages
- * that fall due while every connection is busy wait in a backlog (reported); the schedule never slows
- * down to the server's pace. Herald payloads are {@code size} bytes of padding ({@code text/plain});
- * the delay comes from the envelope's {@code time}. Generic payloads carry the send time and a
- * sequence number: {@code {"offset":N,"time":MILLIS,"pad":"xxx..."}} padded to {@code size} bytes.
+ * The open-loop publisher: HTTP POSTs paced at a rate (messages per second, over all channels,
+ * round robin) for a duration, over a few keep-alive connections with up to {@code depth} requests
+ * in flight each (HTTP/1.1 pipelining, answers in order). Messages that fall due while every
+ * connection is busy wait in a backlog (reported); the schedule never slows down to the server's
+ * pace. Herald payloads are {@code size} bytes of padding ({@code text/plain}); the delay comes
+ * from the envelope's {@code time}. Generic payloads carry the send time and a sequence number:
+ * {@code {"offset":N,"time":MILLIS,"pad":"xxx..."}} padded to {@code size} bytes.
  *
  * <p>Confined to one event loop; {@link #start} may be called from any thread.
  */
@@ -48,14 +48,23 @@ final class Publisher {
   private final List<Conn> conns = new java.util.ArrayList<>();
   private final int depth;
   private final long[] seq;
+
   /** Successful publications per channel index. */
   final long[] published;
+
   long failures;
   long issued;
-  /** Publications that fell due but could not be sent before the end of the schedule (publisher behind). */
+
+  /**
+   * Publications that fell due but could not be sent before the end of the schedule (publisher
+   * behind).
+   */
   long unsent;
+
   /** Publish round trips (request written to answer read), microseconds. Publisher loop only. */
-  final org.HdrHistogram.Histogram roundTrips = new org.HdrHistogram.Histogram(TimeUnit.MINUTES.toMicros(10), 3);
+  final org.HdrHistogram.Histogram roundTrips =
+      new org.HdrHistogram.Histogram(TimeUnit.MINUTES.toMicros(10), 3);
+
   private long endNanos;
   long maxBacklog;
   private double rate;
@@ -68,7 +77,10 @@ final class Publisher {
   private CompletableFuture<Void> done;
   private long outstanding;
 
-  /** One keep-alive connection and its requests in flight, oldest first: {channel index, sent nanos}. */
+  /**
+   * One keep-alive connection and its requests in flight, oldest first: {channel index, sent
+   * nanos}.
+   */
   private static final class Conn {
     final Channel ch;
     final ArrayDeque<long[]> inflight = new ArrayDeque<>();
@@ -78,13 +90,20 @@ final class Publisher {
     }
   }
 
-  private static final io.netty.util.AttributeKey<Conn> CONN = io.netty.util.AttributeKey.valueOf("herald.bench.conn");
+  private static final io.netty.util.AttributeKey<Conn> CONN =
+      io.netty.util.AttributeKey.valueOf("herald.bench.conn");
 
   /**
    * @param depth requests in flight per connection, 1 or more; above 1 they are HTTP/1.1 pipelined,
    *     which keeps them in order on one connection
    */
-  Publisher(EventLoop loop, Class<? extends Channel> channelClass, Target target, List<String> channels, int size, Stats stats,
+  Publisher(
+      EventLoop loop,
+      Class<? extends Channel> channelClass,
+      Target target,
+      List<String> channels,
+      int size,
+      Stats stats,
       int depth) {
     this.depth = Math.max(1, depth);
     this.loop = loop;
@@ -94,15 +113,23 @@ final class Publisher {
     this.stats = stats;
     this.seq = new long[channels.size()];
     this.published = new long[channels.size()];
-    this.bootstrap = new Bootstrap().group(loop).channel(channelClass)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .handler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            ch.pipeline().addLast(new Clients.ByteCounter(stats, null), new HttpClientCodec(),
-                new HttpObjectAggregator(1 << 20), new ResponseHandler());
-          }
-        });
+    this.bootstrap =
+        new Bootstrap()
+            .group(loop)
+            .channel(channelClass)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .handler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    ch.pipeline()
+                        .addLast(
+                            new Clients.ByteCounter(stats, null),
+                            new HttpClientCodec(),
+                            new HttpObjectAggregator(1 << 20),
+                            new ResponseHandler());
+                  }
+                });
   }
 
   /** Opens {@code connections} keep-alive connections; blocks until they are open. */
@@ -117,21 +144,25 @@ final class Publisher {
     }
   }
 
-  /** Publishes {@code rate} messages per second for {@code seconds}; the future completes when every answer is in. */
+  /**
+   * Publishes {@code rate} messages per second for {@code seconds}; the future completes when every
+   * answer is in.
+   */
   CompletableFuture<Void> start(double rate, double seconds) {
     this.rate = rate;
     this.done = new CompletableFuture<>();
-    loop.execute(() -> {
-      // Backlog, unsent and round trips describe the latest schedule (the measured window).
-      maxBacklog = 0;
-      unsent = 0;
-      roundTrips.reset();
-      startIssued = issued;
-      total = issued + (long) Math.floor(rate * seconds);
-      startNanos = System.nanoTime();
-      endNanos = startNanos + (long) (seconds * 1e9) + 200_000_000L;
-      ticker = loop.scheduleAtFixedRate(this::tick, 0, 1, TimeUnit.MILLISECONDS);
-    });
+    loop.execute(
+        () -> {
+          // Backlog, unsent and round trips describe the latest schedule (the measured window).
+          maxBacklog = 0;
+          unsent = 0;
+          roundTrips.reset();
+          startIssued = issued;
+          total = issued + (long) Math.floor(rate * seconds);
+          startNanos = System.nanoTime();
+          endNanos = startNanos + (long) (seconds * 1e9) + 200_000_000L;
+          ticker = loop.scheduleAtFixedRate(this::tick, 0, 1, TimeUnit.MILLISECONDS);
+        });
     return done;
   }
 
@@ -152,7 +183,8 @@ final class Publisher {
     while (issued < due) {
       Conn best = null;
       for (Conn c : conns) {
-        if (c.inflight.size() < depth && (best == null || c.inflight.size() < best.inflight.size())) {
+        if (c.inflight.size() < depth
+            && (best == null || c.inflight.size() < best.inflight.size())) {
           best = c;
         }
       }
@@ -189,7 +221,8 @@ final class Publisher {
       }
       type = "text/plain";
     } else {
-      String head = "{\"offset\":" + (++seq[idx]) + ",\"time\":" + System.currentTimeMillis() + ",\"pad\":\"";
+      String head =
+          "{\"offset\":" + (++seq[idx]) + ",\"time\":" + System.currentTimeMillis() + ",\"pad\":\"";
       int pad = Math.max(0, size - head.length() - 2);
       StringBuilder sb = new StringBuilder(head.length() + pad + 2).append(head);
       for (int i = 0; i < pad; i++) {
@@ -199,7 +232,8 @@ final class Publisher {
       body = Unpooled.copiedBuffer(sb, StandardCharsets.US_ASCII);
       type = "application/json";
     }
-    FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path, body);
+    FullHttpRequest req =
+        new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path, body);
     req.headers().set(HttpHeaderNames.HOST, u.getHost() + ":" + Clients.port(u));
     req.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
     req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
@@ -223,7 +257,8 @@ final class Publisher {
         return;
       }
       outstanding--;
-      roundTrips.recordValue(Math.min((System.nanoTime() - req[1]) / 1000, roundTrips.getHighestTrackableValue()));
+      roundTrips.recordValue(
+          Math.min((System.nanoTime() - req[1]) / 1000, roundTrips.getHighestTrackableValue()));
       if (r.status().code() / 100 == 2) {
         published[(int) req[0]]++;
       } else {

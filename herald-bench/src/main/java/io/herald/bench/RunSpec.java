@@ -16,10 +16,12 @@ import java.io.PrintStream;
  * @param connectConcurrency connections being opened at once, at most
  * @param connectTimeoutSeconds how long to wait for every subscriber to be ready
  * @param publishConnections publisher connections; 0 picks (4 for Herald, 1 otherwise)
- * @param publishPipeline requests in flight per publisher connection (HTTP/1.1 pipelining); 0 picks (1 for Herald, 16 otherwise)
+ * @param publishPipeline requests in flight per publisher connection (HTTP/1.1 pipelining); 0 picks
+ *     (1 for Herald, 16 otherwise)
  * @param churnPerSecond subscribers dropped and resumed per second (churn only)
  * @param drainSeconds how long to wait, at most, for the last deliveries after publishing
- * @param warmupSeconds publishing at the same rate before the measured window (not measured; 0 for none)
+ * @param warmupSeconds publishing at the same rate before the measured window (not measured; 0 for
+ *     none)
  * @param progress where the one-line-per-second progress goes; null for none
  */
 record RunSpec(
@@ -44,13 +46,56 @@ record RunSpec(
     PrintStream progress) {
 
   /** A spec with the bench's defaults for everything but the essentials; for tests. */
-  static RunSpec of(Scenario scenario, Transport transport, Target target, int subscribers, double rate, int size, double seconds) {
-    return new RunSpec(scenario, transport, target, subscribers, rate, size, seconds, 500, 30, 2, 4, 200, 60, 0, 0, 5, 15, 0, null);
+  static RunSpec of(
+      Scenario scenario,
+      Transport transport,
+      Target target,
+      int subscribers,
+      double rate,
+      int size,
+      double seconds) {
+    return new RunSpec(
+        scenario,
+        transport,
+        target,
+        subscribers,
+        rate,
+        size,
+        seconds,
+        500,
+        30,
+        2,
+        4,
+        200,
+        60,
+        0,
+        0,
+        5,
+        15,
+        0,
+        null);
   }
 
   RunSpec withProgress(PrintStream out) {
-    return new RunSpec(scenario, transport, target, subscribers, rate, size, durationSeconds, pollIntervalMillis,
-        longPollWaitSeconds, loops, sourceAddresses, connectConcurrency, connectTimeoutSeconds, publishConnections,
-        publishPipeline, churnPerSecond, drainSeconds, warmupSeconds, out);
+    return new RunSpec(
+        scenario,
+        transport,
+        target,
+        subscribers,
+        rate,
+        size,
+        durationSeconds,
+        pollIntervalMillis,
+        longPollWaitSeconds,
+        loops,
+        sourceAddresses,
+        connectConcurrency,
+        connectTimeoutSeconds,
+        publishConnections,
+        publishPipeline,
+        churnPerSecond,
+        drainSeconds,
+        warmupSeconds,
+        out);
   }
 }

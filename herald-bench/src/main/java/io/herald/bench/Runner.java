@@ -22,15 +22,22 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Runs one {@link RunSpec}: opens the subscribers (throttled), samples the server, publishes (open
- * loop) or holds, drains, closes everything and returns the {@link RunResult}. Blocking; call from a
- * plain thread (never an event loop). Each run has its own event loops and fresh channel names.
+ * loop) or holds, drains, closes everything and returns the {@link RunResult}. Blocking; call from
+ * a plain thread (never an event loop). Each run has its own event loops and fresh channel names.
  */
 final class Runner {
   /** The publisher's channel index of the request in flight on a connection. */
-  static final AttributeKey<Integer> CHANNEL_INDEX = AttributeKey.valueOf("herald.bench.channelIndex");
-  /** The most connections one bench process opens: the open-file limit of this machine is 20,000. */
+  static final AttributeKey<Integer> CHANNEL_INDEX =
+      AttributeKey.valueOf("herald.bench.channelIndex");
+
+  /**
+   * The most connections one bench process opens: the open-file limit of this machine is 20,000.
+   */
   static final int MAX_CONNECTIONS = 19_000;
-  private static final double[] PERCENTILES = {0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 100};
+
+  private static final double[] PERCENTILES = {
+    0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 100
+  };
 
   private final RunSpec s;
   private final Random random = new Random();
@@ -45,32 +52,46 @@ final class Runner {
    */
   static void checkOpenFiles(int connections) {
     if (connections > MAX_CONNECTIONS) {
-      throw new IllegalArgumentException(connections + " connections asked; one bench process opens at most "
-          + MAX_CONNECTIONS + " (the machine allows 20,000 open files per process). Run several bench processes.");
+      throw new IllegalArgumentException(
+          connections
+              + " connections asked; one bench process opens at most "
+              + MAX_CONNECTIONS
+              + " (the machine allows 20,000 open files per process). Run several bench processes.");
     }
     OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
     if (os instanceof com.sun.management.UnixOperatingSystemMXBean) {
-      com.sun.management.UnixOperatingSystemMXBean u = (com.sun.management.UnixOperatingSystemMXBean) os;
+      com.sun.management.UnixOperatingSystemMXBean u =
+          (com.sun.management.UnixOperatingSystemMXBean) os;
       long limit = u.getMaxFileDescriptorCount();
       long open = u.getOpenFileDescriptorCount();
       long need = open + connections + 64;
       if (need > limit) {
-        throw new IllegalArgumentException("need about " + need + " open files (" + connections + " connections + "
-            + open + " already open + 64 spare) but the limit (ulimit -n) is " + limit
-            + "; raise it (ulimit -n) or ask for fewer subscribers");
+        throw new IllegalArgumentException(
+            "need about "
+                + need
+                + " open files ("
+                + connections
+                + " connections + "
+                + open
+                + " already open + 64 spare) but the limit (ulimit -n) is "
+                + limit
+                + "; raise it (ulimit -n) or ask for fewer subscribers");
       }
     }
   }
 
   RunResult run() throws InterruptedException {
-    int pubConns = s.publishConnections() > 0 ? s.publishConnections() : (s.target().herald() ? 4 : 1);
+    int pubConns =
+        s.publishConnections() > 0 ? s.publishConnections() : (s.target().herald() ? 4 : 1);
     boolean publishing = s.scenario() != Scenario.IDLE;
     checkOpenFiles(s.subscribers() + (publishing ? pubConns : 0));
     boolean epoll = Epoll.isAvailable();
-    EventLoopGroup group = epoll ? new EpollEventLoopGroup(s.loops()) : new NioEventLoopGroup(s.loops());
+    EventLoopGroup group =
+        epoll ? new EpollEventLoopGroup(s.loops()) : new NioEventLoopGroup(s.loops());
     // The publisher gets a loop of its own, so that busy subscribers never delay its schedule.
     EventLoopGroup pubGroup = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
-    Class<? extends Channel> channelClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    Class<? extends Channel> channelClass =
+        epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     try {
       return run(group, pubGroup, channelClass, pubConns);
     } finally {
@@ -79,10 +100,18 @@ final class Runner {
     }
   }
 
-  private RunResult run(EventLoopGroup group, EventLoopGroup pubGroup, Class<? extends Channel> channelClass, int pubConns)
+  private RunResult run(
+      EventLoopGroup group,
+      EventLoopGroup pubGroup,
+      Class<? extends Channel> channelClass,
+      int pubConns)
       throws InterruptedException {
     Stats stats = new Stats(group, s.scenario() == Scenario.CHURN);
-    String base = "bench-" + s.scenario().wireName() + "-" + Long.toString(Math.abs(random.nextLong()) % 2_000_000_000L, 36);
+    String base =
+        "bench-"
+            + s.scenario().wireName()
+            + "-"
+            + Long.toString(Math.abs(random.nextLong()) % 2_000_000_000L, 36);
     List<String> channels = new ArrayList<>();
     if (s.scenario() == Scenario.MANY_CHANNELS) {
       for (int i = 0; i < s.subscribers(); i++) {
@@ -96,14 +125,29 @@ final class Runner {
       int ci = i % channels.size();
       subs[i] = new Subscriber(i, channels.get(ci), ci);
     }
-    Clients clients = new Clients(group, channelClass, s.target(), s.transport(), stats, s.sourceAddresses(),
-        s.pollIntervalMillis(), s.longPollWaitSeconds(), Math.max(65536, s.size() * 2 + 4096));
+    Clients clients =
+        new Clients(
+            group,
+            channelClass,
+            s.target(),
+            s.transport(),
+            stats,
+            s.sourceAddresses(),
+            s.pollIntervalMillis(),
+            s.longPollWaitSeconds(),
+            Math.max(65536, s.size() * 2 + 4096));
     long pid = s.target().pid;
     List<RunResult.Second> timeline = new ArrayList<>();
     Progress progress = new Progress(stats, pid, timeline, subs.length);
 
-    say("%s %s %s: %d subscribers, %s%s", s.target().name, s.transport(), s.scenario(), subs.length,
-        s.scenario() == Scenario.IDLE ? "hold " + s.durationSeconds() + " s"
+    say(
+        "%s %s %s: %d subscribers, %s%s",
+        s.target().name,
+        s.transport(),
+        s.scenario(),
+        subs.length,
+        s.scenario() == Scenario.IDLE
+            ? "hold " + s.durationSeconds() + " s"
             : s.rate() + " msg/s of " + s.size() + " B for " + s.durationSeconds() + " s",
         pid > 0 ? ", server pid " + pid : "");
     ProcStats.Sample before = ProcStats.sample(pid);
@@ -113,22 +157,27 @@ final class Runner {
     long deadline = c0 + TimeUnit.SECONDS.toNanos(s.connectTimeoutSeconds());
     progress.phase("connect");
     for (int i = 0; i < subs.length; i++) {
-      while (i - stats.ready.sum() - stats.connectFailures.sum() >= s.connectConcurrency() && System.nanoTime() < deadline) {
+      while (i - stats.ready.sum() - stats.connectFailures.sum() >= s.connectConcurrency()
+          && System.nanoTime() < deadline) {
         Thread.sleep(1);
         progress.maybeTick(Double.NaN);
       }
       clients.connect(subs[i]);
     }
-    while (stats.ready.sum() + stats.connectFailures.sum() < subs.length && System.nanoTime() < deadline) {
+    while (stats.ready.sum() + stats.connectFailures.sum() < subs.length
+        && System.nanoTime() < deadline) {
       Thread.sleep(5);
       progress.maybeTick(Double.NaN);
     }
     double connectSeconds = (System.nanoTime() - c0) / 1e9;
     stats.harvestConnects();
     long ready = stats.ready.sum();
-    say("connected %d of %d in %.1f s (%d failed)", ready, subs.length, connectSeconds, stats.connectFailures.sum());
+    say(
+        "connected %d of %d in %.1f s (%d failed)",
+        ready, subs.length, connectSeconds, stats.connectFailures.sum());
     if (ready == 0) {
-      throw new IllegalStateException("no subscriber could connect to " + s.target() + " over " + s.transport());
+      throw new IllegalStateException(
+          "no subscriber could connect to " + s.target() + " over " + s.transport());
     }
     Thread.sleep(1000); // let the server settle before the "connected" sample
     ProcStats.Sample connected = ProcStats.sample(pid);
@@ -136,8 +185,15 @@ final class Runner {
     Publisher publisher = null;
     long warmExpected = 0;
     if (publishing()) {
-      publisher = new Publisher(pubGroup.next(), channelClass, s.target(), channels, s.size(), stats,
-          s.publishPipeline() > 0 ? s.publishPipeline() : (s.target().herald() ? 1 : 16));
+      publisher =
+          new Publisher(
+              pubGroup.next(),
+              channelClass,
+              s.target(),
+              channels,
+              s.size(),
+              stats,
+              s.publishPipeline() > 0 ? s.publishPipeline() : (s.target().herald() ? 1 : 16));
       publisher.open(pubConns);
       progress.publisher = publisher;
       if (s.warmupSeconds() > 0) {
@@ -250,8 +306,10 @@ final class Runner {
     long bytesOut = stats.bytesOut.sum() - out0;
     long requests = stats.requests.sum() - req0;
     long lastReceipt = stats.lastReceiptNanos();
-    double publishSeconds = publishing() ? (Math.max(lastReceipt, w0 + (long) (s.durationSeconds() * 1e9)) - w0) / 1e9
-        : (w1 - w0) / 1e9;
+    double publishSeconds =
+        publishing()
+            ? (Math.max(lastReceipt, w0 + (long) (s.durationSeconds() * 1e9)) - w0) / 1e9
+            : (w1 - w0) / 1e9;
 
     // Stop: close every connection, then read the subscribers' accounts on their loops.
     stats.stopping = true;
@@ -264,7 +322,7 @@ final class Runner {
       }
     }
     for (EventExecutor e : group) {
-      e.submit(() -> { }).await(10, TimeUnit.SECONDS);
+      e.submit(() -> {}).await(10, TimeUnit.SECONDS);
     }
     long lost = 0;
     long dups = 0;
@@ -284,42 +342,94 @@ final class Runner {
     for (double p : PERCENTILES) {
       pct.add(new double[] {p, d.getTotalCount() == 0 ? 0 : ms(d.getValueAtPercentile(p))});
     }
-    RunResult.Delay delay = new RunResult.Delay(d.getTotalCount(), ms(d.getValueAtPercentile(50)), ms(d.getValueAtPercentile(90)),
-        ms(d.getValueAtPercentile(99)), ms(d.getValueAtPercentile(99.9)), ms(d.getMaxValue()),
-        d.getTotalCount() == 0 ? 0 : d.getMean() / 1000.0, pct);
-    RunResult.Server server = new RunResult.Server(pid,
-        before == null ? 0 : before.rssKib(),
-        connected == null ? 0 : connected.rssKib(),
-        Math.max(progress.peakRssKib, window1 == null ? 0 : window1.rssKib()),
-        window1 == null ? 0 : window1.rssKib(),
-        before == null || connected == null ? 0 : (connected.rssKib() - before.rssKib()) / (double) ready,
-        window0 == null || window1 == null ? 0 : window1.cpuSeconds() - window0.cpuSeconds(),
-        window0 == null || window1 == null ? 0 : window1.coresSince(window0),
-        idleCores);
+    RunResult.Delay delay =
+        new RunResult.Delay(
+            d.getTotalCount(),
+            ms(d.getValueAtPercentile(50)),
+            ms(d.getValueAtPercentile(90)),
+            ms(d.getValueAtPercentile(99)),
+            ms(d.getValueAtPercentile(99.9)),
+            ms(d.getMaxValue()),
+            d.getTotalCount() == 0 ? 0 : d.getMean() / 1000.0,
+            pct);
+    RunResult.Server server =
+        new RunResult.Server(
+            pid,
+            before == null ? 0 : before.rssKib(),
+            connected == null ? 0 : connected.rssKib(),
+            Math.max(progress.peakRssKib, window1 == null ? 0 : window1.rssKib()),
+            window1 == null ? 0 : window1.rssKib(),
+            before == null || connected == null
+                ? 0
+                : (connected.rssKib() - before.rssKib()) / (double) ready,
+            window0 == null || window1 == null ? 0 : window1.cpuSeconds() - window0.cpuSeconds(),
+            window0 == null || window1 == null ? 0 : window1.coresSince(window0),
+            idleCores);
     Histogram ct = stats.connectTimes;
-    RunResult r = new RunResult(s.scenario().wireName(), s.target().name, s.target().kind.name().toLowerCase(),
-        s.transport().wireName(), s.transport().direction(), subs.length, ready, stats.connectFailures.sum(),
-        connectSeconds, ms(ct.getValueAtPercentile(50)), ms(ct.getValueAtPercentile(99)),
-        stats.setupBytes.sum() / (double) ready,
-        s.rate(), s.size(), s.durationSeconds(),
-        published, publisher == null ? 0 : publisher.failures, publisher == null ? 0 : publisher.maxBacklog,
-        publisher == null ? 0 : publisher.unsent,
-        publisher == null ? 0 : ms(publisher.roundTrips.getValueAtPercentile(50)),
-        publisher == null ? 0 : ms(publisher.roundTrips.getValueAtPercentile(99)),
-        expected, delivered, publishSeconds > 0 ? delivered / publishSeconds : 0, s.rate() * (s.scenario() == Scenario.MANY_CHANNELS ? 1 : ready),
-        lost, dups, holes, stats.gaps.sum(), stats.disconnects.sum(), stats.reconnects.sum(), stats.errors.sum(),
-        delay, bytesIn, bytesOut, delivered == 0 ? 0 : (bytesIn + bytesOut) / (double) delivered,
-        requests, delivered == 0 ? 0 : requests / (double) delivered, server,
-        self0 == null || self1 == null ? 0 : self1.coresSince(self0), timeline);
+    RunResult r =
+        new RunResult(
+            s.scenario().wireName(),
+            s.target().name,
+            s.target().kind.name().toLowerCase(),
+            s.transport().wireName(),
+            s.transport().direction(),
+            subs.length,
+            ready,
+            stats.connectFailures.sum(),
+            connectSeconds,
+            ms(ct.getValueAtPercentile(50)),
+            ms(ct.getValueAtPercentile(99)),
+            stats.setupBytes.sum() / (double) ready,
+            s.rate(),
+            s.size(),
+            s.durationSeconds(),
+            published,
+            publisher == null ? 0 : publisher.failures,
+            publisher == null ? 0 : publisher.maxBacklog,
+            publisher == null ? 0 : publisher.unsent,
+            publisher == null ? 0 : ms(publisher.roundTrips.getValueAtPercentile(50)),
+            publisher == null ? 0 : ms(publisher.roundTrips.getValueAtPercentile(99)),
+            expected,
+            delivered,
+            publishSeconds > 0 ? delivered / publishSeconds : 0,
+            s.rate() * (s.scenario() == Scenario.MANY_CHANNELS ? 1 : ready),
+            lost,
+            dups,
+            holes,
+            stats.gaps.sum(),
+            stats.disconnects.sum(),
+            stats.reconnects.sum(),
+            stats.errors.sum(),
+            delay,
+            bytesIn,
+            bytesOut,
+            delivered == 0 ? 0 : (bytesIn + bytesOut) / (double) delivered,
+            requests,
+            delivered == 0 ? 0 : requests / (double) delivered,
+            server,
+            self0 == null || self1 == null ? 0 : self1.coresSince(self0),
+            timeline);
     if (publisher != null && (publisher.unsent > 0 || publisher.maxBacklog > s.rate())) {
-      say("note: the publisher fell behind (max backlog %d, %d not sent in time; publish round trip p50 %.1f p99 %.1f ms): "
-          + "the server answers publications slowly under this load", publisher.maxBacklog, publisher.unsent,
-          r.publishP50Ms(), r.publishP99Ms());
+      say(
+          "note: the publisher fell behind (max backlog %d, %d not sent in time; publish round trip p50 %.1f p99 %.1f ms): "
+              + "the server answers publications slowly under this load",
+          publisher.maxBacklog, publisher.unsent, r.publishP50Ms(), r.publishP99Ms());
     }
-    say("result: delivered %,d (%,.0f/s), lost %d, duplicates %d, delay p50 %.2f p99 %.2f max %.1f ms, %.1f B/msg, "
+    say(
+        "result: delivered %,d (%,.0f/s), lost %d, duplicates %d, delay p50 %.2f p99 %.2f max %.1f ms, %.1f B/msg, "
             + "%.3f req/msg, server %.2f cores, rss %,d KiB (%.2f KiB/conn)",
-        delivered, r.deliveredPerSecond(), lost, dups, delay.p50(), delay.p99(), delay.max(), r.bytesPerMessage(),
-        r.requestsPerMessage(), server.cores(), server.rssEndKib(), server.rssPerConnectionKib());
+        delivered,
+        r.deliveredPerSecond(),
+        lost,
+        dups,
+        delay.p50(),
+        delay.p99(),
+        delay.max(),
+        r.bytesPerMessage(),
+        r.requestsPerMessage(),
+        server.cores(),
+        server.rssEndKib(),
+        server.rssPerConnectionKib());
     return r;
   }
 
@@ -327,7 +437,8 @@ final class Runner {
     return s.scenario() != Scenario.IDLE;
   }
 
-  private static <T> T onLoop(Publisher p, java.util.concurrent.Callable<T> task) throws InterruptedException {
+  private static <T> T onLoop(Publisher p, java.util.concurrent.Callable<T> task)
+      throws InterruptedException {
     try {
       return p.loop().submit(task).get(10, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
@@ -408,11 +519,32 @@ final class Runner {
       double t = (now - start) / 1e9;
       double p50 = h.getTotalCount() == 0 ? 0 : ms(h.getValueAtPercentile(50));
       double p99 = h.getTotalCount() == 0 ? 0 : ms(h.getValueAtPercentile(99));
-      timeline.add(new RunResult.Second(Math.round(t * 10) / 10.0, phase, rate, p50, p99, srvCores, rss, selfCores,
-          stats.ready.sum(), backlog));
-      say("[%5.1fs] %-8s ready %d/%d  recv %,10.0f/s  delay p50 %6.2f p99 %7.2f ms  backlog %d  disc %d err %d  server %s  bench %.0f%% cpu",
-          t, phase, stats.ready.sum(), total, rate, p50, p99, backlog, stats.disconnects.sum(), stats.errors.sum(),
-          srv == null ? "-" : String.format("%.0f%% cpu %,d MiB", srvCores * 100, rss / 1024), selfCores * 100);
+      timeline.add(
+          new RunResult.Second(
+              Math.round(t * 10) / 10.0,
+              phase,
+              rate,
+              p50,
+              p99,
+              srvCores,
+              rss,
+              selfCores,
+              stats.ready.sum(),
+              backlog));
+      say(
+          "[%5.1fs] %-8s ready %d/%d  recv %,10.0f/s  delay p50 %6.2f p99 %7.2f ms  backlog %d  disc %d err %d  server %s  bench %.0f%% cpu",
+          t,
+          phase,
+          stats.ready.sum(),
+          total,
+          rate,
+          p50,
+          p99,
+          backlog,
+          stats.disconnects.sum(),
+          stats.errors.sum(),
+          srv == null ? "-" : String.format("%.0f%% cpu %,d MiB", srvCores * 100, rss / 1024),
+          selfCores * 100);
     }
   }
 }

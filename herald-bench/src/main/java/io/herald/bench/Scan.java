@@ -57,7 +57,10 @@ final class Scan {
     return true;
   }
 
-  /** The non-negative decimal number starting at {@code i} (spaces skipped), or -1 when there is none. */
+  /**
+   * The non-negative decimal number starting at {@code i} (spaces skipped), or -1 when there is
+   * none.
+   */
   static long number(ByteBuf buf, int i, int to) {
     while (i < to && buf.getByte(i) == ' ') {
       i++;
@@ -76,13 +79,19 @@ final class Scan {
     return digits == 0 ? -1 : v;
   }
 
-  /** The string value starting at {@code i} (just after its opening quote) up to the next quote, or null. */
+  /**
+   * The string value starting at {@code i} (just after its opening quote) up to the next quote, or
+   * null.
+   */
   static String string(ByteBuf buf, int i, int to) {
     int end = indexOf(buf, i, to, new byte[] {'"'});
     return end < 0 ? null : buf.toString(i, end - i, StandardCharsets.UTF_8);
   }
 
-  /** The string value of the first {@code key} (a pattern ending in {@code :"}) in the range, or null. */
+  /**
+   * The string value of the first {@code key} (a pattern ending in {@code :"}) in the range, or
+   * null.
+   */
   static String field(ByteBuf buf, int from, int to, byte[] key) {
     int k = indexOf(buf, from, to, key);
     return k < 0 ? null : string(buf, k + key.length, to);

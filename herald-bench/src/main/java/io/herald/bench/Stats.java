@@ -43,12 +43,22 @@ final class Stats {
   final Recorder connectMicros = new Recorder(TimeUnit.MINUTES.toMicros(10), 3);
   final Histogram totalDelays = new Histogram(MAX_DELAY_MICROS, 3);
   final Histogram connectTimes = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
-  /** Whether resume tokens (cursors, SSE ids) are kept per message; on for churn only (it allocates). */
+
+  /**
+   * Whether resume tokens (cursors, SSE ids) are kept per message; on for churn only (it
+   * allocates).
+   */
   final boolean trackResume;
+
   /** Set when the run ends: closes are then expected, not disconnects. */
   volatile boolean stopping;
-  /** Wall clock at start, microseconds since the Unix epoch, and the matching {@link System#nanoTime()}. */
+
+  /**
+   * Wall clock at start, microseconds since the Unix epoch, and the matching {@link
+   * System#nanoTime()}.
+   */
   private final long baseWallMicros;
+
   private final long baseNanos;
   private final Map<EventExecutor, LoopStats> loops = new IdentityHashMap<>();
   private final List<LoopStats> loopList = new ArrayList<>();
@@ -79,7 +89,10 @@ final class Stats {
     return baseWallMicros + (System.nanoTime() - baseNanos) / 1000;
   }
 
-  /** Moves the delays recorded since the last call into the total and returns them. Progress thread only. */
+  /**
+   * Moves the delays recorded since the last call into the total and returns them. Progress thread
+   * only.
+   */
   Histogram harvestDelays() {
     Histogram interval = new Histogram(MAX_DELAY_MICROS, 3);
     for (LoopStats ls : loopList) {

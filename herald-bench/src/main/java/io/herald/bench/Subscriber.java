@@ -4,9 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 
 /**
- * One simulated subscriber: its channel, its connection, its resume state and its delivery accounting
- * (from offsets). Confined to the event loop of its connection (reconnects use the same loop); read by
- * the runner only after the run has stopped.
+ * One simulated subscriber: its channel, its connection, its resume state and its delivery
+ * accounting (from offsets). Confined to the event loop of its connection (reconnects use the same
+ * loop); read by the runner only after the run has stopped.
  */
 final class Subscriber {
   final int id;
@@ -17,19 +17,26 @@ final class Subscriber {
   long connectStartNanos;
   boolean ready;
   boolean churning;
+
   /** Herald cursor ({@code epoch:offset}) or the last SSE id; null before the first. */
   String resume;
+
   /** Generic long polling: the last {@code Last-Modified} and {@code Etag}. */
   String lastModified;
+
   String etag;
   long bytesIn;
   long bytesOut;
+
   /** Highest offset seen. */
   long last;
+
   long received;
   long distinct;
+
   /** Offsets at or below the highest seen: duplicates or reordering. */
   long backwards;
+
   /** Offsets skipped over when a higher one arrived. */
   long holes;
 

@@ -10,13 +10,17 @@ import java.util.Map;
  * subscribe and publish URL templates ({@code {channel}} is replaced) and optionally its pid for
  * /proc sampling. Immutable.
  *
- * <p>Spec syntax for {@code --target}: {@code KIND[,name=N][,url=BASE][,sub=TEMPLATE][,pub=TEMPLATE][,pid=PID]}
- * where KIND is {@code herald}, {@code nchan} or {@code generic}; e.g.
- * {@code herald,url=http://127.0.0.1:8080,pid=1234} or
+ * <p>Spec syntax for {@code --target}: {@code
+ * KIND[,name=N][,url=BASE][,sub=TEMPLATE][,pub=TEMPLATE][,pid=PID]} where KIND is {@code herald},
+ * {@code nchan} or {@code generic}; e.g. {@code herald,url=http://127.0.0.1:8080,pid=1234} or
  * {@code nchan,url=http://127.0.0.1:8090,pid=5678}.
  */
 final class Target {
-  enum Kind { HERALD, NCHAN, GENERIC }
+  enum Kind {
+    HERALD,
+    NCHAN,
+    GENERIC
+  }
 
   final String name;
   final Kind kind;
@@ -31,7 +35,8 @@ final class Target {
     this.publishTemplate = publishTemplate;
     this.pid = pid;
     if (!subscribeTemplate.contains("{channel}") || !publishTemplate.contains("{channel}")) {
-      throw new IllegalArgumentException("URL templates must contain {channel}: " + subscribeTemplate + " / " + publishTemplate);
+      throw new IllegalArgumentException(
+          "URL templates must contain {channel}: " + subscribeTemplate + " / " + publishTemplate);
     }
     URI.create(subscribeTemplate.replace("{channel}", "c"));
     URI.create(publishTemplate.replace("{channel}", "c"));
@@ -43,7 +48,10 @@ final class Target {
     return new Target(name, Kind.HERALD, b + "/channels/{channel}", b + "/channels/{channel}", pid);
   }
 
-  /** nchan with bench/nchan/nginx.conf at {@code baseUrl}: {@code /sub/{channel}} and {@code /pub/{channel}}. */
+  /**
+   * nchan with bench/nchan/nginx.conf at {@code baseUrl}: {@code /sub/{channel}} and {@code
+   * /pub/{channel}}.
+   */
   static Target nchan(String name, String baseUrl, long pid) {
     String b = trimSlash(baseUrl);
     return new Target(name, Kind.NCHAN, b + "/sub/{channel}", b + "/pub/{channel}", pid);
@@ -79,7 +87,8 @@ final class Target {
     try {
       kind = Kind.valueOf(parts[0].trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("target '" + spec + "' must start with herald, nchan or generic");
+      throw new IllegalArgumentException(
+          "target '" + spec + "' must start with herald, nchan or generic");
     }
     Map<String, String> kv = new LinkedHashMap<>();
     for (int i = 1; i < parts.length; i++) {
@@ -89,7 +98,8 @@ final class Target {
       }
       String key = parts[i].substring(0, eq).trim();
       if (!key.matches("name|url|sub|pub|pid")) {
-        throw new IllegalArgumentException("unknown target key '" + key + "'; use name, url, sub, pub, pid");
+        throw new IllegalArgumentException(
+            "unknown target key '" + key + "'; use name, url, sub, pub, pid");
       }
       kv.put(key, parts[i].substring(eq + 1).trim());
     }
@@ -102,7 +112,8 @@ final class Target {
         return nchan(name, kv.getOrDefault("url", "http://127.0.0.1:8090"), pid);
       default:
         if (!kv.containsKey("sub") || !kv.containsKey("pub")) {
-          throw new IllegalArgumentException("a generic target needs sub=TEMPLATE and pub=TEMPLATE");
+          throw new IllegalArgumentException(
+              "a generic target needs sub=TEMPLATE and pub=TEMPLATE");
         }
         return new Target(name, Kind.GENERIC, kv.get("sub"), kv.get("pub"), pid);
     }

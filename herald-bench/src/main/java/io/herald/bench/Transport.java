@@ -31,7 +31,10 @@ enum Transport {
     return this == WEBSOCKET || this == SSE;
   }
 
-  /** Parses a wire name, case-insensitive; {@code ws}, {@code longpoll} and {@code poll} are accepted too. */
+  /**
+   * Parses a wire name, case-insensitive; {@code ws}, {@code longpoll} and {@code poll} are
+   * accepted too.
+   */
   static Transport parse(String s) {
     String n = s.trim().toLowerCase(Locale.ROOT).replace('_', '-');
     switch (n) {
@@ -49,7 +52,8 @@ enum Transport {
       case "poll":
         return SHORT_POLL;
       default:
-        throw new IllegalArgumentException("unknown transport '" + s + "'; use websocket, sse, long-poll or short-poll");
+        throw new IllegalArgumentException(
+            "unknown transport '" + s + "'; use websocket, sse, long-poll or short-poll");
     }
   }
 

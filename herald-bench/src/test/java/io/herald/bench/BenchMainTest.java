@@ -21,14 +21,16 @@ class BenchMainTest {
   void transportsParseByWireName() {
     assertThat(Transport.parse("long-poll")).isEqualTo(Transport.LONG_POLL);
     assertThat(Transport.parse("WS")).isEqualTo(Transport.WEBSOCKET);
-    assertThatThrownBy(() -> Transport.parse("carrier-pigeon")).hasMessageContaining("unknown transport");
+    assertThatThrownBy(() -> Transport.parse("carrier-pigeon"))
+        .hasMessageContaining("unknown transport");
   }
 
   @Test
   void badArgumentsExitWithTwoBeforeConnecting() {
     assertThat(BenchMain.run("fan-out", "--transport", "carrier-pigeon")).isEqualTo(2);
     assertThat(BenchMain.run("fan-out", "--subscribers", "25000")).isEqualTo(2);
-    assertThat(BenchMain.run("fan-out", "--server", "nchan", "--transport", "short-poll")).isEqualTo(2);
+    assertThat(BenchMain.run("fan-out", "--server", "nchan", "--transport", "short-poll"))
+        .isEqualTo(2);
   }
 
   @Test

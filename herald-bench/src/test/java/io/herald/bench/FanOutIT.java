@@ -19,9 +19,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The bench against an in-process Herald server over real sockets: a tiny fan-out on every transport
- * is delivered whole (no loss, no duplicates, every delay recorded), churn loses nothing, and the
- * reports are written.
+ * The bench against an in-process Herald server over real sockets: a tiny fan-out on every
+ * transport is delivered whole (no loss, no duplicates, every delay recorded), churn loses nothing,
+ * and the reports are written.
  */
 @Timeout(90)
 @ExtendWith(LeakDetection.class)
@@ -66,7 +66,9 @@ class FanOutIT {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Transport.class, names = {"WEBSOCKET", "SSE", "LONG_POLL"})
+  @EnumSource(
+      value = Transport.class,
+      names = {"WEBSOCKET", "SSE", "LONG_POLL"})
   void churnResumesWithoutLossOrDuplicates(Transport transport) throws Exception {
     RunSpec spec = RunSpec.of(Scenario.CHURN, transport, herald, 10, 40, 32, 2);
     RunResult r = new Runner(spec).run();
@@ -78,7 +80,8 @@ class FanOutIT {
 
   @Test
   void idleMeasuresMemoryPerConnection() throws Exception {
-    RunResult r = new Runner(RunSpec.of(Scenario.IDLE, Transport.WEBSOCKET, herald, 50, 0, 0, 1)).run();
+    RunResult r =
+        new Runner(RunSpec.of(Scenario.IDLE, Transport.WEBSOCKET, herald, 50, 0, 0, 1)).run();
     assertThat(r.ready()).isEqualTo(50);
     assertThat(r.delivered()).isZero();
     assertThat(r.server().rssConnectedKib()).isPositive();
@@ -86,7 +89,8 @@ class FanOutIT {
 
   @Test
   void manyChannelsGivesEachSubscriberItsOwnMessages() throws Exception {
-    RunResult r = new Runner(RunSpec.of(Scenario.MANY_CHANNELS, Transport.SSE, herald, 10, 50, 16, 2)).run();
+    RunResult r =
+        new Runner(RunSpec.of(Scenario.MANY_CHANNELS, Transport.SSE, herald, 10, 50, 16, 2)).run();
     assertThat(r.published()).isEqualTo(100);
     assertThat(r.expected()).isEqualTo(100);
     assertThat(r.delivered()).isEqualTo(100);
@@ -96,7 +100,9 @@ class FanOutIT {
   @Test
   void writesJsonAndASelfContainedReport(@TempDir Path dir) throws Exception {
     if (RESULTS.isEmpty()) {
-      RESULTS.add(new Runner(RunSpec.of(Scenario.FAN_OUT, Transport.WEBSOCKET, herald, 5, 10, 16, 1)).run());
+      RESULTS.add(
+          new Runner(RunSpec.of(Scenario.FAN_OUT, Transport.WEBSOCKET, herald, 5, 10, 16, 1))
+              .run());
     }
     Report.Document doc = Report.document("test", RESULTS);
     Path json = dir.resolve("r.json");
@@ -105,7 +111,13 @@ class FanOutIT {
     Report.writeHtml(html, doc);
     assertThat(Files.readString(json)).contains("\"deliveredPerSecond\"");
     String page = Files.readString(html);
-    assertThat(page).contains("<svg").contains("The rungs side by side").doesNotContain("<script src").doesNotContain("http://cdn");
-    assertThat(BenchMain.run("merge", json.toString(), "--report", dir.resolve("m.html").toString())).isZero();
+    assertThat(page)
+        .contains("<svg")
+        .contains("The rungs side by side")
+        .doesNotContain("<script src")
+        .doesNotContain("http://cdn");
+    assertThat(
+            BenchMain.run("merge", json.toString(), "--report", dir.resolve("m.html").toString()))
+        .isZero();
   }
 }

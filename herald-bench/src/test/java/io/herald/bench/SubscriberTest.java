@@ -46,8 +46,14 @@ class SubscriberTest {
   void readsOffsetTimeAndEpochOfAHeraldPushFrame() {
     Subscriber s = subscriber();
     long now = System.currentTimeMillis();
-    int n = feed(s, "{\"type\":\"message\",\"channel\":\"c\",\"offset\":1,\"epoch\":\"k3f9\",\"event\":\"message\","
-        + "\"data\":\"xxxxxxxx\",\"time\":" + now + "}", true);
+    int n =
+        feed(
+            s,
+            "{\"type\":\"message\",\"channel\":\"c\",\"offset\":1,\"epoch\":\"k3f9\",\"event\":\"message\","
+                + "\"data\":\"xxxxxxxx\",\"time\":"
+                + now
+                + "}",
+            true);
     assertThat(n).isEqualTo(1);
     assertThat(s.last).isEqualTo(1);
     assertThat(s.resume).isEqualTo("k3f9:1");
@@ -57,9 +63,16 @@ class SubscriberTest {
   @Test
   void readsEveryMessageOfAPollAnswer() {
     Subscriber s = subscriber();
-    String env = "{\"channel\":\"c\",\"offset\":%d,\"epoch\":\"e1\",\"event\":\"message\",\"data\":\"xx\",\"time\":1763700000123}";
-    String answer = "{\"messages\":[" + String.format(env, 1) + "," + String.format(env, 2) + "," + String.format(env, 3)
-        + "],\"cursor\":\"e1:3\",\"recovered\":true}";
+    String env =
+        "{\"channel\":\"c\",\"offset\":%d,\"epoch\":\"e1\",\"event\":\"message\",\"data\":\"xx\",\"time\":1763700000123}";
+    String answer =
+        "{\"messages\":["
+            + String.format(env, 1)
+            + ","
+            + String.format(env, 2)
+            + ","
+            + String.format(env, 3)
+            + "],\"cursor\":\"e1:3\",\"recovered\":true}";
     assertThat(feed(s, answer, false)).isEqualTo(3);
     assertThat(s.last).isEqualTo(3);
     assertThat(s.holes).isZero();
@@ -69,7 +82,8 @@ class SubscriberTest {
   @Test
   void readsAGenericPayloadWithSequenceAndSendTime() {
     Subscriber s = subscriber();
-    assertThat(feed(s, "{\"offset\":7,\"time\":1763700000123,\"pad\":\"xxxxxxxx\"}", false)).isEqualTo(1);
+    assertThat(feed(s, "{\"offset\":7,\"time\":1763700000123,\"pad\":\"xxxxxxxx\"}", false))
+        .isEqualTo(1);
     assertThat(s.last).isEqualTo(7);
   }
 
@@ -88,6 +102,11 @@ class SubscriberTest {
 
   @Test
   void ignoresTextWithoutOffsets() {
-    assertThat(feed(subscriber(), "{\"type\":\"subscribed\",\"channel\":\"c\",\"position\":\"e1:0\"}", true)).isZero();
+    assertThat(
+            feed(
+                subscriber(),
+                "{\"type\":\"subscribed\",\"channel\":\"c\",\"position\":\"e1:0\"}",
+                true))
+        .isZero();
   }
 }

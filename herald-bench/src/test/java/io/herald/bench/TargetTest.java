@@ -29,9 +29,13 @@ class TargetTest {
   void genericTargetsNeedBothTemplates() {
     Target t = Target.parse("generic,sub=http://h:1/s/{channel}?x=1,pub=http://h:1/p/{channel}");
     assertThat(t.subscribeUri("z").getRawQuery()).isEqualTo("x=1");
-    assertThatThrownBy(() -> Target.parse("generic,sub=http://h/{channel}")).hasMessageContaining("sub=TEMPLATE and pub=TEMPLATE");
-    assertThatThrownBy(() -> Target.parse("generic,sub=http://h/x,pub=http://h/y")).hasMessageContaining("{channel}");
-    assertThatThrownBy(() -> Target.parse("redis,url=x")).hasMessageContaining("herald, nchan or generic");
-    assertThatThrownBy(() -> Target.parse("herald,port=1")).hasMessageContaining("unknown target key");
+    assertThatThrownBy(() -> Target.parse("generic,sub=http://h/{channel}"))
+        .hasMessageContaining("sub=TEMPLATE and pub=TEMPLATE");
+    assertThatThrownBy(() -> Target.parse("generic,sub=http://h/x,pub=http://h/y"))
+        .hasMessageContaining("{channel}");
+    assertThatThrownBy(() -> Target.parse("redis,url=x"))
+        .hasMessageContaining("herald, nchan or generic");
+    assertThatThrownBy(() -> Target.parse("herald,port=1"))
+        .hasMessageContaining("unknown target key");
   }
 }

@@ -71,11 +71,17 @@ final class HubChannel {
     return n;
   }
 
-  /** The subscriptions of one executor, signalled by one task. */
+  /**
+   * The subscriptions of one executor, signalled by one task. The task walks an array snapshot of
+   * the set, rebuilt on the executor after a change (subscribing and unsubscribing are rare next to
+   * messages), not the concurrent set itself.
+   */
   static final class Group implements Runnable {
     private final Executor executor;
     final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    private volatile boolean changed;
+    private Subscription[] snapshot = new Subscription[0]; // confined to the executor
 
     Group(Executor executor) {
       this.executor = executor;
@@ -83,10 +89,12 @@ final class HubChannel {
 
     void add(Subscription s) {
       subscriptions.add(s);
+      changed = true;
     }
 
     void remove(Subscription s) {
       subscriptions.remove(s);
+      changed = true;
     }
 
     void schedule() {
@@ -102,7 +110,11 @@ final class HubChannel {
     @Override
     public void run() {
       scheduled.set(false);
-      for (Subscription s : subscriptions) {
+      if (changed) {
+        changed = false; // before the copy: a change made during it marks the next run
+        snapshot = subscriptions.toArray(new Subscription[0]);
+      }
+      for (Subscription s : snapshot) {
         s.signal();
       }
     }

@@ -109,7 +109,7 @@ final class PollHandler {
       server
           .hub
           .subscribe(channels.get(i), since.get(i), ctx.executor(), listener)
-          .whenComplete((s, error) -> ctx.executor().execute(() -> opened(index, s, error)));
+          .whenComplete((s, error) -> EventLoops.runOn(ctx, () -> opened(index, s, error)));
     }
   }
 

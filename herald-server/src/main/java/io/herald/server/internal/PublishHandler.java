@@ -40,34 +40,40 @@ final class PublishHandler {
         .publish(channel, event, data)
         .whenComplete(
             (m, error) ->
-                ctx.executor()
-                    .execute(
-                        () -> {
-                          ctx.channel().config().setAutoRead(true);
-                          boolean keepAlive = keepOpen && !server.shuttingDown;
-                          if (error != null) {
-                            Throwable cause =
-                                error instanceof CompletionException && error.getCause() != null
-                                    ? error.getCause()
-                                    : error;
-                            if (cause instanceof ProtocolException pe) {
-                              HttpResponses.write(ctx, HttpResponses.error(pe), keepAlive);
-                            } else {
-                              HttpRouter.LOG.error("publication to {} failed", channel, cause);
-                              HttpResponses.write(
-                                  ctx,
-                                  HttpResponses.error(
-                                      new BrokerUnavailableException(
-                                          "the publication failed: " + cause.getMessage())),
-                                  keepAlive);
-                            }
-                            return;
-                          }
-                          HttpResponses.write(
-                              ctx,
-                              HttpResponses.json(HttpResponseStatus.CREATED, published(m)),
-                              keepAlive);
-                        }));
+                EventLoops.runOn(ctx, () -> answer(ctx, server, channel, m, error, keepOpen)));
+  }
+
+  /**
+   * Writes the publication's answer. Runs at once when the publication completed on the event loop
+   * (the memory broker), so the publisher hears back before the fan-out it caused, which the hub
+   * has queued on the same loop, has run.
+   */
+  private static void answer(
+      ChannelHandlerContext ctx,
+      ServerContext server,
+      String channel,
+      Message m,
+      Throwable error,
+      boolean keepOpen) {
+    ctx.channel().config().setAutoRead(true);
+    boolean keepAlive = keepOpen && !server.shuttingDown;
+    if (error == null) {
+      HttpResponses.write(
+          ctx, HttpResponses.json(HttpResponseStatus.CREATED, published(m)), keepAlive);
+      return;
+    }
+    Throwable cause =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof ProtocolException pe) {
+      HttpResponses.write(ctx, HttpResponses.error(pe), keepAlive);
+    } else {
+      HttpRouter.LOG.error("publication to {} failed", channel, cause);
+      HttpResponses.write(
+          ctx,
+          HttpResponses.error(
+              new BrokerUnavailableException("the publication failed: " + cause.getMessage())),
+          keepAlive);
+    }
   }
 
   static Map<String, Object> published(Message m) {

@@ -59,33 +59,33 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
     CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
         .whenComplete(
             (v, error) ->
-                ctx.executor()
-                    .execute(
-                        () -> {
-                          List<Subscription> subs = new ArrayList<>(futures.size());
-                          for (CompletableFuture<Subscription> f : futures) {
-                            if (!f.isCompletedExceptionally()) {
-                              subs.add(f.join());
-                            }
-                          }
-                          if (error != null || !ctx.channel().isActive()) {
-                            subs.forEach(Subscription::close);
-                            if (error != null) {
-                              Throwable cause =
-                                  error instanceof CompletionException && error.getCause() != null
-                                      ? error.getCause()
-                                      : error;
-                              failed.accept(
-                                  cause instanceof ProtocolException pe
-                                      ? pe
-                                      : new ProtocolException(
-                                          ErrorCode.UNAVAILABLE,
-                                          "cannot subscribe now: " + cause.getMessage()));
-                            }
-                            return;
-                          }
-                          opened.accept(subs);
-                        }));
+                EventLoops.runOn(
+                    ctx,
+                    () -> {
+                      List<Subscription> subs = new ArrayList<>(futures.size());
+                      for (CompletableFuture<Subscription> f : futures) {
+                        if (!f.isCompletedExceptionally()) {
+                          subs.add(f.join());
+                        }
+                      }
+                      if (error != null || !ctx.channel().isActive()) {
+                        subs.forEach(Subscription::close);
+                        if (error != null) {
+                          Throwable cause =
+                              error instanceof CompletionException && error.getCause() != null
+                                  ? error.getCause()
+                                  : error;
+                          failed.accept(
+                              cause instanceof ProtocolException pe
+                                  ? pe
+                                  : new ProtocolException(
+                                      ErrorCode.UNAVAILABLE,
+                                      "cannot subscribe now: " + cause.getMessage()));
+                        }
+                        return;
+                      }
+                      opened.accept(subs);
+                    }));
   }
 
   /**

@@ -289,30 +289,30 @@ final class WebSocketTransport extends StreamingTransport {
         .publish(channel, event, bytes)
         .whenComplete(
             (m, error) ->
-                ctx.executor()
-                    .execute(
-                        () -> {
-                          if (error != null) {
-                            Throwable cause =
-                                error instanceof CompletionException && error.getCause() != null
-                                    ? error.getCause()
-                                    : error;
-                            send(
-                                error(
-                                    id,
-                                    cause instanceof ProtocolException pe
-                                        ? pe
-                                        : new ProtocolException(
-                                            ErrorCode.UNAVAILABLE,
-                                            "the publication failed: " + cause.getMessage())));
-                            return;
-                          }
-                          ObjectNode r = reply("published", id);
-                          r.put("channel", m.channel());
-                          r.put("offset", m.offset());
-                          r.put("epoch", m.epoch());
-                          send(r);
-                        }));
+                EventLoops.runOn(
+                    ctx,
+                    () -> {
+                      if (error != null) {
+                        Throwable cause =
+                            error instanceof CompletionException && error.getCause() != null
+                                ? error.getCause()
+                                : error;
+                        send(
+                            error(
+                                id,
+                                cause instanceof ProtocolException pe
+                                    ? pe
+                                    : new ProtocolException(
+                                        ErrorCode.UNAVAILABLE,
+                                        "the publication failed: " + cause.getMessage())));
+                        return;
+                      }
+                      ObjectNode r = reply("published", id);
+                      r.put("channel", m.channel());
+                      r.put("offset", m.offset());
+                      r.put("epoch", m.epoch());
+                      send(r);
+                    }));
   }
 
   private static String text(JsonNode node, String field) {

@@ -4,13 +4,14 @@ import io.herald.core.Message;
 import io.herald.core.Names;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
  * The wire forms of a message that are the same for every subscriber of a transport, encoded once
  * per message (DESIGN.md "encode once") and written to each connection as a duplicate of one
- * unreleasable buffer: nothing is copied or encoded per subscriber, and nothing needs releasing
- * (the bytes go when the message does).
+ * unreleasable direct buffer: nothing is copied or encoded per subscriber, and nothing needs
+ * releasing (the bytes go when the message does).
  */
 final class WireEncodings {
   private static final byte[] END = {'\n', '\n'};
@@ -86,7 +87,12 @@ final class WireEncodings {
     return out;
   }
 
+  /**
+   * A direct buffer (so the epoll transport writes it without copying it first) that nobody
+   * releases: the JDK frees its memory when the message is collected.
+   */
   private static ByteBuf shared(byte[] bytes) {
-    return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(bytes));
+    ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
+    return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(direct));
   }
 }

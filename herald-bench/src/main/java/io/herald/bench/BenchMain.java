@@ -1,6 +1,7 @@
 package io.herald.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.herald.core.Transport;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.herald.bench;
 
+import io.herald.core.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;

@@ -1,5 +1,6 @@
 package io.herald.bench;
 
+import io.herald.core.Transport;
 import java.io.PrintStream;
 
 /**

@@ -2,6 +2,7 @@ package io.herald.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.herald.core.Transport;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
 import io.herald.server.ServerConfig;

@@ -8,18 +8,33 @@ import java.util.Locale;
  */
 public enum Transport {
   /** WebSocket: {@code GET /channels/{list}?since=...} with {@code Upgrade: websocket}. */
-  WEBSOCKET("websocket"),
+  WEBSOCKET("websocket", "both ways, one connection"),
   /** Server-Sent Events: {@code GET /channels/{list}} with {@code Accept: text/event-stream}. */
-  SSE("sse"),
+  SSE("sse", "server to client, one streaming response"),
   /** Long poll: {@code GET /channels/{list}?since=...&wait=SECONDS}, repeated. */
-  LONG_POLL("long-poll"),
+  LONG_POLL("long-poll", "server to client, one request per answer"),
   /** Short poll: {@code GET /channels/{list}?since=...}, repeated at an interval. */
-  SHORT_POLL("short-poll");
+  SHORT_POLL("short-poll", "client pulls at an interval");
 
   private final String wireName;
+  private final String direction;
 
-  Transport(String wireName) {
+  Transport(String wireName, String direction) {
     this.wireName = wireName;
+    this.direction = direction;
+  }
+
+  /** Direction and connection shape, in words, for reports: {@code both ways, one connection}. */
+  public String direction() {
+    return direction;
+  }
+
+  /**
+   * Whether the server pushes on a connection it keeps (WebSocket, SSE) rather than answering
+   * polls.
+   */
+  public boolean streaming() {
+    return this == WEBSOCKET || this == SSE;
   }
 
   /**
@@ -43,6 +58,7 @@ public enum Transport {
       case "ws":
         return WEBSOCKET;
       case "sse":
+      case "eventsource":
       case "event-stream":
         return SSE;
       case "long-poll":

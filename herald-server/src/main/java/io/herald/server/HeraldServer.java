@@ -4,6 +4,7 @@ import io.herald.core.Broker;
 import io.herald.core.Hub;
 import io.herald.core.MemoryBroker;
 import io.herald.redis.RedisBroker;
+import io.herald.redis.RedisBrokerConfig;
 import io.herald.server.internal.ServerContext;
 import io.herald.server.internal.ServerInitializer;
 import io.herald.server.internal.ServerShutdown;
@@ -96,7 +97,13 @@ public final class HeraldServer implements AutoCloseable {
     if (config.broker().equals("memory")) {
       return new MemoryBroker(config.history());
     }
-    return new RedisBroker(config.broker(), config.history());
+    return new RedisBroker(
+        RedisBrokerConfig.builder(config.broker())
+            .history(config.history())
+            .headCheckInterval(config.redisHeadCheck())
+            .commandTimeout(config.redisCommandTimeout())
+            .keyPrefix(config.redisKeyPrefix())
+            .build());
   }
 
   private static AutoCloseable startDemos(Hub hub, ServerConfig config) {

@@ -188,6 +188,27 @@ final class ServeCommand implements Callable<Integer> {
           "Run the demo feeds (price ticks on demo:prices, the streamed answer) [HERALD_DEMO_FEED] (default: ${DEFAULT-VALUE}).")
   boolean demoFeed;
 
+  @Option(
+      names = "--redis-head-check-millis",
+      defaultValue = "${env:HERALD_REDIS_HEAD_CHECK_MILLIS:-5000}",
+      description =
+          "With Redis: how often stream heads are checked for lost Pub/Sub messages [HERALD_REDIS_HEAD_CHECK_MILLIS] (default: ${DEFAULT-VALUE}).")
+  long redisHeadCheckMillis;
+
+  @Option(
+      names = "--redis-command-timeout-millis",
+      defaultValue = "${env:HERALD_REDIS_COMMAND_TIMEOUT_MILLIS:-5000}",
+      description =
+          "With Redis: time a command may take before it fails with 503 [HERALD_REDIS_COMMAND_TIMEOUT_MILLIS] (default: ${DEFAULT-VALUE}).")
+  long redisCommandTimeoutMillis;
+
+  @Option(
+      names = "--redis-key-prefix",
+      defaultValue = "${env:HERALD_REDIS_KEY_PREFIX:-herald}",
+      description =
+          "With Redis: prefix of every key and Pub/Sub channel [HERALD_REDIS_KEY_PREFIX] (default: ${DEFAULT-VALUE}).")
+  String redisKeyPrefix;
+
   ServerConfig config() {
     EnumSet<Transport> disabled = EnumSet.noneOf(Transport.class);
     for (String t : Main.split(disableTransports)) {
@@ -218,6 +239,9 @@ final class ServeCommand implements Callable<Integer> {
         .shutdownTimeout(Duration.ofSeconds(shutdownSeconds))
         .disabledTransports(disabled)
         .demoFeed(demoFeed)
+        .redisHeadCheck(Duration.ofMillis(redisHeadCheckMillis))
+        .redisCommandTimeout(Duration.ofMillis(redisCommandTimeoutMillis))
+        .redisKeyPrefix(redisKeyPrefix)
         .build();
   }
 

@@ -3,6 +3,7 @@ package io.herald.server;
 import io.herald.core.HistoryConfig;
 import io.herald.core.Hub;
 import io.herald.core.Transport;
+import io.herald.redis.RedisBrokerConfig;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -91,6 +92,9 @@ public final class ServerConfig {
   private final int ioThreads;
   private final Set<Transport> disabledTransports;
   private final boolean demoFeed;
+  private final Duration redisHeadCheck;
+  private final Duration redisCommandTimeout;
+  private final String redisKeyPrefix;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
@@ -116,6 +120,9 @@ public final class ServerConfig {
     this.ioThreads = b.ioThreads;
     this.disabledTransports = Set.copyOf(b.disabledTransports);
     this.demoFeed = b.demoFeed;
+    this.redisHeadCheck = b.redisHeadCheck;
+    this.redisCommandTimeout = b.redisCommandTimeout;
+    this.redisKeyPrefix = b.redisKeyPrefix;
   }
 
   /** A builder holding every default. */
@@ -261,6 +268,27 @@ public final class ServerConfig {
     return !disabledTransports.contains(transport);
   }
 
+  /**
+   * With a Redis broker: how often each subscribed channel's stream head is compared with what was
+   * delivered, to catch lost Pub/Sub messages; default 5 seconds.
+   */
+  public Duration redisHeadCheck() {
+    return redisHeadCheck;
+  }
+
+  /**
+   * With a Redis broker: how long a Redis command may take before it fails (the request then
+   * answers {@code 503 unavailable}); default 5 seconds.
+   */
+  public Duration redisCommandTimeout() {
+    return redisCommandTimeout;
+  }
+
+  /** With a Redis broker: the prefix of every key and Pub/Sub channel; default {@code herald}. */
+  public String redisKeyPrefix() {
+    return redisKeyPrefix;
+  }
+
   /** The settings as one line for the start-up log. */
   @Override
   public String toString() {
@@ -345,6 +373,11 @@ public final class ServerConfig {
     private int ioThreads = 0;
     private Set<Transport> disabledTransports = EnumSet.noneOf(Transport.class);
     private boolean demoFeed = false;
+    private Duration redisHeadCheck =
+        Duration.ofMillis(RedisBrokerConfig.DEFAULT_HEAD_CHECK_MILLIS);
+    private Duration redisCommandTimeout =
+        Duration.ofMillis(RedisBrokerConfig.DEFAULT_COMMAND_TIMEOUT_MILLIS);
+    private String redisKeyPrefix = RedisBrokerConfig.DEFAULT_KEY_PREFIX;
 
     private Builder() {}
 
@@ -479,6 +512,25 @@ public final class ServerConfig {
 
     public Builder demoFeed(boolean on) {
       this.demoFeed = on;
+      return this;
+    }
+
+    public Builder redisHeadCheck(Duration interval) {
+      this.redisHeadCheck = atLeast("Redis head check interval", interval, Duration.ofMillis(10));
+      return this;
+    }
+
+    public Builder redisCommandTimeout(Duration timeout) {
+      this.redisCommandTimeout = atLeast("Redis command timeout", timeout, Duration.ofMillis(10));
+      return this;
+    }
+
+    public Builder redisKeyPrefix(String prefix) {
+      if (prefix == null || prefix.isEmpty() || prefix.contains("{") || prefix.contains("}")) {
+        throw new IllegalArgumentException(
+            "Redis key prefix must be non-empty and without braces, got '" + prefix + "'");
+      }
+      this.redisKeyPrefix = prefix;
       return this;
     }
 

@@ -2,8 +2,6 @@ package io.herald.server;
 
 import io.herald.client.cli.PublishCommand;
 import io.herald.client.cli.SubscribeCommand;
-import java.util.ArrayList;
-import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -40,15 +38,5 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     new CommandLine(this).usage(System.out);
-  }
-
-  static List<String> split(String csv) {
-    List<String> out = new ArrayList<>();
-    for (String s : csv.split(",")) {
-      if (!s.isBlank()) {
-        out.add(s.trim());
-      }
-    }
-    return out;
   }
 }

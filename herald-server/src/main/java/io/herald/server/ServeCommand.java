@@ -211,7 +211,10 @@ final class ServeCommand implements Callable<Integer> {
 
   ServerConfig config() {
     EnumSet<Transport> disabled = EnumSet.noneOf(Transport.class);
-    for (String t : Main.split(disableTransports)) {
+    for (String t : disableTransports.split(",")) {
+      if (t.isBlank()) {
+        continue;
+      }
       disabled.add(Transport.parse(t));
     }
     return ServerConfig.builder()

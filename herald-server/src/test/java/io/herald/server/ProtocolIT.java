@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -350,11 +349,5 @@ class ProtocolIT {
     JsonNode e = json(r.body()).get("error");
     assertThat(e.get("code").asText()).isEqualTo(code);
     assertThat(e.get("message").asText()).isNotBlank();
-  }
-
-  static List<Long> offsets(JsonNode messages) {
-    List<Long> out = new ArrayList<>();
-    messages.forEach(m -> out.add(m.get("offset").asLong()));
-    return out;
   }
 }

@@ -22,7 +22,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.util.ReferenceCountUtil;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -279,9 +278,5 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
   static byte[] body(FullHttpRequest request) {
     return ByteBufUtil.getBytes(request.content());
-  }
-
-  static void release(Object o) {
-    ReferenceCountUtil.release(o);
   }
 }

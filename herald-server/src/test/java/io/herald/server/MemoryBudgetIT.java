@@ -133,6 +133,7 @@ class MemoryBudgetIT {
         ServerConfig.builder()
             .port(0)
             .maxHistoryBytes(512 * 1024)
+            .historyBytes(64L * 1024 * 1024) // only the node's budget drops anything here
             .writeBufferHighBytes(16 * 1024)
             .build();
     try (HeraldServer server = HeraldServer.start(config)) {

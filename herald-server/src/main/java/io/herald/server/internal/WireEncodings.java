@@ -11,9 +11,11 @@ import java.nio.charset.StandardCharsets;
  * The wire forms of a message that are the same for every subscriber of a transport, encoded once
  * per message (DESIGN.md "encode once"), on its first delivery, and written to each connection as a
  * duplicate of one unreleasable direct buffer: nothing is copied or encoded per subscriber, and
- * nothing needs releasing (the bytes go when the message does). The two SSE forms share one buffer
- * (the body is a slice of the whole event), so a message delivered on every transport has its bytes
- * once on the heap (its envelope) and at most twice in direct memory.
+ * nothing needs releasing (the bytes go when the message does). Every form shares one direct copy
+ * of the envelope: the SSE body is a slice of the whole SSE event, and the WebSocket frame is a
+ * composite of its own few header bytes and a slice of that event. So a message delivered on every
+ * transport has its bytes once on the heap (its envelope) and once in direct memory; the composite
+ * goes out with one gathering write.
  */
 final class WireEncodings {
   private static final byte[] END = {'\n', '\n'};
@@ -24,7 +26,7 @@ final class WireEncodings {
    * gets the same bytes.
    */
   static final Message.Encoding<ByteBuf> WEBSOCKET_FRAME =
-      new Message.Encoding<>(m -> shared(webSocketFrame(m)));
+      new Message.Encoding<>(WireEncodings::webSocketFrameSharingTheSseEvent);
 
   /**
    * A whole SSE event for a stream of one channel, where the event's {@code id} (the cursor after
@@ -54,6 +56,25 @@ final class WireEncodings {
           });
 
   private WireEncodings() {}
+
+  private static final byte[] PUSH_PREFIX =
+      "{\"type\":\"message\",".getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * The frame header and {@code {"type":"message",}, then the envelope after its {@code {} taken
+   * from the SSE event's buffer: no second copy of the envelope.
+   */
+  private static ByteBuf webSocketFrameSharingTheSseEvent(Message m) {
+    ByteBuf event = m.encoded(SSE_EVENT);
+    int envelopeAt = event.readableBytes() - END.length - m.envelope().length;
+    ByteBuf rest = event.slice(envelopeAt + 1, m.envelope().length - 1);
+    int n = m.pushFrameSize();
+    byte[] head = new byte[headerSize(n) + PUSH_PREFIX.length];
+    writeHeader(head, n);
+    System.arraycopy(PUSH_PREFIX, 0, head, head.length - PUSH_PREFIX.length, PUSH_PREFIX.length);
+    ByteBuf frame = Unpooled.compositeBuffer(2).addComponents(true, shared(head), rest);
+    return Unpooled.unreleasableBuffer(frame);
+  }
 
   private static String eventLine(Message m) {
     return m.event().equals(Names.DEFAULT_EVENT) ? "" : "event: " + m.event() + "\n";

@@ -45,26 +45,32 @@ public final class HeapPerMessage {
       hub.subscribe(name, null, direct, null).join().close(); // active in the hub, as after a poll
     }
     long channelsOnly = usedAfterGc(mx);
+    long envelopes = 0;
     for (int i = 0; i < perChannel; i++) {
       for (int c = 0; c < channels; c++) {
         // a fresh channel string and data array per publication, as a request gives them
-        hub.publish(
-                new String(("heap-" + c).getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8),
-                "message",
-                template.clone())
-            .join();
+        envelopes +=
+            hub.publish(
+                    new String(
+                        ("heap-" + c).getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8),
+                    "message",
+                    template.clone())
+                .join()
+                .envelope()
+                .length;
       }
     }
     long after = usedAfterGc(mx);
     long n = (long) channels * perChannel;
     System.out.printf(
         "payload=%d bytes channels=%d messages=%d: %.0f heap bytes per retained message"
-            + " (%.1fx the payload), %.0f heap bytes per active channel%n",
+            + " (%.1fx the payload; envelope %.0f bytes), %.0f heap bytes per active channel%n",
         payload,
         channels,
         n,
         (after - channelsOnly) / (double) n,
         (after - channelsOnly) / (double) n / payload,
+        envelopes / (double) n,
         (channelsOnly - before) / (double) channels);
     hub.close();
   }

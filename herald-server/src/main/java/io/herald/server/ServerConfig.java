@@ -5,8 +5,10 @@ import io.herald.core.HistoryConfig;
 import io.herald.core.Hub;
 import io.herald.core.Transport;
 import io.herald.redis.RedisBrokerConfig;
+import io.herald.server.auth.NamespacePolicy;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -107,6 +109,7 @@ public final class ServerConfig {
   private final String redisKeyPrefix;
   private final long maxHistoryBytes;
   private final int maxActiveChannels;
+  private final List<NamespacePolicy> namespaces;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
@@ -137,6 +140,7 @@ public final class ServerConfig {
     this.redisKeyPrefix = b.redisKeyPrefix;
     this.maxHistoryBytes = b.maxHistoryBytes;
     this.maxActiveChannels = b.maxActiveChannels;
+    this.namespaces = List.copyOf(b.namespaces);
   }
 
   /** A builder holding every default. */
@@ -319,6 +323,14 @@ public final class ServerConfig {
     return maxActiveChannels;
   }
 
+  /**
+   * The namespaces configured (PROTOCOL.md section 10), in the order given; empty by default. A
+   * namespace not listed follows the server's defaults.
+   */
+  public List<NamespacePolicy> namespaces() {
+    return namespaces;
+  }
+
   /** The settings as one line for the start-up log. */
   @Override
   public String toString() {
@@ -417,6 +429,7 @@ public final class ServerConfig {
     private long historyBytes = DEFAULT_HISTORY_BYTES;
     private long maxHistoryBytes = DEFAULT_MAX_HISTORY_BYTES;
     private int maxActiveChannels = DEFAULT_MAX_ACTIVE_CHANNELS;
+    private List<NamespacePolicy> namespaces = List.of();
 
     private Builder() {}
 
@@ -590,6 +603,18 @@ public final class ServerConfig {
     /** Most channels active on the node, 1 to 100,000,000. */
     public Builder maxActiveChannels(int channels) {
       this.maxActiveChannels = range("max active channels", channels, 1, 100_000_000);
+      return this;
+    }
+
+    /** The namespaces and their policies; at most one per name. */
+    public Builder namespaces(List<NamespacePolicy> namespaces) {
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (NamespacePolicy p : namespaces) {
+        if (!seen.add(p.namespace())) {
+          throw new IllegalArgumentException("namespace " + p.namespace() + " is listed twice");
+        }
+      }
+      this.namespaces = List.copyOf(namespaces);
       return this;
     }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * a hole before them are held back while the hole is filled from the broker's history; when the
  * history no longer has them the local log skips ahead and subscribers get a gap notice.
  *
- * <p>Bounds: local logs keep what the {@link HistoryConfig} allows and share the node's {@link
- * HistoryBudget} (with the in-memory broker's logs, when that is the broker), and at most {@code
- * maxActiveChannels} channels are active here: a subscription to one more fails with {@link
+ * <p>Bounds: local logs keep what the channel's {@link HistoryConfig} allows and share the node's
+ * {@link HistoryBudget} (with the in-memory broker's logs, when that is the broker), and at most
+ * {@code maxActiveChannels} channels are active here: a subscription to one more fails with {@link
  * ProtocolException} {@code over_capacity}. Channels with no subscriptions leave after {@code
  * idleTimeout}.
  *
@@ -44,7 +45,7 @@ public final class Hub implements BrokerListener, AutoCloseable {
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
   private final Broker broker;
-  private final HistoryConfig history;
+  private final Function<String, HistoryConfig> historyOf;
   private final long idleTimeoutMillis;
   private final HistoryBudget budget;
   private final int maxActiveChannels;
@@ -81,6 +82,26 @@ public final class Hub implements BrokerListener, AutoCloseable {
   }
 
   /**
+   * A hub over {@code broker} for a server node whose channels keep different history (the
+   * namespaces of PROTOCOL.md section 10); call {@link #start()} before use.
+   *
+   * @param historyOf how much history the local log of a channel keeps, by channel name; the same
+   *     as the broker's. Called once each time a channel's local log is made (on activation and on
+   *     an epoch change), from any thread; it must be fast, must not block, and must not fail.
+   * @param idleTimeout how long a channel without subscriptions stays active, 0 or more
+   * @param budget the node's bound on history bytes; the same instance as the in-memory broker's
+   * @param maxActiveChannels the most channels active on this node at once, 1 or more
+   */
+  public Hub(
+      Broker broker,
+      Function<String, HistoryConfig> historyOf,
+      Duration idleTimeout,
+      HistoryBudget budget,
+      int maxActiveChannels) {
+    this(broker, historyOf, idleTimeout, Duration.ofSeconds(1), budget, maxActiveChannels);
+  }
+
+  /**
    * A hub over {@code broker} whose sweep (age trimming, fill retries, idle deactivation) runs
    * every {@code sweepInterval}; for tests, which need not wait a second. Call {@link #start()}
    * before use.
@@ -98,6 +119,22 @@ public final class Hub implements BrokerListener, AutoCloseable {
       Duration sweepInterval,
       HistoryBudget budget,
       int maxActiveChannels) {
+    this(
+        broker,
+        uniform(Objects.requireNonNull(history, "history")),
+        idleTimeout,
+        sweepInterval,
+        budget,
+        maxActiveChannels);
+  }
+
+  Hub(
+      Broker broker,
+      Function<String, HistoryConfig> historyOf,
+      Duration idleTimeout,
+      Duration sweepInterval,
+      HistoryBudget budget,
+      int maxActiveChannels) {
     if (maxActiveChannels < 1) {
       throw new IllegalArgumentException(
           "max active channels must be 1 or more, got " + maxActiveChannels);
@@ -106,7 +143,7 @@ public final class Hub implements BrokerListener, AutoCloseable {
     this.maxActiveChannels = maxActiveChannels;
     this.sweepIntervalMillis = Math.max(1, sweepInterval.toMillis());
     this.broker = Objects.requireNonNull(broker, "broker");
-    this.history = Objects.requireNonNull(history, "history");
+    this.historyOf = Objects.requireNonNull(historyOf, "historyOf");
     this.idleTimeoutMillis = idleTimeout.toMillis();
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(
@@ -115,6 +152,10 @@ public final class Hub implements BrokerListener, AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+  }
+
+  private static Function<String, HistoryConfig> uniform(HistoryConfig history) {
+    return channel -> history;
   }
 
   /** Starts the broker with this hub as its listener, and the sweep (every second by default). */
@@ -394,7 +435,7 @@ public final class Hub implements BrokerListener, AutoCloseable {
             h.epoch());
       }
       ChannelLog old = log;
-      log = new ChannelLog(hc.name(), h.epoch(), base, history, budget);
+      log = new ChannelLog(hc.name(), h.epoch(), base, historyOf.apply(hc.name()), budget);
       hc.setLog(log);
       if (old != null) {
         old.close(); // subscribers move to the new log; the old one holds nothing more

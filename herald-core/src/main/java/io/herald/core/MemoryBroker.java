@@ -5,12 +5,14 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * The broker of a single node: channel logs in this process's memory, lost on restart (every
@@ -30,7 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Thread-safe. Every future it returns is already complete.
  */
 public final class MemoryBroker implements Broker {
-  private final HistoryConfig history;
+  private final Function<String, HistoryConfig> historyOf;
   private final HistoryBudget budget;
   private final int maxChannels;
   private final AtomicInteger channelCount = new AtomicInteger();
@@ -78,10 +80,38 @@ public final class MemoryBroker implements Broker {
    */
   public MemoryBroker(
       HistoryConfig history, HistoryBudget budget, int maxChannels, Duration sweepInterval) {
+    this(uniform(history), budget, maxChannels, sweepInterval);
+  }
+
+  /**
+   * A memory broker for a server node whose channels keep different history (the namespaces of
+   * PROTOCOL.md section 10).
+   *
+   * @param historyOf how much history a channel keeps, by channel name; called once each time a
+   *     channel's log is made, from any thread; it must be fast, must not block, and must not fail
+   * @param budget the node's bound on history bytes, shared with the {@link Hub}
+   * @param maxChannels the most channels held at once, 1 or more
+   */
+  public MemoryBroker(
+      Function<String, HistoryConfig> historyOf, HistoryBudget budget, int maxChannels) {
+    this(historyOf, budget, maxChannels, Duration.ofSeconds(1));
+  }
+
+  /**
+   * @param historyOf how much history a channel keeps, by channel name (see above)
+   * @param budget the node's bound on history bytes, shared with the {@link Hub}
+   * @param maxChannels the most channels held at once, 1 or more
+   * @param sweepInterval how often expired messages and idle channels are dropped
+   */
+  public MemoryBroker(
+      Function<String, HistoryConfig> historyOf,
+      HistoryBudget budget,
+      int maxChannels,
+      Duration sweepInterval) {
     if (maxChannels < 1) {
       throw new IllegalArgumentException("max channels must be 1 or more, got " + maxChannels);
     }
-    this.history = history;
+    this.historyOf = Objects.requireNonNull(historyOf, "historyOf");
     this.budget = budget;
     this.maxChannels = maxChannels;
     this.sweeper =
@@ -93,6 +123,11 @@ public final class MemoryBroker implements Broker {
             });
     long every = sweepInterval.toMillis();
     sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  private static Function<String, HistoryConfig> uniform(HistoryConfig history) {
+    Objects.requireNonNull(history, "history");
+    return channel -> history;
   }
 
   @Override
@@ -118,7 +153,7 @@ public final class MemoryBroker implements Broker {
             throw overCapacity(maxChannels);
           }
           Entry e = new Entry();
-          e.log = new ChannelLog(c, Epochs.random(), 0, history, budget);
+          e.log = new ChannelLog(c, Epochs.random(), 0, historyOf.apply(c), budget);
           return e;
         });
   }

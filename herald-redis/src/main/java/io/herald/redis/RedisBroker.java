@@ -101,9 +101,10 @@ public final class RedisBroker implements Broker {
   private final ClientResources resources;
   private final RedisClient client;
   private final ScheduledExecutorService scheduler;
-  private final byte[] maxMessages;
-  private final byte[] maxAgeMillis;
-  private final byte[] ttlMillis;
+
+  /** The script arguments of each distinct history bound, by bound (few: one per namespace). */
+  private final Map<HistoryConfig, HistoryArgs> historyArgs = new ConcurrentHashMap<>();
+
   private final Map<String, ChannelState> subscribed = new ConcurrentHashMap<>();
   private final Set<String> staleSubscriptions = ConcurrentHashMap.newKeySet();
   private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
@@ -170,10 +171,6 @@ public final class RedisBroker implements Broker {
     this.redisUri.setTimeout(config.commandTimeout());
     this.description = describe(redisUri);
     this.keys = new RedisKeys(config.keyPrefix());
-    HistoryConfig h = config.history();
-    this.maxMessages = ascii(h.maxMessages());
-    this.maxAgeMillis = ascii(h.maxAge().toMillis());
-    this.ttlMillis = ascii(h.maxAge().plus(config.keyTtlMargin()).toMillis());
     this.resources =
         ClientResources.builder()
             .ioThreadPoolSize(2)
@@ -424,6 +421,20 @@ public final class RedisBroker implements Broker {
 
   // ---------------------------------------------------------------- broker operations
 
+  /** The history bounds of {@code channel} as script arguments. */
+  private HistoryArgs historyArgs(String channel) {
+    return historyArgs.computeIfAbsent(
+        config.history(channel),
+        h ->
+            new HistoryArgs(
+                ascii(h.maxMessages()),
+                ascii(h.maxAge().toMillis()),
+                ascii(h.maxAge().plus(config.keyTtlMargin()).toMillis())));
+  }
+
+  /** A channel's {@code MAXLEN}, age and key TTL, as the scripts take them. */
+  private record HistoryArgs(byte[] maxMessages, byte[] maxAgeMillis, byte[] ttlMillis) {}
+
   @Override
   public CompletableFuture<Message> publish(String channel, String event, byte[] data) {
     StatefulRedisConnection<byte[], byte[]> c = commands;
@@ -431,6 +442,7 @@ public final class RedisBroker implements Broker {
       return CompletableFuture.failedFuture(unavailable("cannot publish to " + channel, null));
     }
     byte[] eventBytes = event.getBytes(StandardCharsets.UTF_8);
+    HistoryArgs history = historyArgs(channel);
     return eval(
             c,
             RedisScripts.PUBLISH,
@@ -438,9 +450,9 @@ public final class RedisBroker implements Broker {
             Epochs.random().getBytes(StandardCharsets.US_ASCII),
             eventBytes,
             data,
-            maxMessages,
-            maxAgeMillis,
-            ttlMillis,
+            history.maxMessages(),
+            history.maxAgeMillis(),
+            history.ttlMillis(),
             keys.live(channel))
         .handle(
             (r, error) -> {
@@ -539,8 +551,8 @@ public final class RedisBroker implements Broker {
             keysOf(channel),
             Epochs.random().getBytes(StandardCharsets.US_ASCII),
             ascii(afterOffset),
-            maxAgeMillis,
-            ttlMillis,
+            historyArgs(channel).maxAgeMillis(),
+            historyArgs(channel).ttlMillis(),
             (offsetEpoch == null ? "" : offsetEpoch).getBytes(StandardCharsets.US_ASCII))
         .thenApply(
             r -> {
@@ -645,7 +657,7 @@ public final class RedisBroker implements Broker {
         return;
       }
       for (ChannelState st : subscribed.values()) {
-        eval(c, RedisScripts.CHECK, keysOf(st.channel), ttlMillis)
+        eval(c, RedisScripts.CHECK, keysOf(st.channel), historyArgs(st.channel).ttlMillis())
             .whenComplete(
                 (r, error) -> {
                   if (error == null && subscribed.get(st.channel) == st && behind(st, r)) {

@@ -3,6 +3,7 @@ package io.herald.redis;
 import io.herald.core.HistoryConfig;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Settings of a {@link RedisBroker}. Immutable; build with {@link #builder(String)}.
@@ -31,6 +32,7 @@ public final class RedisBrokerConfig {
 
   private final String uri;
   private final HistoryConfig history;
+  private final Function<String, HistoryConfig> historyOf;
   private final Duration headCheckInterval;
   private final Duration keyTtlMargin;
   private final Duration commandTimeout;
@@ -40,6 +42,7 @@ public final class RedisBrokerConfig {
   private RedisBrokerConfig(Builder b) {
     this.uri = b.uri;
     this.history = b.history;
+    this.historyOf = b.historyOf == null ? channel -> b.history : b.historyOf;
     this.headCheckInterval = b.headCheckInterval;
     this.keyTtlMargin = b.keyTtlMargin;
     this.commandTimeout = b.commandTimeout;
@@ -63,9 +66,19 @@ public final class RedisBrokerConfig {
     return uri;
   }
 
-  /** How much history each channel keeps in Redis. */
+  /**
+   * How much history each channel keeps in Redis, unless {@link #history(String)} says otherwise.
+   */
   public HistoryConfig history() {
     return history;
+  }
+
+  /**
+   * How much history {@code channel} keeps in Redis: the {@link Builder#historyOf} function's
+   * answer when one was given, else {@link #history()}.
+   */
+  public HistoryConfig history(String channel) {
+    return historyOf.apply(channel);
   }
 
   /** How often the heads of subscribed channels' streams are checked against what was delivered. */
@@ -97,6 +110,7 @@ public final class RedisBrokerConfig {
   public static final class Builder {
     private final String uri;
     private HistoryConfig history = HistoryConfig.DEFAULT;
+    private Function<String, HistoryConfig> historyOf;
     private Duration headCheckInterval = Duration.ofMillis(DEFAULT_HEAD_CHECK_MILLIS);
     private Duration keyTtlMargin = Duration.ofSeconds(DEFAULT_KEY_TTL_MARGIN_SECONDS);
     private Duration commandTimeout = Duration.ofMillis(DEFAULT_COMMAND_TIMEOUT_MILLIS);
@@ -110,6 +124,17 @@ public final class RedisBrokerConfig {
     /** How much history each channel keeps. */
     public Builder history(HistoryConfig history) {
       this.history = Objects.requireNonNull(history, "history");
+      return this;
+    }
+
+    /**
+     * How much history each channel keeps, by channel name (the namespaces of PROTOCOL.md section
+     * 10); overrides {@link #history(HistoryConfig)} for the stream bounds ({@code MAXLEN}, age and
+     * key TTL) of every command on the channel. Called on every command, from any thread: it must
+     * be fast, must not block, and must not fail.
+     */
+    public Builder historyOf(Function<String, HistoryConfig> historyOf) {
+      this.historyOf = Objects.requireNonNull(historyOf, "historyOf");
       return this;
     }
 

@@ -62,7 +62,7 @@ public final class HeraldServer implements AutoCloseable {
     this.hub =
         new Hub(
             createBroker(config, budget),
-            config.history(),
+            config::historyOf,
             config.channelIdleTimeout(),
             budget,
             config.maxActiveChannels());
@@ -103,11 +103,12 @@ public final class HeraldServer implements AutoCloseable {
 
   private static Broker createBroker(ServerConfig config, HistoryBudget budget) {
     if (config.broker().equals("memory")) {
-      return new MemoryBroker(config.history(), budget, config.maxActiveChannels());
+      return new MemoryBroker(config::historyOf, budget, config.maxActiveChannels());
     }
     return new RedisBroker(
         RedisBrokerConfig.builder(config.broker())
             .history(config.history())
+            .historyOf(config::historyOf)
             .headCheckInterval(config.redisHeadCheck())
             .commandTimeout(config.redisCommandTimeout())
             .keyPrefix(config.redisKeyPrefix())

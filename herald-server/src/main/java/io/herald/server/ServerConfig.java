@@ -110,6 +110,7 @@ public final class ServerConfig {
   private final long maxHistoryBytes;
   private final int maxActiveChannels;
   private final List<NamespacePolicy> namespaces;
+  private final java.util.Map<String, NamespacePolicy> namespacePolicies;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
@@ -141,6 +142,10 @@ public final class ServerConfig {
     this.maxHistoryBytes = b.maxHistoryBytes;
     this.maxActiveChannels = b.maxActiveChannels;
     this.namespaces = List.copyOf(b.namespaces);
+    this.namespacePolicies =
+        namespaces.stream()
+            .collect(
+                java.util.stream.Collectors.toUnmodifiableMap(NamespacePolicy::namespace, p -> p));
   }
 
   /** A builder holding every default. */
@@ -329,6 +334,22 @@ public final class ServerConfig {
    */
   public List<NamespacePolicy> namespaces() {
     return namespaces;
+  }
+
+  /**
+   * How much history {@code channel} keeps: the server's {@link #history()}, with the message count
+   * and age its namespace sets (PROTOCOL.md section 10) when its {@link NamespacePolicy} sets them.
+   * The bytes per channel are always the server's. Fast; called whenever a channel's log is made.
+   */
+  public HistoryConfig historyOf(String channel) {
+    NamespacePolicy p = namespacePolicies.get(NamespacePolicy.namespaceOf(channel));
+    if (p == null || (p.historySize().isEmpty() && p.historyAge().isEmpty())) {
+      return history;
+    }
+    return new HistoryConfig(
+        p.historySize().orElse(history.maxMessages()),
+        p.historyAge().orElse(history.maxAge()),
+        history.maxBytes());
   }
 
   /** The settings as one line for the start-up log. */

@@ -110,7 +110,7 @@ public final class ServerConfig {
   private final long maxHistoryBytes;
   private final int maxActiveChannels;
   private final List<NamespacePolicy> namespaces;
-  private final java.util.Map<String, NamespacePolicy> namespacePolicies;
+  private final java.util.Map<String, HistoryConfig> namespaceHistory;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
@@ -142,10 +142,28 @@ public final class ServerConfig {
     this.maxHistoryBytes = b.maxHistoryBytes;
     this.maxActiveChannels = b.maxActiveChannels;
     this.namespaces = List.copyOf(b.namespaces);
-    this.namespacePolicies =
-        namespaces.stream()
-            .collect(
-                java.util.stream.Collectors.toUnmodifiableMap(NamespacePolicy::namespace, p -> p));
+    this.namespaceHistory = namespaceHistory(namespaces, history);
+  }
+
+  private static java.util.Map<String, HistoryConfig> namespaceHistory(
+      List<NamespacePolicy> namespaces, HistoryConfig server) {
+    java.util.Map<String, HistoryConfig> map = new java.util.HashMap<>();
+    for (NamespacePolicy p : namespaces) {
+      if (p.historySize().isPresent() || p.historyAge().isPresent()) {
+        try {
+          map.put(
+              p.namespace(),
+              new HistoryConfig(
+                  p.historySize().orElse(server.maxMessages()),
+                  p.historyAge().orElse(server.maxAge()),
+                  server.maxBytes()));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              "namespace " + p.namespace() + ": " + e.getMessage(), e);
+        }
+      }
+    }
+    return java.util.Map.copyOf(map);
   }
 
   /** A builder holding every default. */
@@ -342,14 +360,7 @@ public final class ServerConfig {
    * The bytes per channel are always the server's. Fast; called whenever a channel's log is made.
    */
   public HistoryConfig historyOf(String channel) {
-    NamespacePolicy p = namespacePolicies.get(NamespacePolicy.namespaceOf(channel));
-    if (p == null || (p.historySize().isEmpty() && p.historyAge().isEmpty())) {
-      return history;
-    }
-    return new HistoryConfig(
-        p.historySize().orElse(history.maxMessages()),
-        p.historyAge().orElse(history.maxAge()),
-        history.maxBytes());
+    return namespaceHistory.getOrDefault(NamespacePolicy.namespaceOf(channel), history);
   }
 
   /** The settings as one line for the start-up log. */

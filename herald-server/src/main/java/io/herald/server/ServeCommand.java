@@ -1,284 +1,137 @@
 package io.herald.server;
 
-import io.herald.core.Transport;
-import java.time.Duration;
-import java.util.EnumSet;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IModelTransformer;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code herald serve}: starts a server and runs until SIGTERM or SIGINT, then shuts down
- * gracefully. Every setting of {@link ServerConfig} is an option, and each option's default comes
- * from its {@code HERALD_*} environment variable when set, else from the file named by {@code
- * HERALD_CONFIG} (see {@link ConfigFileDefaults}).
+ * gracefully. Its options are {@link Settings#ALL}, added to the command by {@link AddSettings}:
+ * each {@code --NAME} may also be given by its variable {@code HERALD_NAME} or by the key {@code
+ * NAME} in the YAML file named by {@code --config} or {@code HERALD_CONFIG}; an option wins over
+ * its variable, a variable over the file, the file over the default.
  */
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    defaultValueProvider = ConfigFileDefaults.class,
+    modelTransformer = ServeCommand.AddSettings.class,
     description = {
-      "Start a Herald server. Every option can also be set by the environment variable in brackets",
-      "or in a properties file named by HERALD_CONFIG (port=9000, broker=redis://127.0.0.1:6379, ...)."
+      "Start a Herald server. Every option can also be set by the environment variable in brackets,",
+      "or in a YAML file named by --config or HERALD_CONFIG whose keys are the option names without",
+      "dashes (port: 9000, broker: redis://127.0.0.1:6379, namespaces: ...). Option beats variable,",
+      "variable beats file, file beats default."
     })
 final class ServeCommand implements Callable<Integer> {
-  @Option(
-      names = "--host",
-      defaultValue = "${env:HERALD_HOST:-127.0.0.1}",
-      description = "Address to bind [HERALD_HOST] (default: ${DEFAULT-VALUE}).")
-  String host;
+  @Spec CommandSpec spec;
 
   @Option(
-      names = "--port",
-      defaultValue = "${env:HERALD_PORT:-8080}",
-      description = "TCP port, 0 for any free one [HERALD_PORT] (default: ${DEFAULT-VALUE}).")
-  int port;
+      names = "--config",
+      paramLabel = "FILE",
+      description = "YAML configuration file [HERALD_CONFIG] (settings and namespaces).")
+  Path configFile;
 
-  @Option(
-      names = "--broker",
-      defaultValue = "${env:HERALD_BROKER:-memory}",
-      description =
-          "memory, or redis://host:port[/db] [HERALD_BROKER] (default: ${DEFAULT-VALUE}).")
-  String broker;
-
-  @Option(
-      names = "--history-size",
-      defaultValue = "${env:HERALD_HISTORY_SIZE:-1000}",
-      description =
-          "Messages kept per channel, 1-1000000 [HERALD_HISTORY_SIZE] (default: ${DEFAULT-VALUE}).")
-  int historySize;
-
-  @Option(
-      names = "--history-age-seconds",
-      defaultValue = "${env:HERALD_HISTORY_AGE_SECONDS:-3600}",
-      description =
-          "Seconds a message is kept [HERALD_HISTORY_AGE_SECONDS] (default: ${DEFAULT-VALUE}).")
-  long historyAgeSeconds;
-
-  @Option(
-      names = "--channel-idle-seconds",
-      defaultValue = "${env:HERALD_CHANNEL_IDLE_SECONDS:-60}",
-      description =
-          "Seconds an unused channel stays active on this node [HERALD_CHANNEL_IDLE_SECONDS] (default: ${DEFAULT-VALUE}).")
-  long channelIdleSeconds;
-
-  @Option(
-      names = "--max-message-bytes",
-      defaultValue = "${env:HERALD_MAX_MESSAGE_BYTES:-65536}",
-      description =
-          "Largest message data in bytes [HERALD_MAX_MESSAGE_BYTES] (default: ${DEFAULT-VALUE}).")
-  int maxMessageBytes;
-
-  @Option(
-      names = "--max-channels",
-      defaultValue = "${env:HERALD_MAX_CHANNELS:-32}",
-      description =
-          "Most channels per subscription or WebSocket [HERALD_MAX_CHANNELS] (default: ${DEFAULT-VALUE}).")
-  int maxChannels;
-
-  @Option(
-      names = "--max-parked-polls",
-      defaultValue = "${env:HERALD_MAX_PARKED_POLLS:-10000}",
-      description =
-          "Most long polls waiting at once [HERALD_MAX_PARKED_POLLS] (default: ${DEFAULT-VALUE}).")
-  int maxParkedPolls;
-
-  @Option(
-      names = "--max-connections",
-      defaultValue = "${env:HERALD_MAX_CONNECTIONS:-18000}",
-      description = "Most open connections [HERALD_MAX_CONNECTIONS] (default: ${DEFAULT-VALUE}).")
-  int maxConnections;
-
-  @Option(
-      names = "--max-frame-bytes",
-      defaultValue = "${env:HERALD_MAX_FRAME_BYTES:-131072}",
-      description =
-          "Largest WebSocket frame from a client [HERALD_MAX_FRAME_BYTES] (default: ${DEFAULT-VALUE}).")
-  int maxFrameBytes;
-
-  @Option(
-      names = "--max-header-bytes",
-      defaultValue = "${env:HERALD_MAX_HEADER_BYTES:-16384}",
-      description =
-          "Largest request head in bytes [HERALD_MAX_HEADER_BYTES] (default: ${DEFAULT-VALUE}).")
-  int maxHeaderBytes;
-
-  @Option(
-      names = "--max-wait-seconds",
-      defaultValue = "${env:HERALD_MAX_WAIT_SECONDS:-120}",
-      description = "Longest long-poll wait [HERALD_MAX_WAIT_SECONDS] (default: ${DEFAULT-VALUE}).")
-  long maxWaitSeconds;
-
-  @Option(
-      names = "--poll-limit",
-      defaultValue = "${env:HERALD_POLL_LIMIT:-100}",
-      description =
-          "Messages per poll answer without 'limit' [HERALD_POLL_LIMIT] (default: ${DEFAULT-VALUE}).")
-  int pollLimit;
-
-  @Option(
-      names = "--max-poll-limit",
-      defaultValue = "${env:HERALD_MAX_POLL_LIMIT:-1000}",
-      description =
-          "Largest 'limit' of a poll [HERALD_MAX_POLL_LIMIT] (default: ${DEFAULT-VALUE}).")
-  int maxPollLimit;
-
-  @Option(
-      names = "--sse-heartbeat-seconds",
-      defaultValue = "${env:HERALD_SSE_HEARTBEAT_SECONDS:-15}",
-      description =
-          "Silence before an SSE heartbeat [HERALD_SSE_HEARTBEAT_SECONDS] (default: ${DEFAULT-VALUE}).")
-  long sseHeartbeatSeconds;
-
-  @Option(
-      names = "--sse-retry-millis",
-      defaultValue = "${env:HERALD_SSE_RETRY_MILLIS:-2000}",
-      description =
-          "EventSource reconnect delay sent in retry: [HERALD_SSE_RETRY_MILLIS] (default: ${DEFAULT-VALUE}).")
-  long sseRetryMillis;
-
-  @Option(
-      names = "--ws-ping-seconds",
-      defaultValue = "${env:HERALD_WS_PING_SECONDS:-25}",
-      description =
-          "Interval between WebSocket pings [HERALD_WS_PING_SECONDS] (default: ${DEFAULT-VALUE}).")
-  long wsPingSeconds;
-
-  @Option(
-      names = "--ws-idle-seconds",
-      defaultValue = "${env:HERALD_WS_IDLE_SECONDS:-60}",
-      description =
-          "Close a WebSocket silent this long [HERALD_WS_IDLE_SECONDS] (default: ${DEFAULT-VALUE}).")
-  long wsIdleSeconds;
-
-  @Option(
-      names = "--write-buffer-bytes",
-      defaultValue = "${env:HERALD_WRITE_BUFFER_BYTES:-262144}",
-      description =
-          "Per-connection write buffer before delivery pauses [HERALD_WRITE_BUFFER_BYTES] (default: ${DEFAULT-VALUE}).")
-  int writeBufferBytes;
-
-  @Option(
-      names = "--io-threads",
-      defaultValue = "${env:HERALD_IO_THREADS:-0}",
-      description =
-          "Event loop threads, 0 for twice the cores [HERALD_IO_THREADS] (default: ${DEFAULT-VALUE}).")
-  int ioThreads;
-
-  @Option(
-      names = "--shutdown-seconds",
-      defaultValue = "${env:HERALD_SHUTDOWN_SECONDS:-10}",
-      description =
-          "Time allowed for a graceful shutdown [HERALD_SHUTDOWN_SECONDS] (default: ${DEFAULT-VALUE}).")
-  long shutdownSeconds;
-
-  @Option(
-      names = "--disable-transports",
-      defaultValue = "${env:HERALD_DISABLE_TRANSPORTS:-}",
-      description =
-          "Comma-separated transports to refuse: websocket, sse, long-poll (for testing client fallback) [HERALD_DISABLE_TRANSPORTS].")
-  String disableTransports;
-
-  @Option(
-      names = "--demo-feed",
-      defaultValue = "${env:HERALD_DEMO_FEED:-false}",
-      description =
-          "Run the demo feeds (price ticks on demo:prices, the streamed answer) [HERALD_DEMO_FEED] (default: ${DEFAULT-VALUE}).")
-  boolean demoFeed;
-
-  @Option(
-      names = "--redis-head-check-millis",
-      defaultValue = "${env:HERALD_REDIS_HEAD_CHECK_MILLIS:-5000}",
-      description =
-          "With Redis: how often stream heads are checked for lost Pub/Sub messages [HERALD_REDIS_HEAD_CHECK_MILLIS] (default: ${DEFAULT-VALUE}).")
-  long redisHeadCheckMillis;
-
-  @Option(
-      names = "--redis-command-timeout-millis",
-      defaultValue = "${env:HERALD_REDIS_COMMAND_TIMEOUT_MILLIS:-5000}",
-      description =
-          "With Redis: time a command may take before it fails with 503 [HERALD_REDIS_COMMAND_TIMEOUT_MILLIS] (default: ${DEFAULT-VALUE}).")
-  long redisCommandTimeoutMillis;
-
-  @Option(
-      names = "--redis-key-prefix",
-      defaultValue = "${env:HERALD_REDIS_KEY_PREFIX:-herald}",
-      description =
-          "With Redis: prefix of every key and Pub/Sub channel [HERALD_REDIS_KEY_PREFIX] (default: ${DEFAULT-VALUE}).")
-  String redisKeyPrefix;
-
-  @Option(
-      names = "--history-bytes",
-      defaultValue = "${env:HERALD_HISTORY_BYTES:-4194304}",
-      description =
-          "Bytes of history kept per channel (oldest dropped first), 1024-2^40 [HERALD_HISTORY_BYTES] (default: ${DEFAULT-VALUE}).")
-  long historyBytes;
-
-  @Option(
-      names = "--max-history-bytes",
-      defaultValue = "${env:HERALD_MAX_HISTORY_BYTES:-268435456}",
-      description =
-          "Bytes of history kept by the node, all channels together (the node's oldest dropped first); about a quarter of -Xmx [HERALD_MAX_HISTORY_BYTES] (default: ${DEFAULT-VALUE}).")
-  long maxHistoryBytes;
-
-  @Option(
-      names = "--max-active-channels",
-      defaultValue = "${env:HERALD_MAX_ACTIVE_CHANNELS:-100000}",
-      description =
-          "Channels active on the node at once; one more is refused with 503 over_capacity [HERALD_MAX_ACTIVE_CHANNELS] (default: ${DEFAULT-VALUE}).")
-  int maxActiveChannels;
-
-  ServerConfig config() {
-    EnumSet<Transport> disabled = EnumSet.noneOf(Transport.class);
-    for (String t : disableTransports.split(",")) {
-      if (t.isBlank()) {
-        continue;
+  /** Adds one option per {@link Setting} of {@link Settings#ALL} to the command. */
+  static final class AddSettings implements IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec command) {
+      for (Setting<?> s : Settings.ALL) {
+        command.addOption(option(s));
       }
-      disabled.add(Transport.parse(t));
+      return command;
     }
-    return ServerConfig.builder()
-        .host(host)
-        .port(port)
-        .broker(broker)
-        .historySize(historySize)
-        .historyAge(Duration.ofSeconds(historyAgeSeconds))
-        .channelIdleTimeout(Duration.ofSeconds(channelIdleSeconds))
-        .maxMessageBytes(maxMessageBytes)
-        .maxChannelsPerSubscription(maxChannels)
-        .maxParkedPolls(maxParkedPolls)
-        .maxConnections(maxConnections)
-        .maxFrameBytes(maxFrameBytes)
-        .maxHeaderBytes(maxHeaderBytes)
-        .maxWait(Duration.ofSeconds(maxWaitSeconds))
-        .pollLimit(pollLimit)
-        .maxPollLimit(maxPollLimit)
-        .sseHeartbeat(Duration.ofSeconds(sseHeartbeatSeconds))
-        .sseRetry(Duration.ofMillis(sseRetryMillis))
-        .wsPingInterval(Duration.ofSeconds(wsPingSeconds))
-        .wsIdleTimeout(Duration.ofSeconds(wsIdleSeconds))
-        .writeBufferHighBytes(writeBufferBytes)
-        .ioThreads(ioThreads)
-        .shutdownTimeout(Duration.ofSeconds(shutdownSeconds))
-        .disabledTransports(disabled)
-        .demoFeed(demoFeed)
-        .redisHeadCheck(Duration.ofMillis(redisHeadCheckMillis))
-        .redisCommandTimeout(Duration.ofMillis(redisCommandTimeoutMillis))
-        .redisKeyPrefix(redisKeyPrefix)
-        .historyBytes(historyBytes)
-        .maxHistoryBytes(maxHistoryBytes)
-        .maxActiveChannels(maxActiveChannels)
-        .build();
+
+    private static OptionSpec option(Setting<?> s) {
+      OptionSpec.Builder b =
+          OptionSpec.builder(s.option()).description(help(s)).paramLabel(label(s));
+      switch (s.kind()) {
+        case BOOLEAN -> b.type(String.class).arity("0..1").fallbackValue("true");
+        case LIST -> b.type(List.class).auxiliaryTypes(String.class).arity("1");
+        default -> b.type(String.class).arity("1");
+      }
+      return b.build();
+    }
+
+    private static String label(Setting<?> s) {
+      return switch (s.kind()) {
+        case INT, LONG -> s.unit().isEmpty() ? "N" : s.unit().toUpperCase(java.util.Locale.ROOT);
+        case BOOLEAN -> "true|false";
+        case LIST -> s.allowed().isEmpty() ? "WORD" : String.join("|", s.allowed());
+        case TEXT -> "TEXT";
+      };
+    }
+
+    /** The help line: the doc without Markdown, what is allowed, the variable, the default. */
+    static String help(Setting<?> s) {
+      String dflt = Settings.defaultText(s);
+      String allowed =
+          switch (s.kind()) {
+            case INT, LONG -> " " + s.min() + " to " + s.max() + ".";
+            default -> "";
+          };
+      return capitalized(s.doc().replace("`", ""))
+          + "."
+          + allowed
+          + " ["
+          + s.env()
+          + "]"
+          + (dflt.isEmpty() ? "" : " (default: " + dflt.replace("%", "%%") + ")");
+    }
+
+    private static String capitalized(String s) {
+      return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+  }
+
+  /** The options given on the command line, by setting name, as {@link Settings#resolve} takes. */
+  static Map<String, Object> givenOptions(ParseResult parsed) {
+    Map<String, Object> given = new LinkedHashMap<>();
+    for (Setting<?> s : Settings.ALL) {
+      if (parsed.hasMatchedOption(s.option())) {
+        Object value = parsed.matchedOptionValue(s.option(), null);
+        given.put(s.name(), value == null ? "" : value);
+      }
+    }
+    return given;
+  }
+
+  /**
+   * The configuration {@code args} and {@code env} give, exactly as {@code herald serve} binds it;
+   * for tests.
+   *
+   * @throws IllegalArgumentException as {@link Settings#resolve} does
+   * @throws CommandLine.ParameterException when an option is unknown or lacks its value
+   */
+  static ServerConfig configFrom(Map<String, String> env, String... args) {
+    ServeCommand command = new ServeCommand();
+    ParseResult parsed = new CommandLine(command).parseArgs(args);
+    return Settings.resolve(givenOptions(parsed), env, command.configFile);
+  }
+
+  ServerConfig config(Map<String, String> env) {
+    return Settings.resolve(givenOptions(spec.commandLine().getParseResult()), env, configFile);
   }
 
   @Override
   public Integer call() throws InterruptedException {
     ServerConfig config;
     try {
-      config = config();
+      config = config(System.getenv());
     } catch (IllegalArgumentException e) {
-      System.err.println("herald serve: " + e.getMessage());
+      java.io.PrintWriter err = spec.commandLine().getErr();
+      err.println("herald serve: " + e.getMessage().replace("\n", "\nherald serve: "));
+      err.flush();
       return 2;
     }
     HeraldServer server = HeraldServer.start(config);

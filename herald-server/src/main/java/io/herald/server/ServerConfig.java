@@ -14,8 +14,8 @@ import java.util.Set;
 
 /**
  * Every setting of a Herald server, with its default. Immutable; build with {@link #builder()}. The
- * command line ({@code herald serve --help}) sets each one by an option or a {@code HERALD_*}
- * environment variable.
+ * command line ({@code herald serve --help}) binds each one from an option, a {@code HERALD_*}
+ * environment variable or the YAML file, as declared once in {@link Settings}.
  */
 public final class ServerConfig {
   /** Default address to bind. */
@@ -363,65 +363,10 @@ public final class ServerConfig {
     return namespaceHistory.getOrDefault(NamespacePolicy.namespaceOf(channel), history);
   }
 
-  /** The settings as one line for the start-up log. */
+  /** The settings as one line for the start-up log (see {@link Settings#describe}). */
   @Override
   public String toString() {
-    return "host="
-        + host
-        + " port="
-        + port
-        + " broker="
-        + broker
-        + " history-size="
-        + history.maxMessages()
-        + " history-age="
-        + history.maxAge().toSeconds()
-        + "s"
-        + " channel-idle-timeout="
-        + channelIdleTimeout.toSeconds()
-        + "s"
-        + " max-message-bytes="
-        + maxMessageBytes
-        + " max-channels="
-        + maxChannelsPerSubscription
-        + " max-parked-polls="
-        + maxParkedPolls
-        + " max-connections="
-        + maxConnections
-        + " max-frame-bytes="
-        + maxFrameBytes
-        + " max-header-bytes="
-        + maxHeaderBytes
-        + " max-wait="
-        + maxWait.toSeconds()
-        + "s poll-limit="
-        + pollLimit
-        + " max-poll-limit="
-        + maxPollLimit
-        + " sse-heartbeat="
-        + sseHeartbeat.toMillis()
-        + "ms sse-retry="
-        + sseRetry.toMillis()
-        + "ms"
-        + " ws-ping-interval="
-        + wsPingInterval.toMillis()
-        + "ms ws-idle-timeout="
-        + wsIdleTimeout.toMillis()
-        + "ms"
-        + " write-buffer-high-bytes="
-        + writeBufferHighBytes
-        + " io-threads="
-        + ioThreads
-        + " disabled-transports="
-        + disabledTransports
-        + " demo-feed="
-        + demoFeed
-        + " history-bytes="
-        + history.maxBytes()
-        + " max-history-bytes="
-        + maxHistoryBytes
-        + " max-active-channels="
-        + maxActiveChannels;
+    return Settings.describe(this);
   }
 
   /**

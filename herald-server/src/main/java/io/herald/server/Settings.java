@@ -1,0 +1,404 @@
+package io.herald.server;
+
+import io.herald.core.Transport;
+import io.herald.server.auth.NamespacePolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Every setting of {@code herald serve}, each declared once here (see {@link Setting}), and how
+ * they are bound: from the command line, the environment and the YAML configuration file, with that
+ * precedence (an option wins over its variable, a variable over the file, the file over the
+ * default).
+ *
+ * <p>To add a setting: give {@link ServerConfig} its {@code DEFAULT_*} constant, builder method and
+ * getter, add one declaration to {@link #ALL} (at the end), and add the README row that {@code
+ * SettingsReadmeTest} prints when it is missing. The option, variable, file key, {@code --help}
+ * line and the start-up log follow by themselves.
+ *
+ * <p>Thread-safe (stateless).
+ */
+public final class Settings {
+  private Settings() {}
+
+  /** The environment variable that names the configuration file, as {@code --config} does. */
+  public static final String CONFIG_ENV = "HERALD_CONFIG";
+
+  /** The file key that holds the namespaces (PROTOCOL.md section 10). */
+  public static final String NAMESPACES_KEY = "namespaces";
+
+  private static final long DAY_SECONDS = 86_400;
+  private static final long DAY_MILLIS = DAY_SECONDS * 1000;
+
+  static final Setting<Integer> HISTORY_SIZE =
+      Setting.integer(
+          "history-size",
+          1,
+          1_000_000,
+          "messages",
+          "messages kept per channel (1 to 1,000,000)",
+          c -> c.history().maxMessages(),
+          ServerConfig.Builder::historySize);
+
+  static final Setting<Long> HISTORY_AGE_SECONDS =
+      Setting.longInteger(
+          "history-age-seconds",
+          1,
+          3650 * DAY_SECONDS,
+          "seconds",
+          "how long a message is kept",
+          c -> c.history().maxAge().toSeconds(),
+          (b, v) -> b.historyAge(Duration.ofSeconds(v)));
+
+  /** Every setting, in the order of {@code --help}, the start-up log and the README table. */
+  public static final List<Setting<?>> ALL =
+      List.of(
+          Setting.text("host", "address to bind", ServerConfig::host, ServerConfig.Builder::host),
+          Setting.integer(
+              "port",
+              0,
+              65535,
+              "",
+              "TCP port; 0 picks a free one",
+              ServerConfig::port,
+              ServerConfig.Builder::port),
+          Setting.text(
+              "broker",
+              "`memory`, or `redis://host:port[/db]` to share channels between nodes",
+              ServerConfig::broker,
+              ServerConfig.Builder::broker),
+          HISTORY_SIZE,
+          HISTORY_AGE_SECONDS,
+          Setting.longInteger(
+              "channel-idle-seconds",
+              0,
+              DAY_SECONDS,
+              "seconds",
+              "how long a channel nobody uses stays active on a node",
+              c -> c.channelIdleTimeout().toSeconds(),
+              (b, v) -> b.channelIdleTimeout(Duration.ofSeconds(v))),
+          Setting.integer(
+              "max-message-bytes",
+              1,
+              16 * 1024 * 1024,
+              "bytes",
+              "largest message data; past it `413 message_too_large`",
+              ServerConfig::maxMessageBytes,
+              ServerConfig.Builder::maxMessageBytes),
+          Setting.integer(
+              "max-channels",
+              1,
+              1000,
+              "channels",
+              "channels per subscription or per WebSocket; past it `400 too_many_channels`",
+              ServerConfig::maxChannelsPerSubscription,
+              ServerConfig.Builder::maxChannelsPerSubscription),
+          Setting.integer(
+              "max-parked-polls",
+              0,
+              1_000_000,
+              "polls",
+              "long polls waiting at once; past it `503 over_capacity`",
+              ServerConfig::maxParkedPolls,
+              ServerConfig.Builder::maxParkedPolls),
+          Setting.integer(
+              "max-connections",
+              1,
+              10_000_000,
+              "connections",
+              "open connections; past it `503 over_capacity` and close",
+              ServerConfig::maxConnections,
+              ServerConfig.Builder::maxConnections),
+          Setting.integer(
+              "max-frame-bytes",
+              125,
+              64 * 1024 * 1024,
+              "bytes",
+              "largest WebSocket message from a client; past it close `1009`",
+              ServerConfig::maxFrameBytes,
+              ServerConfig.Builder::maxFrameBytes),
+          Setting.integer(
+              "max-header-bytes",
+              1024,
+              1024 * 1024,
+              "bytes",
+              "largest request line plus headers; past it `431 headers_too_large`",
+              ServerConfig::maxHeaderBytes,
+              ServerConfig.Builder::maxHeaderBytes),
+          Setting.longInteger(
+              "max-wait-seconds",
+              1,
+              DAY_SECONDS,
+              "seconds",
+              "longest long-poll wait; longer asks are cut to it",
+              c -> c.maxWait().toSeconds(),
+              (b, v) -> b.maxWait(Duration.ofSeconds(v))),
+          Setting.integer(
+              "poll-limit",
+              1,
+              1_000_000,
+              "messages",
+              "messages per poll answer when the request gives no `limit`",
+              ServerConfig::pollLimit,
+              ServerConfig.Builder::pollLimit),
+          Setting.integer(
+              "max-poll-limit",
+              1,
+              1_000_000,
+              "messages",
+              "largest `limit`; past it `400 invalid_request`",
+              ServerConfig::maxPollLimit,
+              ServerConfig.Builder::maxPollLimit),
+          Setting.longInteger(
+              "sse-heartbeat-seconds",
+              1,
+              DAY_SECONDS,
+              "seconds",
+              "silence before an SSE `:` heartbeat",
+              c -> c.sseHeartbeat().toSeconds(),
+              (b, v) -> b.sseHeartbeat(Duration.ofSeconds(v))),
+          Setting.longInteger(
+              "sse-retry-millis",
+              0,
+              DAY_MILLIS,
+              "milliseconds",
+              "the `retry:` sent to EventSource",
+              c -> c.sseRetry().toMillis(),
+              (b, v) -> b.sseRetry(Duration.ofMillis(v))),
+          Setting.longInteger(
+              "ws-ping-seconds",
+              1,
+              DAY_SECONDS,
+              "seconds",
+              "interval between WebSocket pings",
+              c -> c.wsPingInterval().toSeconds(),
+              (b, v) -> b.wsPingInterval(Duration.ofSeconds(v))),
+          Setting.longInteger(
+              "ws-idle-seconds",
+              1,
+              DAY_SECONDS,
+              "seconds",
+              "a WebSocket silent this long (no pong, no frame) is closed with `1001`",
+              c -> c.wsIdleTimeout().toSeconds(),
+              (b, v) -> b.wsIdleTimeout(Duration.ofSeconds(v))),
+          Setting.integer(
+              "write-buffer-bytes",
+              1024,
+              64 * 1024 * 1024,
+              "bytes",
+              "per-connection write buffer before delivery to it pauses (backpressure)",
+              ServerConfig::writeBufferHighBytes,
+              ServerConfig.Builder::writeBufferHighBytes),
+          Setting.integer(
+              "io-threads",
+              0,
+              1024,
+              "threads",
+              "event loop threads; 0 means twice the cores",
+              ServerConfig::ioThreads,
+              ServerConfig.Builder::ioThreads),
+          Setting.longInteger(
+              "shutdown-seconds",
+              0,
+              DAY_SECONDS,
+              "seconds",
+              "time allowed for a graceful shutdown",
+              c -> c.shutdownTimeout().toSeconds(),
+              (b, v) -> b.shutdownTimeout(Duration.ofSeconds(v))),
+          Setting.list(
+              "disable-transports",
+              List.of(
+                  Transport.WEBSOCKET.wireName(),
+                  Transport.SSE.wireName(),
+                  Transport.LONG_POLL.wireName()),
+              "refuse `websocket`, `sse`, `long-poll` (to test client fallback) with `403"
+                  + " transport_disabled`",
+              c -> c.disabledTransports().stream().sorted().map(Transport::wireName).toList(),
+              (b, v) -> {
+                EnumSet<Transport> set = EnumSet.noneOf(Transport.class);
+                v.forEach(t -> set.add(Transport.parse(t)));
+                b.disabledTransports(set);
+              }),
+          Setting.longInteger(
+              "redis-head-check-millis",
+              10,
+              DAY_MILLIS,
+              "milliseconds",
+              "with Redis: how often stream heads are compared with what was delivered (catches"
+                  + " lost Pub/Sub messages)",
+              c -> c.redisHeadCheck().toMillis(),
+              (b, v) -> b.redisHeadCheck(Duration.ofMillis(v))),
+          Setting.longInteger(
+              "redis-command-timeout-millis",
+              10,
+              DAY_MILLIS,
+              "milliseconds",
+              "with Redis: a command slower than this fails, and its request answers `503"
+                  + " unavailable`",
+              c -> c.redisCommandTimeout().toMillis(),
+              (b, v) -> b.redisCommandTimeout(Duration.ofMillis(v))),
+          Setting.text(
+              "redis-key-prefix",
+              "with Redis: prefix of every key and Pub/Sub channel",
+              ServerConfig::redisKeyPrefix,
+              ServerConfig.Builder::redisKeyPrefix),
+          Setting.flag(
+              "demo-feed",
+              "run the demo feeds (price ticks, streamed answers); `./run.sh` turns it on",
+              ServerConfig::demoFeed,
+              ServerConfig.Builder::demoFeed),
+          Setting.longInteger(
+              "history-bytes",
+              io.herald.core.HistoryConfig.MIN_MAX_BYTES,
+              io.herald.core.HistoryConfig.MAX_MAX_BYTES,
+              "bytes",
+              "bytes of history kept per channel (4 MiB; the oldest go first, subscribers behind"
+                  + " get a gap)",
+              c -> c.history().maxBytes(),
+              ServerConfig.Builder::historyBytes),
+          Setting.longInteger(
+              "max-history-bytes",
+              io.herald.core.HistoryBudget.MIN_MAX_BYTES,
+              1L << 40,
+              "bytes",
+              "bytes of history kept by the node, all channels together (256 MiB; the node's"
+                  + " oldest go first); keep it at about a quarter of `-Xmx`",
+              ServerConfig::maxHistoryBytes,
+              ServerConfig.Builder::maxHistoryBytes),
+          Setting.integer(
+              "max-active-channels",
+              1,
+              100_000_000,
+              "channels",
+              "channels active on a node at once (with history, subscribed or kept warm); past"
+                  + " it `503 over_capacity`",
+              ServerConfig::maxActiveChannels,
+              ServerConfig.Builder::maxActiveChannels));
+
+  private static final Map<String, Setting<?>> BY_NAME =
+      ALL.stream()
+          .collect(Collectors.toMap(Setting::name, s -> s, (a, b) -> a, LinkedHashMap::new));
+
+  /** The setting named {@code name} (kebab-case, without dashes in front), if there is one. */
+  public static Optional<Setting<?>> byName(String name) {
+    return Optional.ofNullable(BY_NAME.get(name));
+  }
+
+  /**
+   * Binds every setting, highest precedence first: {@code options} (the command line), then {@code
+   * env} (the {@code HERALD_*} variables; an empty one counts as unset), then the YAML file (named
+   * by {@code configFile}, else by {@value #CONFIG_ENV} in {@code env}), then the default. The
+   * namespaces come from the file only.
+   *
+   * @param options raw values given on the command line, by setting name: a {@code String}, or a
+   *     {@code List<String>} for a repeated option
+   * @param env the environment
+   * @param configFile the file given by {@code --config}, or null
+   * @return the configuration
+   * @throws IllegalArgumentException naming where each wrong value came from (the option, the
+   *     variable, or the file and its line) and what is allowed; a file that cannot be read or
+   *     parsed names the file (and the line)
+   */
+  public static ServerConfig resolve(
+      Map<String, Object> options, Map<String, String> env, Path configFile) {
+    Path path = configFile;
+    if (path == null) {
+      String named = env.get(CONFIG_ENV);
+      if (named != null && !named.isBlank()) {
+        path = Path.of(named);
+      }
+    }
+    ConfigFile file = path == null ? ConfigFile.EMPTY : ConfigFile.load(path);
+    for (String name : options.keySet()) {
+      if (!BY_NAME.containsKey(name)) {
+        throw new IllegalArgumentException("unknown option --" + name);
+      }
+    }
+    List<String> errors = new ArrayList<>(file.unknownKeys(BY_NAME.keySet(), NAMESPACES_KEY));
+    ServerConfig.Builder builder = ServerConfig.builder();
+    for (Setting<?> s : ALL) {
+      Object raw;
+      String from;
+      String envValue = env.get(s.env());
+      ConfigFile.Entry entry = file.entry(s.name());
+      if (options.containsKey(s.name())) {
+        raw = options.get(s.name());
+        from = s.option();
+      } else if (envValue != null && !envValue.isEmpty()) {
+        raw = envValue;
+        from = s.env();
+      } else if (entry != null) {
+        raw = entry.value();
+        from = file.where(entry) + ": " + s.name();
+      } else {
+        continue;
+      }
+      try {
+        if (raw instanceof Map<?, ?>) {
+          throw new IllegalArgumentException("must be " + s.allowedText() + ", got a mapping");
+        }
+        s.parseAndApply(builder, raw);
+      } catch (IllegalArgumentException e) {
+        errors.add(from + ": " + e.getMessage());
+      }
+    }
+    ConfigFile.Entry namespaces = file.entry(NAMESPACES_KEY);
+    if (namespaces != null) {
+      try {
+        builder.namespaces(file.namespaces(namespaces, HISTORY_SIZE, HISTORY_AGE_SECONDS));
+      } catch (IllegalArgumentException e) {
+        errors.add(e.getMessage());
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(String.join("\n", errors));
+    }
+    return builder.build();
+  }
+
+  /**
+   * The settings in force as one line for the start-up log: {@code name=value} for every setting,
+   * secrets as {@code ***}, then the namespaces.
+   */
+  public static String describe(ServerConfig config) {
+    StringBuilder sb = new StringBuilder();
+    for (Setting<?> s : ALL) {
+      if (sb.length() > 0) {
+        sb.append(' ');
+      }
+      sb.append(s.name()).append('=').append(formatted(s, config));
+    }
+    sb.append(" namespaces=[");
+    String sep = "";
+    for (NamespacePolicy p : config.namespaces()) {
+      sb.append(sep)
+          .append(p.namespace())
+          .append("{subscribe=")
+          .append(ConfigFile.word(p.subscribe()))
+          .append(" publish=")
+          .append(ConfigFile.word(p.publish()));
+      p.historySize().ifPresent(n -> sb.append(" history-size=").append(n));
+      p.historyAge().ifPresent(a -> sb.append(" history-age-seconds=").append(a.toSeconds()));
+      sb.append('}');
+      sep = ", ";
+    }
+    return sb.append(']').toString();
+  }
+
+  /** The setting's value in {@code config}, as text ({@code ***} for a secret). */
+  static <T> String formatted(Setting<T> s, ServerConfig config) {
+    return s.format(s.get(config));
+  }
+
+  /** The setting's default, as text. */
+  static <T> String defaultText(Setting<T> s) {
+    return s.format(s.defaultValue());
+  }
+}

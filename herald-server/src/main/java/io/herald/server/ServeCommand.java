@@ -27,12 +27,12 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     modelTransformer = ServeCommand.AddSettings.class,
-    description = {
-      "Start a Herald server. Every option can also be set by the environment variable in brackets,",
-      "or in a YAML file named by --config or HERALD_CONFIG whose keys are the option names without",
-      "dashes (port: 9000, broker: redis://127.0.0.1:6379, namespaces: ...). Option beats variable,",
-      "variable beats file, file beats default."
-    })
+    description =
+        "Start a Herald server. Every option can also be set by the environment variable in"
+            + " brackets, or in the YAML file named by --config or HERALD_CONFIG, whose keys are"
+            + " the option names without the dashes (port: 9000, history-size: 100) plus"
+            + " namespaces. An option beats its variable, a variable beats the file, the file"
+            + " beats the default.")
 final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

@@ -22,6 +22,8 @@ import picocli.CommandLine.Option;
         "Runs 3 Herald nodes on a real Redis behind fault-injecting proxies, publishes and"
             + " subscribes on every transport while injecting faults, then checks every delivery.")
 public final class CheckerMain implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--seed", description = "Seed of the run's schedule (default: random).")
   Long seed;
 
@@ -96,7 +98,12 @@ public final class CheckerMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Duration d = parseDuration(duration);
+    Duration d;
+    try {
+      d = parseDuration(duration);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     check(!d.isNegative() && !d.isZero(), "--duration must be positive, got " + duration);
     check(nodes >= 1 && nodes <= 9, "--nodes must be 1 to 9, got " + nodes);
     check(
@@ -121,15 +128,23 @@ public final class CheckerMain implements Callable<Integer> {
     return r.violations() == 0 ? 0 : 1;
   }
 
-  private static void check(boolean ok, String message) {
+  private void check(boolean ok, String message) {
     if (!ok) {
-      throw new CommandLine.ParameterException(new CommandLine(new CheckerMain()), message);
+      throw new CommandLine.ParameterException(spec.commandLine(), message);
     }
   }
 
   /** Entry point; the exit code says whether the run passed. */
   public static void main(String[] args) {
-    int code = new CommandLine(new CheckerMain()).execute(args);
+    int code =
+        new CommandLine(new CheckerMain())
+            .setExecutionExceptionHandler(
+                (e, cmd, parsed) -> {
+                  cmd.getErr().println("herald-checker: the run could not complete: " + e);
+                  e.printStackTrace(cmd.getErr());
+                  return 2;
+                })
+            .execute(args);
     Reaper.reapAll();
     System.exit(code);
   }

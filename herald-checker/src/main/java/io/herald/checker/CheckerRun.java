@@ -37,7 +37,12 @@ public final class CheckerRun {
       Path dir) {}
 
   /** What a run found. */
-  public record Result(long seed, int violations, long publications, long deliveries) {}
+  public record Result(
+      long seed,
+      int violations,
+      long publications,
+      long deliveries,
+      java.util.Set<FaultKind> faultKinds) {}
 
   private final Options options;
   private final PrintStream out;
@@ -148,7 +153,9 @@ public final class CheckerRun {
     out.printf(
         "herald-checker: seed %d: %s%n",
         seed, found.isEmpty() ? "OK" : found.size() + " violations");
-    return new Result(seed, found.size(), publications, deliveries);
+    java.util.Set<FaultKind> kinds = java.util.EnumSet.noneOf(FaultKind.class);
+    snap.faults().forEach(f -> kinds.add(f.kind));
+    return new Result(seed, found.size(), publications, deliveries, kinds);
   }
 
   /**

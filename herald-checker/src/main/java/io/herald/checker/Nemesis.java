@@ -49,7 +49,7 @@ final class Nemesis implements Runnable {
       while (!stopped) {
         Collections.shuffle(order, random);
         for (FaultKind kind : order) {
-          pause(1_000 + random.nextInt(2_000));
+          pause(500 + random.nextInt(1_000));
           if (stopped) {
             return;
           }
@@ -73,7 +73,7 @@ final class Nemesis implements Runnable {
 
   private void inject(FaultKind kind) throws InterruptedException {
     int n = random.nextInt(cluster.size());
-    long hold = 1_500 + random.nextInt(3_000);
+    long hold = 1_000 + random.nextInt(1_500);
     String target =
         switch (kind) {
           case KILL_NODE, TERM_NODE, CUT_CONNECTIONS, STALL_NETWORK -> cluster.nodeName(n);

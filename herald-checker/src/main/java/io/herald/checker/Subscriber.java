@@ -345,7 +345,10 @@ final class Subscriber implements Runnable {
     if (reported == null || reported.isEmpty() || !channels.contains(channel)) {
       return;
     }
-    if (given == null || reported.equals(given)) {
+    if (reported.equals(given)) {
+      return; // resumed where it stood: nothing new to record
+    }
+    if (given == null) {
       record(channel, Kind.POSITION, reported, null);
     } else {
       record(channel, recovered ? Kind.POSITION : Kind.NOT_RECOVERED, reported, null);

@@ -38,7 +38,12 @@ import java.util.TreeMap;
  */
 final class Analyzer {
   /** One broken rule. */
-  record Violation(String rule, double time, String subscriber, String channel, String text) {
+  record Violation(
+      String rule, double time, String subscriber, String channel, String text, String pub) {
+    Violation(String rule, double time, String subscriber, String channel, String text) {
+      this(rule, time, subscriber, channel, text, null);
+    }
+
     @Override
     public String toString() {
       return String.format("%9.1f %s [%s] %s/%s: %s", time, rule, "", subscriber, channel, text)
@@ -110,7 +115,8 @@ final class Analyzer {
                         + ack
                         + " and again at "
                         + p
-                        + ": a retry with the same key published it twice"));
+                        + ": a retry with the same key published it twice",
+                    a.pub));
           }
           if (ack == null) {
             ack = p;
@@ -188,7 +194,8 @@ final class Analyzer {
                     + pub
                     + " at "
                     + p
-                    + " though every attempt to publish it was answered 503 (nothing published)"));
+                    + " though every attempt to publish it was answered 503 (nothing published)",
+                pub));
       } else if (ack != null && !ack.equals(p)) {
         violations.add(
             new Violation(
@@ -204,7 +211,8 @@ final class Analyzer {
                     + ack
                     + " (published twice, or data differs from what was published at "
                     + p
-                    + ")"));
+                    + ")",
+                pub));
       }
       Set<Pos> at = seenAt.computeIfAbsent(pub, k -> new HashSet<>());
       at.add(p);
@@ -215,7 +223,8 @@ final class Analyzer {
                 o.time(),
                 o.subscriber(),
                 o.channel(),
-                "publication " + pub + " (one idempotency key) delivered at two offsets: " + at));
+                "publication " + pub + " (one idempotency key) delivered at two offsets: " + at,
+                pub));
       }
     }
   }
@@ -437,7 +446,8 @@ final class Analyzer {
 
   /**
    * Prints the history around a violation: every fault, the publications to its channel and what
-   * its subscriber saw on that channel, from 5 s before to 1 s after, at most 80 lines.
+   * its subscriber saw on that channel (at most 60 lines before it and 15 after), the attempts of
+   * the publication involved, and the faults of the 15 s before.
    */
   void printHistory(PrintStream out, Violation v) {
     double t = v.time() == Double.MAX_VALUE ? lastTime() : v.time();
@@ -469,9 +479,32 @@ final class Analyzer {
     lines.sort(
         Comparator.<Object[]>comparingDouble(l -> (Double) l[0])
             .thenComparingLong(l -> (Long) l[1]));
-    int from = Math.max(0, lines.size() - 80);
+    int at = 0;
+    while (at < lines.size() && (Double) lines.get(at)[0] <= t) {
+      at++;
+    }
+    List<Object[]> shown = new ArrayList<>(lines.subList(Math.max(0, at - 60), at));
+    shown.addAll(lines.subList(at, Math.min(lines.size(), at + 15)));
+    if (v.pub() != null) {
+      for (Attempt a : byPub.getOrDefault(v.pub(), List.of())) {
+        if (shown.stream().noneMatch(l -> (Long) l[1] == a.seq)) {
+          shown.add(new Object[] {a.start, a.seq, a.toString()});
+        }
+      }
+    }
+    for (Fault f : h.faults()) {
+      double end = Double.isNaN(f.end) ? Double.MAX_VALUE : f.end;
+      if (end >= t - 15_000
+          && f.start <= t + 1_000
+          && shown.stream().noneMatch(l -> (Long) l[1] == f.seq)) {
+        shown.add(new Object[] {f.start, f.seq, f.toString()});
+      }
+    }
+    shown.sort(
+        Comparator.<Object[]>comparingDouble(l -> (Double) l[0])
+            .thenComparingLong(l -> (Long) l[1]));
     out.println("---- history around the first violation (ms since start) ----");
-    for (Object[] l : lines.subList(from, lines.size())) {
+    for (Object[] l : shown) {
       out.println(l[2]);
     }
     out.println("---- " + v);

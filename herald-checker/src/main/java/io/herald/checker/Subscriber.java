@@ -109,7 +109,7 @@ final class Subscriber implements Runnable {
       long until =
           fixed != null
               ? Long.MAX_VALUE
-              : System.nanoTime() + (1_000 + random.nextInt(4_000)) * 1_000_000L;
+              : System.nanoTime() + (200 + random.nextInt(2_800)) * 1_000_000L;
       for (String c : channels) {
         String p;
         synchronized (this) {

@@ -25,9 +25,10 @@ import java.util.function.BooleanSupplier;
 /**
  * One subscriber of every checked channel, herald.js-like: it keeps one position per channel and
  * resumes from it on every reconnect. A steady subscriber sticks to one transport and one node
- * (another node after an error); a hopper changes node and transport every few seconds. Every fact
- * seen on the wire is recorded as an {@link Observation}: each envelope, each reported position,
- * each {@code recovered:false} and each gap.
+ * (another node after an error); a hopper changes node and transport every 0.2 to 3 seconds, and on
+ * a poll transport sends each request to a random node (herald.js behind a round-robin load
+ * balancer). Every fact seen on the wire is recorded as an {@link Observation}: each envelope, each
+ * reported position, each {@code recovered:false} and each gap.
  *
  * <p>Runs on its own thread until {@link #stop}; the frames of a WebSocket are read by that thread
  * too, so a stalled subscriber (see {@code stalled}) stops reading its socket.
@@ -136,7 +137,7 @@ final class Subscriber implements Runnable {
         }
       }
       try {
-        Thread.sleep(100 + random.nextInt(400));
+        Thread.sleep(fixed == null ? random.nextInt(100) : 100 + random.nextInt(400));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -288,6 +289,10 @@ final class Subscriber implements Runnable {
   private void runPoll(long until, boolean longPoll) throws Exception {
     while (!stopped && System.nanoTime() < until) {
       awaitUnstalled();
+      if (fixed == null) {
+        // a hopper polls like herald.js behind a round-robin load balancer: any node, each request
+        node = random.nextInt(cluster.size());
+      }
       String cursor = cursor();
       Map<String, String> given = positions();
       HttpRequest req =

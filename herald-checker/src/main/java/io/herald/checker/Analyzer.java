@@ -46,8 +46,8 @@ final class Analyzer {
 
     @Override
     public String toString() {
-      return String.format("%9.1f %s [%s] %s/%s: %s", time, rule, "", subscriber, channel, text)
-          .replace(" [] ", " ");
+      String when = time == Double.MAX_VALUE ? "end" : String.format("%.1f", time);
+      return String.format("%9s %s %s/%s: %s", when, rule, subscriber, channel, text);
     }
   }
 
@@ -399,7 +399,11 @@ final class Analyzer {
       }
       Pos p = e.getValue();
       long max = maxOffset.get(channel);
-      if (!p.epoch().equals(l.epoch) || p.offset() < max) {
+      boolean behind =
+          p.epoch().equals(l.epoch)
+              ? p.offset() < max
+              : firstSeen(channel, p.epoch()) < firstSeen(channel, l.epoch);
+      if (behind) {
         violations.add(
             new Violation(
                 "not-delivered",
@@ -415,6 +419,22 @@ final class Analyzer {
                     + " were acknowledged"));
       }
     }
+  }
+
+  /** When an epoch of a channel was first seen, in an acknowledgement or on the wire. */
+  private double firstSeen(String channel, String epoch) {
+    double t = Double.MAX_VALUE;
+    for (Attempt a : h.attempts()) {
+      if (a.channel.equals(channel) && epoch.equals(a.epoch) && a.outcome == Outcome.ACKNOWLEDGED) {
+        t = Math.min(t, a.end);
+      }
+    }
+    for (Observation o : h.observations()) {
+      if (o.channel().equals(channel) && epoch.equals(o.epoch())) {
+        t = Math.min(t, o.time());
+      }
+    }
+    return t;
   }
 
   private void violate(Observation o, String rule, String text) {

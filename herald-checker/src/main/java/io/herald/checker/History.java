@@ -145,7 +145,7 @@ public final class History {
     @Override
     public String toString() {
       return String.format(
-          "%9.1f %-8s %-10s %s s%d on %s: %s %s %s:%d%s",
+          "%9.1f %19s %s %s s%d on %s: %s %s %s:%d%s",
           time,
           "",
           subscriber,

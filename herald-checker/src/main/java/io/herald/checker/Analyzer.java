@@ -65,6 +65,8 @@ final class Analyzer {
   private final Map<String, String> pubByData = new HashMap<>();
   private final Map<String, Outcome> finalOutcome = new HashMap<>();
   private final Map<String, Pos> ackOf = new HashMap<>();
+  private Map<String, List<Attempt>> attemptsByChannel;
+  private Map<String, List<Observation>> observationsByChannel;
 
   Analyzer(History.Snapshot history, int historySize) {
     this.h = history;
@@ -231,10 +233,20 @@ final class Analyzer {
 
   /** The highest head channel {@code c} can have had in {@code epoch} at time {@code t}. */
   private long headBound(String channel, String epoch, double t) {
+    if (attemptsByChannel == null) {
+      attemptsByChannel = new HashMap<>();
+      observationsByChannel = new HashMap<>();
+      for (Attempt a : h.attempts()) {
+        attemptsByChannel.computeIfAbsent(a.channel, k -> new ArrayList<>()).add(a);
+      }
+      for (Observation o : h.observations()) {
+        observationsByChannel.computeIfAbsent(o.channel(), k -> new ArrayList<>()).add(o);
+      }
+    }
     long max = 0;
     long unknown = 0;
-    for (Attempt a : h.attempts()) {
-      if (!a.channel.equals(channel) || a.start >= t) {
+    for (Attempt a : attemptsByChannel.getOrDefault(channel, List.of())) {
+      if (a.start >= t) {
         continue;
       }
       if (a.outcome == Outcome.ACKNOWLEDGED) {
@@ -245,8 +257,8 @@ final class Analyzer {
         unknown++;
       }
     }
-    for (Observation o : h.observations()) {
-      if (o.time() < t && o.channel().equals(channel) && epoch.equals(o.epoch())) {
+    for (Observation o : observationsByChannel.getOrDefault(channel, List.of())) {
+      if (o.time() < t && epoch.equals(o.epoch())) {
         max = Math.max(max, o.offset());
       }
     }

@@ -58,6 +58,15 @@ class CheckerIT {
         .as("every fault kind injected with seed " + seed)
         .containsAll(Nemesis.allKinds());
     assertThat(r.violations()).as("violations with seed " + seed + ":\n" + report).isZero();
+    deleteTree(dir); // kept (with the nodes' and Redis's logs) when the run failed
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+      for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(f);
+      }
+    }
   }
 
   @AfterAll

@@ -222,21 +222,23 @@ final class Subscriber implements Runnable {
             .header("Accept", "text/event-stream")
             .build();
     HttpResponse<InputStream> res = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-    try (InputStream body = res.body()) {
+    InputStream raw = res.body();
+    java.util.concurrent.atomic.AtomicBoolean done =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    try (InputStream body = raw) {
       if (res.statusCode() != 200) {
         throw new IOException("SSE answered " + res.statusCode());
       }
       BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
-      // the reader thread would block on readLine: a watchdog closes the stream when the session
-      // ends
+      // readLine blocks: a watchdog closes the stream when the session is over
       Thread watchdog =
           new Thread(
               () -> {
                 try {
-                  while (!stopped && System.nanoTime() < until) {
+                  while (!stopped && !done.get() && System.nanoTime() < until) {
                     Thread.sleep(100);
                   }
-                  body.close();
+                  raw.close();
                 } catch (Exception ignored) {
                   // closing ends the read
                 }
@@ -267,6 +269,8 @@ final class Subscriber implements Runnable {
           data.append(line.substring(5).stripLeading());
         }
       }
+    } finally {
+      done.set(true);
     }
   }
 

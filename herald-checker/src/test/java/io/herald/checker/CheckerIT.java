@@ -39,7 +39,7 @@ class CheckerIT {
                     seed,
                     Duration.ofSeconds(45),
                     3,
-                    200,
+                    seed == 1 ? 100 : 200,
                     3,
                     3,
                     Nemesis.allKinds(),

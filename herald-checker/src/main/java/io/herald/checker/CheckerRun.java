@@ -143,8 +143,13 @@ public final class CheckerRun {
     List<Analyzer.Violation> found = analyzer.check();
     if (!found.isEmpty()) {
       analyzer.printHistory(out, found.get(0));
-      out.println("---- violations (first 30) ----");
-      found.stream().limit(30).forEach(v -> out.println(v));
+      out.println("---- violations (the first 5 of each rule) ----");
+      Map<String, Integer> shown = new java.util.HashMap<>();
+      for (Analyzer.Violation v : found) {
+        if (shown.merge(v.rule(), 1, Integer::sum) <= 5) {
+          out.println(v);
+        }
+      }
     }
     analyzer.printSummary(out, found);
     long deliveries =

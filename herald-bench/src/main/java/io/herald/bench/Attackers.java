@@ -262,6 +262,7 @@ final class Attackers implements Runner.Sidecar {
   private final Class<? extends Channel> channelClass;
   private final LongAdder pending = new LongAdder();
   private volatile boolean stopping;
+  private boolean stopped;
   private Thread launcher;
   private long startNanos;
 
@@ -406,8 +407,13 @@ final class Attackers implements Runner.Sidecar {
     return String.format(Locale.ROOT, "attackers open %,d ended %,d", open, ended);
   }
 
+  /** Stops the attack: counts what is still open, closes everything. Idempotent. */
   @Override
-  public void stop() throws InterruptedException {
+  public synchronized void stop() throws InterruptedException {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
     stopping = true;
     if (launcher != null) {
       launcher.join(5_000);

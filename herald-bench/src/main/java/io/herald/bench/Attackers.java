@@ -334,8 +334,11 @@ final class Attackers implements Runner.Sidecar {
     launcher.start();
   }
 
+  /** Opens every connection, the smallest attacks first so that a large one does not delay them. */
   private void launchAll() throws InterruptedException {
-    for (Attack a : attacks) {
+    List<Attack> order = new ArrayList<>(attacks);
+    order.sort(java.util.Comparator.comparingInt(a -> a.spec.count()));
+    for (Attack a : order) {
       for (int i = 0; i < a.spec.count() && !stopping; i++) {
         while (pending.sum() >= settings.connectConcurrency() && !stopping) {
           Thread.sleep(1);

@@ -112,7 +112,8 @@ final class Attackers implements Runner.Sidecar {
   /**
    * One {@code --attack} spec, {@code KIND=COUNT[:TIMEOUT]}: {@code count} connections of {@code
    * kind} (for bad-requests: loops of connections), each expected to be refused or disconnected
-   * within {@code timeoutSeconds} of being opened.
+   * within {@code timeoutSeconds} of being opened. {@code silent=max} asks for as many silent
+   * sockets as the open-file limit leaves.
    */
   record Spec(Kind kind, int count, double timeoutSeconds) {
     static Spec parse(String s) {
@@ -124,11 +125,17 @@ final class Attackers implements Runner.Sidecar {
       Kind kind = Kind.parse(s.substring(0, eq));
       String rest = s.substring(eq + 1);
       int colon = rest.indexOf(':');
+      String n = colon < 0 ? rest.trim() : rest.substring(0, colon).trim();
       int count;
-      try {
-        count = Integer.parseInt(colon < 0 ? rest.trim() : rest.substring(0, colon).trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("attack '" + s + "': the count is not a number");
+      if (n.equals("max") && kind == Kind.SILENT) {
+        count = Runner.MAX_CONNECTIONS; // capped later to what the open-file limit leaves
+      } else {
+        try {
+          count = Integer.parseInt(n);
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException(
+              "attack '" + s + "': the count is not a number (silent also takes max)");
+        }
       }
       if (count < 0 || count > Runner.MAX_CONNECTIONS) {
         throw new IllegalArgumentException(

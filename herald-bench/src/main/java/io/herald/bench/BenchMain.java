@@ -458,7 +458,8 @@ public final class BenchMain implements Runnable {
             "ws-flood=2,slowloris=200,slow-body=200,silent=2000,channel-flood=2,bad-requests=10",
         description =
             "KIND=COUNT[:TIMEOUT], comma-separated or repeated. Kinds (default timeout): ws-flood (10s), slowloris (15s), "
-                + "slow-body (40s), silent (15s), channel-flood (10s), bad-requests (5s). Default: ${DEFAULT-VALUE}.")
+                + "slow-body (40s), silent (15s; silent=max: as many as the open-file limit leaves), channel-flood (10s), "
+                + "bad-requests (5s). Default: ${DEFAULT-VALUE}.")
     List<String> attacks;
 
     @Option(
@@ -663,13 +664,15 @@ public final class BenchMain implements Runnable {
                   + room
                   + " (asked "
                   + s.count()
-                  + "): the open-file limit is "
+                  + "): one bench process opens at most "
                   + limit
-                  + ", "
+                  + " connections (the open-file limit, at most "
+                  + Runner.MAX_CONNECTIONS
+                  + "); "
                   + open
-                  + " files are open and "
+                  + " files are open, "
                   + others
-                  + " connections are needed besides");
+                  + " connections are needed besides and 256 are kept spare");
           out.add(s.withCount((int) room));
         } else {
           out.add(s);

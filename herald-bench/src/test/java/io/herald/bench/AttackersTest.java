@@ -21,6 +21,9 @@ class AttackersTest {
         .hasMessageContaining("unknown attacker kind 'teardrop'")
         .hasMessageContaining("ws-flood");
     assertThatThrownBy(() -> Attackers.Spec.parse("silent")).hasMessageContaining("KIND=COUNT");
+    assertThat(Attackers.Spec.parse("silent=max").count()).isEqualTo(Runner.MAX_CONNECTIONS);
+    assertThatThrownBy(() -> Attackers.Spec.parse("slowloris=max"))
+        .hasMessageContaining("not a number");
     assertThatThrownBy(() -> Attackers.Spec.parse("silent=25000")).hasMessageContaining("0 to");
   }
 

@@ -1,8 +1,9 @@
 package io.herald.server.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import io.herald.core.Cursor;
 import io.herald.core.ErrorCode;
 import io.herald.core.Json;
@@ -11,7 +12,7 @@ import io.herald.core.Names;
 import io.herald.core.Position;
 import io.herald.core.ProtocolException;
 import io.herald.core.Subscription;
-import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -30,7 +31,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -53,6 +54,11 @@ final class WebSocketTransport extends StreamingTransport {
   private final List<String> initialChannels;
   private final Cursor initialCursor;
   private final Set<String> pending = new HashSet<>();
+  private final RateLimiter limiter;
+  private final ArrayDeque<TextWebSocketFrame> held = new ArrayDeque<>();
+  private long heldBytes;
+  private int inflight;
+  private boolean pausedReading;
   private ScheduledFuture<?> pinger;
   private long lastSeen = System.nanoTime();
   private boolean closing;
@@ -66,6 +72,13 @@ final class WebSocketTransport extends StreamingTransport {
     this.handshaker = handshaker;
     this.initialChannels = channels;
     this.initialCursor = cursor;
+    this.limiter =
+        RateLimiter.of(
+            "WebSocket commands",
+            server.config.wsCommandRate(),
+            server.config.wsCommandBurst(),
+            server.config.rateLimitStrikes(),
+            server.config.rateLimitStrikeWindow());
   }
 
   /** Answers the upgrade and puts a WebSocket transport in place of {@code router}'s context. */
@@ -141,6 +154,10 @@ final class WebSocketTransport extends StreamingTransport {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     lastSeen = System.nanoTime();
+    if (msg instanceof TextWebSocketFrame text && (!held.isEmpty() || atInflightCap())) {
+      hold(text);
+      return;
+    }
     try {
       if (msg instanceof TextWebSocketFrame text) {
         command(text);
@@ -150,12 +167,14 @@ final class WebSocketTransport extends StreamingTransport {
         closing = true;
         handshaker.close(ctx.channel(), close.retain());
       } else if (msg instanceof BinaryWebSocketFrame) {
-        send(
-            error(
-                null,
-                new ProtocolException(
-                    ErrorCode.INVALID_REQUEST,
-                    "binary frames are not part of the protocol; send JSON text frames")));
+        if (allowed(null)) {
+          send(
+              error(
+                  null,
+                  new ProtocolException(
+                      ErrorCode.INVALID_REQUEST,
+                      "binary frames are not part of the protocol; send JSON text frames")));
+        }
       } else if (!(msg instanceof WebSocketFrame)) {
         ctx.fireChannelRead(ReferenceCountUtil.retain(msg));
       }
@@ -164,59 +183,148 @@ final class WebSocketTransport extends StreamingTransport {
     }
   }
 
+  private boolean atInflightCap() {
+    return inflight >= server.config.wsMaxInflightPublishes();
+  }
+
+  /**
+   * Keeps a text frame that arrived while the in-flight publications are at their cap (frames
+   * already decoded from the last read), in order, and stops reading. More than {@link
+   * #maxHeldBytes()} held means reading did not stop: the connection is closed with 1008.
+   */
+  private void hold(TextWebSocketFrame frame) {
+    held.add(frame);
+    heldBytes += frame.content().readableBytes();
+    pauseReading();
+    if (heldBytes > maxHeldBytes()) {
+      releaseHeld();
+      close(
+          1008,
+          "more than "
+              + maxHeldBytes()
+              + " bytes of commands waiting for "
+              + server.config.wsMaxInflightPublishes()
+              + " publications in flight");
+    }
+  }
+
+  private long maxHeldBytes() {
+    return Math.max(1L << 20, 2L * server.config.maxFrameBytes());
+  }
+
+  /** Runs held commands while below the in-flight cap; resumes reading once none is held. */
+  private void runHeld() {
+    while (!held.isEmpty() && !atInflightCap() && ctx.channel().isActive() && !closing) {
+      TextWebSocketFrame frame = held.poll();
+      heldBytes -= frame.content().readableBytes();
+      try {
+        command(frame);
+      } finally {
+        frame.release();
+      }
+    }
+    if (held.isEmpty() && !atInflightCap()) {
+      resumeReading();
+    }
+  }
+
+  private void pauseReading() {
+    if (!pausedReading) {
+      pausedReading = true;
+      ctx.channel().config().setAutoRead(false);
+    }
+  }
+
+  private void resumeReading() {
+    if (pausedReading) {
+      pausedReading = false;
+      ctx.channel().config().setAutoRead(true);
+    }
+  }
+
+  private void releaseHeld() {
+    TextWebSocketFrame f;
+    while ((f = held.poll()) != null) {
+      f.release();
+    }
+    heldBytes = 0;
+  }
+
+  /**
+   * Takes one token of the connection's command rate limit. When there is none, answers {@code
+   * rate_limited} with {@code id} and returns false; a connection refused too often is closed with
+   * 1008.
+   */
+  private boolean allowed(String id) {
+    if (limiter == null) {
+      return true;
+    }
+    RateLimiter.Refusal refusal = limiter.tryAcquire();
+    if (refusal == null) {
+      return true;
+    }
+    send(error(id, refusal.error()));
+    if (refusal.close()) {
+      close(1008, refusal.closeReason());
+    }
+    return false;
+  }
+
   private void command(TextWebSocketFrame frame) {
-    JsonNode node;
+    WebSocketCommand command;
     try {
-      node = Json.MAPPER.readTree((java.io.InputStream) new ByteBufInputStream(frame.content()));
-    } catch (IOException e) {
-      send(
-          error(
-              null,
-              new ProtocolException(
-                  ErrorCode.INVALID_JSON,
-                  "the frame is not valid JSON; send one JSON object per text frame")));
+      command = WebSocketCommand.parse(ByteBufUtil.getBytes(frame.content()));
+    } catch (WebSocketCommand.Invalid e) {
+      if (allowed(e.id())) {
+        send(error(e.id(), e.error()));
+      }
       return;
     }
-    JsonNode id = node == null ? null : node.get("id");
-    if (id != null && !(id.isNumber() || id.isTextual())) {
-      id = null;
+    String id = command.id();
+    if (!allowed(id)) {
+      return;
     }
     try {
-      if (node == null || !node.isObject() || !node.path("type").isTextual()) {
-        throw new ProtocolException(
-            ErrorCode.INVALID_REQUEST,
-            "a command is a JSON object with a string 'type': subscribe, unsubscribe, publish or ping");
-      }
-      switch (node.get("type").asText()) {
-        case "subscribe" -> subscribe(id, node);
-        case "unsubscribe" -> unsubscribe(id, node);
-        case "publish" -> publish(id, node);
-        case "ping" -> {
-          ObjectNode pong = reply("pong", id);
-          send(pong);
-        }
+      switch (command.type()) {
+        case "subscribe" -> subscribe(id, command);
+        case "unsubscribe" -> unsubscribe(id, command);
+        case "publish" -> publish(id, command);
+        case "ping" -> send(reply("pong", id));
         default ->
             throw new ProtocolException(
                 ErrorCode.INVALID_REQUEST,
                 "unknown command type '"
-                    + node.get("type").asText()
+                    + command.printableType()
                     + "'; use subscribe, unsubscribe, publish or ping");
       }
     } catch (ProtocolException e) {
       send(error(id, e));
+    } catch (RuntimeException e) {
+      // a server fault, never the client's: the client still hears back
+      HttpRouter.LOG.error(
+          "WebSocket command '{}' from {} failed",
+          command.printableType(),
+          ctx.channel().remoteAddress(),
+          e);
+      send(
+          error(
+              id,
+              new ProtocolException(
+                  ErrorCode.INTERNAL, "the server could not carry out the command; retry later")));
     }
   }
 
-  private void subscribe(JsonNode id, JsonNode node) {
-    String channel = Names.channel(text(node, "channel"));
-    JsonNode sinceNode = node.get("since");
+  private void subscribe(String id, WebSocketCommand command) {
+    String channel = Names.channel(command.requireString("channel"));
+    WebSocketCommand.Field sinceField = command.field("since");
     Position since = null;
-    if (sinceNode != null && !sinceNode.isNull()) {
-      if (!sinceNode.isTextual() && !sinceNode.isIntegralNumber()) {
+    if (sinceField != null && sinceField.token() != JsonToken.VALUE_NULL) {
+      if (sinceField.token() != JsonToken.VALUE_STRING
+          && sinceField.token() != JsonToken.VALUE_NUMBER_INT) {
         throw new ProtocolException(
             ErrorCode.INVALID_CURSOR, "'since' must be a position string such as \"k3f9:17\"");
       }
-      since = sinceNode.asText().isEmpty() ? null : Position.parse(sinceNode.asText());
+      since = sinceField.text().isEmpty() ? null : Position.parse(sinceField.text());
     }
     if (pending.contains(channel)
         || subscriptions.stream().anyMatch(s -> s.channel().equals(channel))) {
@@ -248,8 +356,8 @@ final class WebSocketTransport extends StreamingTransport {
         });
   }
 
-  private void unsubscribe(JsonNode id, JsonNode node) {
-    String channel = Names.channel(text(node, "channel"));
+  private void unsubscribe(String id, WebSocketCommand command) {
+    String channel = Names.channel(command.requireString("channel"));
     Subscription s =
         subscriptions.stream()
             .filter(x -> x.channel().equals(channel))
@@ -265,25 +373,24 @@ final class WebSocketTransport extends StreamingTransport {
     send(r);
   }
 
-  private void publish(JsonNode id, JsonNode node) {
-    String channel = Names.channel(text(node, "channel"));
-    JsonNode eventNode = node.get("event");
-    String event = Names.event(eventNode == null || eventNode.isNull() ? null : eventNode.asText());
-    JsonNode data = node.get("data");
-    if (data == null) {
+  /**
+   * Publishes the command's {@code data} exactly as the client sent it: its bytes are taken from
+   * the frame (only line breaks between tokens become spaces, as for HTTP publish), never decoded
+   * and re-encoded. At most {@link io.herald.server.ServerConfig#wsMaxInflightPublishes()} wait for
+   * the broker at once; at the cap the connection stops reading until one is answered.
+   */
+  private void publish(String id, WebSocketCommand command) {
+    String channel = Names.channel(command.requireString("channel"));
+    String event = Names.event(command.string("event", ErrorCode.INVALID_EVENT));
+    byte[] bytes = command.raw("data");
+    if (bytes == null) {
       throw new ProtocolException(
           ErrorCode.INVALID_REQUEST, "publish needs 'data': any JSON value");
-    }
-    byte[] bytes;
-    try {
-      bytes = Json.MAPPER.writeValueAsBytes(data);
-    } catch (JsonProcessingException e) {
-      throw new ProtocolException(
-          ErrorCode.INVALID_JSON, "'data' cannot be encoded: " + e.getOriginalMessage());
     }
     if (bytes.length > server.config.maxMessageBytes()) {
       throw PublishHandler.tooLarge(bytes.length, server.config.maxMessageBytes());
     }
+    inflight++;
     server
         .hub
         .publish(channel, event, bytes)
@@ -292,39 +399,38 @@ final class WebSocketTransport extends StreamingTransport {
                 EventLoops.runOn(
                     ctx,
                     () -> {
-                      if (error != null) {
-                        Throwable cause =
-                            error instanceof CompletionException && error.getCause() != null
-                                ? error.getCause()
-                                : error;
-                        send(
-                            error(
-                                id,
-                                cause instanceof ProtocolException pe
-                                    ? pe
-                                    : new ProtocolException(
-                                        ErrorCode.UNAVAILABLE,
-                                        "the publication failed: " + cause.getMessage())));
-                        return;
-                      }
-                      ObjectNode r = reply("published", id);
-                      r.put("channel", m.channel());
-                      r.put("offset", m.offset());
-                      r.put("epoch", m.epoch());
-                      send(r);
+                      inflight--;
+                      published(id, m, error);
+                      runHeld();
                     }));
-  }
-
-  private static String text(JsonNode node, String field) {
-    JsonNode v = node.get(field);
-    if (v == null || !v.isTextual()) {
-      throw new ProtocolException(
-          ErrorCode.INVALID_REQUEST, "the command needs '" + field + "' as a string");
+    if (atInflightCap()) {
+      pauseReading();
     }
-    return v.asText();
   }
 
-  private ObjectNode subscribed(JsonNode id, Subscription s) {
+  private void published(String id, Message m, Throwable error) {
+    if (error != null) {
+      Throwable cause =
+          error instanceof CompletionException && error.getCause() != null
+              ? error.getCause()
+              : error;
+      send(
+          error(
+              id,
+              cause instanceof ProtocolException pe
+                  ? pe
+                  : new ProtocolException(
+                      ErrorCode.UNAVAILABLE, "the publication failed: " + cause.getMessage())));
+      return;
+    }
+    ObjectNode r = reply("published", id);
+    r.put("channel", m.channel());
+    r.put("offset", m.offset());
+    r.put("epoch", m.epoch());
+    send(r);
+  }
+
+  private ObjectNode subscribed(String id, Subscription s) {
     ObjectNode r = reply("subscribed", id);
     r.put("channel", s.channel());
     r.put("position", s.startPosition().toString());
@@ -332,16 +438,17 @@ final class WebSocketTransport extends StreamingTransport {
     return r;
   }
 
-  private static ObjectNode reply(String type, JsonNode id) {
+  /** A reply frame; {@code id} is the command's id as its exact JSON text, or null. */
+  private static ObjectNode reply(String type, String id) {
     ObjectNode r = Json.MAPPER.createObjectNode();
     r.put("type", type);
     if (id != null) {
-      r.set("id", id);
+      r.putRawValue("id", new RawValue(id));
     }
     return r;
   }
 
-  private static ObjectNode error(JsonNode id, ProtocolException e) {
+  private static ObjectNode error(String id, ProtocolException e) {
     ObjectNode r = reply("error", id);
     ObjectNode err = r.putObject("error");
     err.put("code", e.code().code());
@@ -401,6 +508,7 @@ final class WebSocketTransport extends StreamingTransport {
     if (pinger != null) {
       pinger.cancel(false);
     }
+    releaseHeld();
     super.closeSubscriptions();
   }
 }

@@ -162,7 +162,13 @@ final class WebSocketTransport extends StreamingTransport {
       if (msg instanceof TextWebSocketFrame text) {
         command(text);
       } else if (msg instanceof PingWebSocketFrame ping) {
+        // RFC 6455 wants a pong for every ping: over the rate it still gets one, but counts as a
+        // refusal, so a ping flood ends in a close like a command flood
+        RateLimiter.Refusal refusal = limiter == null ? null : limiter.tryAcquire();
         ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
+        if (refusal != null && refusal.close()) {
+          close(1008, refusal.closeReason());
+        }
       } else if (msg instanceof CloseWebSocketFrame close) {
         closing = true;
         handshaker.close(ctx.channel(), close.retain());

@@ -8,7 +8,9 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -124,6 +126,51 @@ class WebSocketBadFramesIT {
     } finally {
       root.detachAppender(log);
     }
+    assertNoErrorLogged(log);
+  }
+
+  @Test
+  void aMalformedUpgradeGets400WithAMessageAndNothingIsLoggedAtError() throws Exception {
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    log.start();
+    root.addAppender(log);
+    try (HeraldServer server = HeraldServer.start(ServerConfig.builder().port(0).build())) {
+      String noKey =
+          "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              + "Sec-WebSocket-Version: 13\r\n\r\n";
+      assertThat(exchange(server, noKey))
+          .startsWith("HTTP/1.1 400")
+          .contains("invalid_request")
+          .contains("Sec-WebSocket-Key");
+      String noConnection =
+          "GET /channels/a HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+              + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+      assertThat(exchange(server, noConnection))
+          .startsWith("HTTP/1.1 400")
+          .contains("Connection: Upgrade");
+      String badVersion =
+          "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99\r\n\r\n";
+      assertThat(exchange(server, badVersion)).startsWith("HTTP/1.1 426");
+      assertThat(TestClients.get(server.baseUrl() + "/health").statusCode()).isEqualTo(200);
+    } finally {
+      root.detachAppender(log);
+    }
+    assertNoErrorLogged(log);
+  }
+
+  /** Sends {@code request} on a new connection and reads the answer's head and first bytes. */
+  private static String exchange(HeraldServer server, String request) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", server.address().getPort())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      s.shutdownOutput();
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  private static void assertNoErrorLogged(ListAppender<ILoggingEvent> log) {
     assertThat(log.list)
         .as("log lines at ERROR")
         .filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.ERROR))

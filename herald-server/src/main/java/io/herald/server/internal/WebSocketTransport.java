@@ -14,11 +14,14 @@ import io.herald.core.ProtocolException;
 import io.herald.core.Subscription;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -27,6 +30,7 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
@@ -88,6 +92,21 @@ final class WebSocketTransport extends StreamingTransport {
       FullHttpRequest request,
       List<String> channels,
       Cursor cursor) {
+    // Netty's handshaker throws on these after the pipeline has changed: refuse them first, with
+    // an answer (RFC 6455 section 4.2.1)
+    if (!request
+        .headers()
+        .containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+      throw new ProtocolException(
+          ErrorCode.INVALID_REQUEST,
+          "a WebSocket upgrade needs 'Connection: Upgrade' beside 'Upgrade: websocket'");
+    }
+    String key = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
+    if (key == null || key.isBlank()) {
+      throw new ProtocolException(
+          ErrorCode.INVALID_REQUEST,
+          "a WebSocket upgrade needs a Sec-WebSocket-Key header (RFC 6455 section 4.1)");
+    }
     String url = "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + request.uri();
     WebSocketDecoderConfig decoder =
         WebSocketDecoderConfig.newBuilder()
@@ -106,16 +125,27 @@ final class WebSocketTransport extends StreamingTransport {
     p.addLast("ws-aggregator", new WebSocketFrameAggregator(server.config.maxFrameBytes()));
     p.addLast("ws", transport);
     p.remove(ctx.handler());
-    handshaker
-        .handshake(ctx.channel(), request)
-        .addListener(
-            f -> {
-              if (f.isSuccess()) {
-                transport.start();
-              } else {
-                ctx.channel().close();
-              }
-            });
+    ChannelFuture handshake;
+    try {
+      handshake = handshaker.handshake(ctx.channel(), request);
+    } catch (WebSocketHandshakeException e) {
+      // a request the checks above let through and Netty refuses: still an answer, then close
+      HttpRouter.LOG.debug("WebSocket upgrade refused: {}", e.getMessage());
+      FullHttpResponse r =
+          HttpResponses.error(
+              ErrorCode.INVALID_REQUEST, "not a valid WebSocket upgrade: " + e.getMessage());
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      ctx.channel().writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    handshake.addListener(
+        f -> {
+          if (f.isSuccess()) {
+            transport.start();
+          } else {
+            ctx.channel().close();
+          }
+        });
   }
 
   private void start() {

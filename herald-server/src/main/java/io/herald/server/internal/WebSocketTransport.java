@@ -39,6 +39,7 @@ import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
@@ -63,6 +64,7 @@ final class WebSocketTransport extends StreamingTransport {
   private long heldBytes;
   private int inflight;
   private boolean pausedReading;
+  private boolean runningHeld;
   private ScheduledFuture<?> pinger;
   private long lastSeen = System.nanoTime();
   private boolean closing;
@@ -250,14 +252,22 @@ final class WebSocketTransport extends StreamingTransport {
 
   /** Runs held commands while below the in-flight cap; resumes reading once none is held. */
   private void runHeld() {
-    while (!held.isEmpty() && !atInflightCap() && ctx.channel().isActive() && !closing) {
-      TextWebSocketFrame frame = held.poll();
-      heldBytes -= frame.content().readableBytes();
-      try {
-        command(frame);
-      } finally {
-        frame.release();
+    if (runningHeld) {
+      return; // a publication answered at once inside the loop below: the loop goes on
+    }
+    runningHeld = true;
+    try {
+      while (!held.isEmpty() && !atInflightCap() && ctx.channel().isActive() && !closing) {
+        TextWebSocketFrame frame = held.poll();
+        heldBytes -= frame.content().readableBytes();
+        try {
+          command(frame);
+        } finally {
+          frame.release();
+        }
       }
+    } finally {
+      runningHeld = false;
     }
     if (held.isEmpty() && !atInflightCap()) {
       resumeReading();
@@ -426,19 +436,17 @@ final class WebSocketTransport extends StreamingTransport {
     if (bytes.length > server.config.maxMessageBytes()) {
       throw PublishHandler.tooLarge(bytes.length, server.config.maxMessageBytes());
     }
-    inflight++;
-    server
-        .hub
-        .publish(channel, event, bytes)
-        .whenComplete(
-            (m, error) ->
-                EventLoops.runOn(
-                    ctx,
-                    () -> {
-                      inflight--;
-                      published(id, m, error);
-                      runHeld();
-                    }));
+    CompletableFuture<Message> publication = server.hub.publish(channel, event, bytes);
+    inflight++; // after publish(): a publication refused by a throw is not in flight
+    publication.whenComplete(
+        (m, error) ->
+            EventLoops.runOn(
+                ctx,
+                () -> {
+                  inflight--;
+                  published(id, m, error);
+                  runHeld();
+                }));
     if (atInflightCap()) {
       pauseReading();
     }

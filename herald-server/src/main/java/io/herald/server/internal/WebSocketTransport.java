@@ -50,7 +50,13 @@ import java.util.concurrent.TimeUnit;
  * server pings every {@code wsPingInterval} and closes a connection silent for {@code
  * wsIdleTimeout}. Close codes: 1001 going away (shutdown, idle), 1009 frame too big (Netty's
  * decoder), 1008 policy, 1011 server error. A command that cannot be carried out gets an {@code
- * error} frame and the connection stays open.
+ * error} frame (with its {@code id} when it could be read) and the connection stays open.
+ *
+ * <p>Abuse controls: commands are parsed by {@link WebSocketCommand} (so {@code data} is published
+ * byte for byte); every text or binary frame and every ping frame takes a token of the connection's
+ * {@link RateLimiter} ({@code rate_limited} error frames, close 1008 for a connection refused too
+ * often); at most {@code wsMaxInflightPublishes} publications wait for the broker, past which the
+ * connection stops reading and holds the frames already decoded, in order, until one is answered.
  *
  * <p>Replaces {@link HttpRouter} after the handshake. Confined to the channel's event loop.
  */

@@ -121,6 +121,48 @@ class CommandLimitsIT {
   }
 
   @Test
+  void aWebSocketClientThatFloodsPingCommandsAndNeverReadsIsDisconnectedUnderDefaults()
+      throws Exception {
+    try (HeraldServer server = HeraldServer.start(ServerConfig.builder().port(0).build());
+        Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(4096);
+      socket.connect(server.address());
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      + "Sec-WebSocket-Version: 13\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      await().atMost(Duration.ofSeconds(10)).until(() -> server.connectionCount() == 1);
+      // far more than the default burst (400) plus strikes (100), in one go, never reading
+      byte[] ping = maskedText("{\"type\":\"ping\",\"id\":1}");
+      ByteArrayOutputStream flood = new ByteArrayOutputStream();
+      for (int i = 0; i < 5_000; i++) {
+        flood.write(ping);
+      }
+      try {
+        socket.getOutputStream().write(flood.toByteArray());
+      } catch (IOException e) {
+        // the server may close before the whole flood is written
+      }
+      await().atMost(Duration.ofSeconds(20)).until(() -> server.connectionCount() == 0);
+      assertThat(TestClients.get(server.baseUrl() + "/health").statusCode()).isEqualTo(200);
+    }
+  }
+
+  /** A client text frame (RFC 6455 section 5.2): FIN, opcode 1, masked with a zero key. */
+  private static byte[] maskedText(String text) {
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream f = new ByteArrayOutputStream();
+    f.write(0x81);
+    f.write(0x80 | payload.length); // shorter than 126 bytes
+    f.writeBytes(new byte[4]); // masking key 0: the payload goes as it is
+    f.writeBytes(payload);
+    return f.toByteArray();
+  }
+
+  @Test
   void httpPublishesOverTheRateGet429WithRetryAfterOnTheSameKeepAliveConnection() throws Exception {
     ServerConfig config =
         ServerConfig.builder()
@@ -135,10 +177,11 @@ class CommandLimitsIT {
           "POST /channels/"
               + ch
               + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1\r\n\r\n7";
-      // 2 from the burst; then refusals on the same connection, which stays open...
+      // 5 pipelined requests in one write (one refill per second cannot catch up): 2 from the
+      // burst, then refusals on the same connection, which stays open...
+      socket.getOutputStream().write(request.repeat(5).getBytes(StandardCharsets.US_ASCII));
       List<String> answers = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
-        socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
         answers.add(readResponse(socket.getInputStream()));
       }
       assertThat(answers.get(0)).startsWith("HTTP/1.1 201");

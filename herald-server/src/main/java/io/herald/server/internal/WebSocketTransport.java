@@ -61,6 +61,12 @@ import java.util.concurrent.TimeUnit;
  * <p>Replaces {@link HttpRouter} after the handshake. Confined to the channel's event loop.
  */
 final class WebSocketTransport extends StreamingTransport {
+  /**
+   * How long a connection the server closes may take to let its close frame out before the socket
+   * is closed without it (a client that does not read), in milliseconds.
+   */
+  static final long CLOSE_GRACE_MILLIS = 2_000;
+
   private final WebSocketServerHandshaker handshaker;
   private final List<String> initialChannels;
   private final Cursor initialCursor;
@@ -192,6 +198,10 @@ final class WebSocketTransport extends StreamingTransport {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     lastSeen = System.nanoTime();
+    if (closing && (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame)) {
+      ReferenceCountUtil.release(msg); // the server is closing: commands are no longer carried out
+      return;
+    }
     if (msg instanceof TextWebSocketFrame text && (!held.isEmpty() || atInflightCap())) {
       hold(text);
       return;
@@ -540,8 +550,20 @@ final class WebSocketTransport extends StreamingTransport {
       return;
     }
     closing = true;
+    releaseHeld();
+    resumeReading(); // so the client's close frame, or the end of the stream, is seen
     ctx.writeAndFlush(new CloseWebSocketFrame(code, reason))
         .addListener(ChannelFutureListener.CLOSE);
+    // a client that does not read never lets the close frame out: end the connection anyway
+    ctx.executor()
+        .schedule(
+            () -> {
+              if (ctx.channel().isActive()) {
+                ctx.channel().close();
+              }
+            },
+            CLOSE_GRACE_MILLIS,
+            TimeUnit.MILLISECONDS);
   }
 
   @Override

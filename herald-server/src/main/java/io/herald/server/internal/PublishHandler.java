@@ -39,7 +39,9 @@ final class PublishHandler {
     RateLimiter.Refusal refusal = limiter == null ? null : limiter.tryAcquire();
     if (refusal != null) {
       FullHttpResponse r = HttpResponses.error(refusal.error());
-      r.headers().set(HttpHeaderNames.RETRY_AFTER, refusal.retryAfterSeconds());
+      r.headers()
+          .set(HttpHeaderNames.RETRY_AFTER, refusal.retryAfterSeconds())
+          .set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, HttpHeaderNames.RETRY_AFTER);
       HttpResponses.write(ctx, r, keepOpen && !refusal.close());
       return;
     }

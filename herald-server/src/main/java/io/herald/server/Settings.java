@@ -280,7 +280,68 @@ public final class Settings {
               "channels active on a node at once (with history, subscribed or kept warm); past"
                   + " it `503 over_capacity`",
               ServerConfig::maxActiveChannels,
-              ServerConfig.Builder::maxActiveChannels));
+              ServerConfig.Builder::maxActiveChannels),
+          Setting.integer(
+              "ws-command-rate",
+              0,
+              1_000_000,
+              "commands per second",
+              "WebSocket commands (any type) per second per connection, 0 for no limit; past it"
+                  + " an `error` frame `rate_limited`",
+              ServerConfig::wsCommandRate,
+              (b, v) -> b.wsCommandRate(v)),
+          Setting.integer(
+              "ws-command-burst",
+              1,
+              1_000_000,
+              "commands",
+              "WebSocket commands a connection may send at once (token bucket size)",
+              ServerConfig::wsCommandBurst,
+              (b, v) -> b.wsCommandBurst(v)),
+          Setting.integer(
+              "http-publish-rate",
+              0,
+              1_000_000,
+              "publications per second",
+              "HTTP publications per second per connection (keep-alive requests share it), 0 for"
+                  + " no limit; past it `429 rate_limited` with `Retry-After`",
+              ServerConfig::httpPublishRate,
+              (b, v) -> b.httpPublishRate(v)),
+          Setting.integer(
+              "http-publish-burst",
+              1,
+              1_000_000,
+              "publications",
+              "HTTP publications a connection may send at once (token bucket size)",
+              ServerConfig::httpPublishBurst,
+              (b, v) -> b.httpPublishBurst(v)),
+          Setting.integer(
+              "rate-limit-strikes",
+              1,
+              1_000_000,
+              "refusals",
+              "rate-limit refusals a connection may collect per window; one more closes it"
+                  + " (WebSocket `1008`, HTTP `429` with `Connection: close`)",
+              ServerConfig::rateLimitStrikes,
+              (b, v) -> b.rateLimitStrikes(v)),
+          Setting.longInteger(
+              "rate-limit-strike-seconds",
+              1,
+              DAY_SECONDS,
+              "seconds",
+              "the window over which those refusals are counted",
+              c -> c.rateLimitStrikeWindow().toSeconds(),
+              (b, v) -> b.rateLimitStrikeWindow(Duration.ofSeconds(v))),
+          Setting.integer(
+              "ws-max-inflight-publishes",
+              1,
+              100_000,
+              "publications",
+              "WebSocket publications per connection awaiting the broker; at the cap the server"
+                  + " stops reading that connection until one is answered (nothing refused or"
+                  + " lost)",
+              ServerConfig::wsMaxInflightPublishes,
+              ServerConfig.Builder::wsMaxInflightPublishes));
 
   private static final Map<String, Setting<?>> BY_NAME =
       ALL.stream()

@@ -206,7 +206,9 @@ public final class Setting<T> {
   /** The value as text: numbers in decimal, lists with commas, a secret as {@code ***} if set. */
   public String format(T value) {
     if (secret) {
-      return value == null || value.toString().isEmpty() ? "" : "***";
+      boolean set =
+          value instanceof List<?> l ? !l.isEmpty() : value != null && !value.toString().isEmpty();
+      return set ? "***" : "";
     }
     if (value instanceof List<?> l) {
       return String.join(",", l.stream().map(String::valueOf).toList());

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A namespace's {@code history-size} from the YAML file is applied for real, over real sockets: a
  * channel of that namespace keeps that many messages, a channel of another namespace keeps the
- * server's, with the in-memory broker and with Redis (where the stream itself is capped, as a
- * second node without the namespace shows).
+ * server's, in the node's local logs and in the broker: the in-memory one, and Redis (where the
+ * stream itself is capped, as a second node without the namespace shows).
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 @ExtendWith(LeakDetection.class)
@@ -71,8 +71,13 @@ class NamespaceHistoryIT {
     throw new AssertionError("no position of " + channel + " is recovered");
   }
 
-  /** Publishes m1 to m5; returns the channel's epoch. */
+  /**
+   * Activates the channel on the node first (a short poll keeps it warm for the channel idle time),
+   * so the node's local log takes the five live and is bounded by itself, then publishes m1 to m5;
+   * returns the channel's epoch.
+   */
   private static String publishFive(String base, String channel) {
+    assertThat(get(base + "/channels/" + channel).statusCode()).isEqualTo(200);
     String epoch = null;
     for (int i = 1; i <= 5; i++) {
       epoch = publish(base, channel, "\"m" + i + "\"").get("epoch").asText();

@@ -270,6 +270,9 @@ class SettingsTest {
         Setting.secret("x-secret", "a secret", c -> "hunter2", (b, v) -> {}).asSecret();
     assertThat(secret.format("hunter2")).isEqualTo("***");
     assertThat(secret.format("")).isEmpty();
-    assertThat(secret.format(List.of("a").toString())).isEqualTo("***");
+    Setting<List<String>> keys =
+        Setting.list("x-keys", List.of(), "keys", c -> List.of(), (b, v) -> {}).asSecret();
+    assertThat(keys.format(List.of("k1", "k2"))).isEqualTo("***");
+    assertThat(keys.format(List.of())).isEmpty();
   }
 }

@@ -28,6 +28,29 @@ class MemoryBrokerTest extends BrokerContractTest {
   }
 
   @Test
+  void eachChannelKeepsTheHistoryItsNamespaceGives() {
+    HistoryConfig small = new HistoryConfig(3, Duration.ofHours(1));
+    MemoryBroker broker =
+        new MemoryBroker(
+            c -> c.contains(".small.") ? small : HistoryConfig.DEFAULT,
+            HistoryBudget.UNLIMITED,
+            Integer.MAX_VALUE,
+            FAST_SWEEP);
+    try {
+      String a = channel("small");
+      String b = channel("b");
+      publish(broker, a, 5);
+      publish(broker, b, 5);
+      assertThat(join(broker.history(a, 0)).messages())
+          .extracting(Message::offset)
+          .containsExactly(3L, 4L, 5L);
+      assertThat(join(broker.history(b, 0)).messages()).hasSize(5);
+    } finally {
+      broker.close();
+    }
+  }
+
+  @Test
   void futuresAreAlreadyComplete() {
     Node node = start();
     String ch = channel("a");

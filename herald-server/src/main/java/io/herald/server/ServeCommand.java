@@ -65,7 +65,10 @@ final class ServeCommand implements Callable<Integer> {
 
     private static String label(Setting<?> s) {
       return switch (s.kind()) {
-        case INT, LONG -> s.unit().isEmpty() ? "N" : s.unit().toUpperCase(java.util.Locale.ROOT);
+        case INT, LONG ->
+            s.unit().isEmpty() || s.unit().contains(" ")
+                ? "N"
+                : s.unit().toUpperCase(java.util.Locale.ROOT);
         case BOOLEAN -> "true|false";
         case LIST -> s.allowed().isEmpty() ? "WORD" : String.join("|", s.allowed());
         case TEXT -> "TEXT";
@@ -77,10 +80,18 @@ final class ServeCommand implements Callable<Integer> {
       String dflt = Settings.defaultText(s);
       String allowed =
           switch (s.kind()) {
-            case INT, LONG -> " " + s.min() + " to " + s.max() + ".";
+            case INT, LONG ->
+                " From "
+                    + s.min()
+                    + " to "
+                    + s.max()
+                    + (s.unit().isEmpty() ? "" : " " + s.unit())
+                    + ".";
             default -> "";
           };
-      return capitalized(s.doc().replace("`", ""))
+      return (s.doc().startsWith("`")
+              ? s.doc().replace("`", "")
+              : capitalized(s.doc().replace("`", "")))
           + "."
           + allowed
           + " ["
@@ -90,7 +101,9 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     private static String capitalized(String s) {
-      return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+      return s.isEmpty() || !Character.isLowerCase(s.charAt(0))
+          ? s
+          : Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
   }
 

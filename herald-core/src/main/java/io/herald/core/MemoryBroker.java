@@ -26,6 +26,7 @@ public final class MemoryBroker implements Broker {
   private final HistoryConfig history;
   private final Map<String, Entry> logs = new ConcurrentHashMap<>();
   private final ScheduledExecutorService sweeper;
+  private final IdempotencyCache idempotency;
   private volatile BrokerListener listener;
 
   private static final class Entry {
@@ -43,7 +44,30 @@ public final class MemoryBroker implements Broker {
    * @param sweepInterval how often expired messages and idle channels are dropped
    */
   public MemoryBroker(HistoryConfig history, Duration sweepInterval) {
+    this(
+        history,
+        sweepInterval,
+        Duration.ofSeconds(IdempotencyKeys.DEFAULT_WINDOW_SECONDS),
+        IdempotencyKeys.DEFAULT_MAX_KEYS);
+  }
+
+  /**
+   * @param history how much history each channel keeps
+   * @param sweepInterval how often expired messages, idle channels and expired idempotency keys are
+   *     dropped
+   * @param idempotencyWindow how long an idempotency key is remembered after its publication, at
+   *     least 1 ms
+   * @param maxIdempotencyKeys how many idempotency keys this node remembers at most, over all
+   *     channels, 1 or more; past it the oldest are forgotten first (a retry with a forgotten key
+   *     publishes again)
+   */
+  public MemoryBroker(
+      HistoryConfig history,
+      Duration sweepInterval,
+      Duration idempotencyWindow,
+      int maxIdempotencyKeys) {
     this.history = history;
+    this.idempotency = new IdempotencyCache(idempotencyWindow.toMillis(), maxIdempotencyKeys);
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -72,17 +96,39 @@ public final class MemoryBroker implements Broker {
 
   @Override
   public CompletableFuture<Message> publish(String channel, String event, byte[] data) {
+    return publish(channel, event, data, null);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The key is looked up and remembered under the channel's lock, with the publication.
+   */
+  @Override
+  public CompletableFuture<Message> publish(
+      String channel, String event, byte[] data, String idempotencyKey) {
     while (true) {
       Entry e = entry(channel);
       synchronized (e) {
         if (logs.get(channel) != e) {
           continue; // swept meanwhile; use the new entry
         }
+        long now = System.currentTimeMillis();
+        if (idempotencyKey != null) {
+          IdempotencyCache.Published first = idempotency.find(channel, idempotencyKey, now);
+          if (first != null) {
+            return CompletableFuture.completedFuture(
+                Message.create(channel, first.epoch(), first.offset(), event, data, first.time()));
+          }
+        }
         ChannelLog log = e.log;
         Message m =
             Message.create(
                 channel, log.epoch(), log.head() + 1, event, data, System.currentTimeMillis());
         log.append(m);
+        if (idempotencyKey != null) {
+          idempotency.remember(idempotencyKey, m, now);
+        }
         BrokerListener l = listener;
         if (e.subscribed && l != null) {
           l.onMessage(m);
@@ -140,6 +186,7 @@ public final class MemoryBroker implements Broker {
   /** Drops expired messages, and channels that are empty and unsubscribed. */
   void sweep() {
     long now = System.currentTimeMillis();
+    idempotency.expire(now);
     for (Iterator<Map.Entry<String, Entry>> it = logs.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, Entry> me = it.next();
       Entry e = me.getValue();

@@ -23,6 +23,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,7 +96,11 @@ public final class HeraldServer implements AutoCloseable {
 
   private static Broker createBroker(ServerConfig config) {
     if (config.broker().equals("memory")) {
-      return new MemoryBroker(config.history());
+      return new MemoryBroker(
+          config.history(),
+          Duration.ofSeconds(1),
+          config.idempotencyWindow(),
+          config.idempotencyMaxKeys());
     }
     return new RedisBroker(
         RedisBrokerConfig.builder(config.broker())
@@ -103,6 +108,7 @@ public final class HeraldServer implements AutoCloseable {
             .headCheckInterval(config.redisHeadCheck())
             .commandTimeout(config.redisCommandTimeout())
             .keyPrefix(config.redisKeyPrefix())
+            .idempotencyWindow(config.idempotencyWindow())
             .build());
   }
 

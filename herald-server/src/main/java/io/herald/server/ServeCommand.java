@@ -199,7 +199,7 @@ final class ServeCommand implements Callable<Integer> {
       names = "--redis-command-timeout-millis",
       defaultValue = "${env:HERALD_REDIS_COMMAND_TIMEOUT_MILLIS:-5000}",
       description =
-          "With Redis: time a command may take before it fails with 503 [HERALD_REDIS_COMMAND_TIMEOUT_MILLIS] (default: ${DEFAULT-VALUE}).")
+          "With Redis: time a command may take before it fails (a publication then answers 504) [HERALD_REDIS_COMMAND_TIMEOUT_MILLIS] (default: ${DEFAULT-VALUE}).")
   long redisCommandTimeoutMillis;
 
   @Option(
@@ -208,6 +208,20 @@ final class ServeCommand implements Callable<Integer> {
       description =
           "With Redis: prefix of every key and Pub/Sub channel [HERALD_REDIS_KEY_PREFIX] (default: ${DEFAULT-VALUE}).")
   String redisKeyPrefix;
+
+  @Option(
+      names = "--idempotency-window-seconds",
+      defaultValue = "${env:HERALD_IDEMPOTENCY_WINDOW_SECONDS:-300}",
+      description =
+          "How long a publication's Idempotency-Key is remembered, 1 to 86400 [HERALD_IDEMPOTENCY_WINDOW_SECONDS] (default: ${DEFAULT-VALUE}).")
+  long idempotencyWindowSeconds;
+
+  @Option(
+      names = "--idempotency-max-keys",
+      defaultValue = "${env:HERALD_IDEMPOTENCY_MAX_KEYS:-100000}",
+      description =
+          "With the memory broker: most idempotency keys remembered, oldest forgotten first [HERALD_IDEMPOTENCY_MAX_KEYS] (default: ${DEFAULT-VALUE}).")
+  int idempotencyMaxKeys;
 
   ServerConfig config() {
     EnumSet<Transport> disabled = EnumSet.noneOf(Transport.class);
@@ -245,6 +259,8 @@ final class ServeCommand implements Callable<Integer> {
         .redisHeadCheck(Duration.ofMillis(redisHeadCheckMillis))
         .redisCommandTimeout(Duration.ofMillis(redisCommandTimeoutMillis))
         .redisKeyPrefix(redisKeyPrefix)
+        .idempotencyWindow(Duration.ofSeconds(idempotencyWindowSeconds))
+        .idempotencyMaxKeys(idempotencyMaxKeys)
         .build();
   }
 

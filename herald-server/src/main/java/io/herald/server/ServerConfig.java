@@ -69,6 +69,14 @@ public final class ServerConfig {
   /** Default time allowed for a graceful shutdown. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
+  /** Default time a publication's idempotency key is remembered (5 minutes). */
+  public static final Duration DEFAULT_IDEMPOTENCY_WINDOW =
+      Duration.ofSeconds(io.herald.core.IdempotencyKeys.DEFAULT_WINDOW_SECONDS);
+
+  /** Default most idempotency keys the memory broker remembers. */
+  public static final int DEFAULT_IDEMPOTENCY_MAX_KEYS =
+      io.herald.core.IdempotencyKeys.DEFAULT_MAX_KEYS;
+
   private final String host;
   private final int port;
   private final String broker;
@@ -95,6 +103,8 @@ public final class ServerConfig {
   private final Duration redisHeadCheck;
   private final Duration redisCommandTimeout;
   private final String redisKeyPrefix;
+  private final Duration idempotencyWindow;
+  private final int idempotencyMaxKeys;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
@@ -123,6 +133,8 @@ public final class ServerConfig {
     this.redisHeadCheck = b.redisHeadCheck;
     this.redisCommandTimeout = b.redisCommandTimeout;
     this.redisKeyPrefix = b.redisKeyPrefix;
+    this.idempotencyWindow = b.idempotencyWindow;
+    this.idempotencyMaxKeys = b.idempotencyMaxKeys;
   }
 
   /** A builder holding every default. */
@@ -277,8 +289,9 @@ public final class ServerConfig {
   }
 
   /**
-   * With a Redis broker: how long a Redis command may take before it fails (the request then
-   * answers {@code 503 unavailable}); default 5 seconds.
+   * With a Redis broker: how long a Redis command may take before it fails (a publication then
+   * answers {@code 504 publish_outcome_unknown}, and later ones {@code 503 unavailable} until Redis
+   * answers again; {@code /health} answers 503 meanwhile); default 5 seconds.
    */
   public Duration redisCommandTimeout() {
     return redisCommandTimeout;
@@ -287,6 +300,24 @@ public final class ServerConfig {
   /** With a Redis broker: the prefix of every key and Pub/Sub channel; default {@code herald}. */
   public String redisKeyPrefix() {
     return redisKeyPrefix;
+  }
+
+  /**
+   * How long a publication's idempotency key is remembered: a publication to the same channel with
+   * the same key within it publishes nothing and answers the first one's offset and epoch; default
+   * 5 minutes.
+   */
+  public Duration idempotencyWindow() {
+    return idempotencyWindow;
+  }
+
+  /**
+   * With the memory broker: how many idempotency keys are remembered at most (the oldest are
+   * forgotten first); default {@value #DEFAULT_IDEMPOTENCY_MAX_KEYS}. Redis keeps each key as a key
+   * of its own, with the window as TTL.
+   */
+  public int idempotencyMaxKeys() {
+    return idempotencyMaxKeys;
   }
 
   /** The settings as one line for the start-up log. */
@@ -378,6 +409,8 @@ public final class ServerConfig {
     private Duration redisCommandTimeout =
         Duration.ofMillis(RedisBrokerConfig.DEFAULT_COMMAND_TIMEOUT_MILLIS);
     private String redisKeyPrefix = RedisBrokerConfig.DEFAULT_KEY_PREFIX;
+    private Duration idempotencyWindow = DEFAULT_IDEMPOTENCY_WINDOW;
+    private int idempotencyMaxKeys = DEFAULT_IDEMPOTENCY_MAX_KEYS;
 
     private Builder() {}
 
@@ -531,6 +564,23 @@ public final class ServerConfig {
             "Redis key prefix must be non-empty and without braces, got '" + prefix + "'");
       }
       this.redisKeyPrefix = prefix;
+      return this;
+    }
+
+    /** How long idempotency keys are remembered: 1 second to 1 day. */
+    public Builder idempotencyWindow(Duration window) {
+      Objects.requireNonNull(window, "idempotency window");
+      if (window.compareTo(Duration.ofSeconds(1)) < 0 || window.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException(
+            "idempotency window must be 1 to 86400 seconds, got " + window.toSeconds() + " s");
+      }
+      this.idempotencyWindow = window;
+      return this;
+    }
+
+    /** How many idempotency keys the memory broker remembers: 1 to 10,000,000. */
+    public Builder idempotencyMaxKeys(int keys) {
+      this.idempotencyMaxKeys = range("idempotency max keys", keys, 1, 10_000_000);
       return this;
     }
 

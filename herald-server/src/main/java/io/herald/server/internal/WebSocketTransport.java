@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.herald.core.Cursor;
 import io.herald.core.ErrorCode;
+import io.herald.core.IdempotencyKeys;
 import io.herald.core.Json;
 import io.herald.core.Message;
 import io.herald.core.Names;
@@ -284,9 +285,10 @@ final class WebSocketTransport extends StreamingTransport {
     if (bytes.length > server.config.maxMessageBytes()) {
       throw PublishHandler.tooLarge(bytes.length, server.config.maxMessageBytes());
     }
+    String idempotencyKey = idempotencyKey(node);
     server
         .hub
-        .publish(channel, event, bytes)
+        .publish(channel, event, bytes, idempotencyKey)
         .whenComplete(
             (m, error) ->
                 EventLoops.runOn(
@@ -302,9 +304,7 @@ final class WebSocketTransport extends StreamingTransport {
                                 id,
                                 cause instanceof ProtocolException pe
                                     ? pe
-                                    : new ProtocolException(
-                                        ErrorCode.UNAVAILABLE,
-                                        "the publication failed: " + cause.getMessage())));
+                                    : PublishHandler.unexpected(cause)));
                         return;
                       }
                       ObjectNode r = reply("published", id);
@@ -313,6 +313,26 @@ final class WebSocketTransport extends StreamingTransport {
                       r.put("epoch", m.epoch());
                       send(r);
                     }));
+  }
+
+  /** The optional {@code idempotencyKey} of a publish command, checked, or {@code null}. */
+  private static String idempotencyKey(JsonNode node) {
+    JsonNode v = node.get("idempotencyKey");
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isTextual()) {
+      throw new ProtocolException(
+          ErrorCode.INVALID_REQUEST,
+          "'idempotencyKey' must be a string of 1 to "
+              + IdempotencyKeys.MAX_LENGTH
+              + " printable ASCII characters");
+    }
+    try {
+      return IdempotencyKeys.check(v.asText());
+    } catch (ProtocolException e) {
+      throw new ProtocolException(e.code(), "'idempotencyKey': " + e.getMessage());
+    }
   }
 
   private static String text(JsonNode node, String field) {

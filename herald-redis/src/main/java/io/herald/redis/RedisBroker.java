@@ -464,7 +464,8 @@ public final class RedisBroker implements Broker {
       String channel, String event, byte[] data, String idempotencyKey) {
     StatefulRedisConnection<byte[], byte[]> c = commands;
     if (closed.get() || c == null || !c.isOpen()) {
-      return CompletableFuture.failedFuture(unavailable("cannot publish to " + channel, null));
+      return CompletableFuture.failedFuture(
+          unavailable("cannot publish to " + channel + " (nothing was published)", null));
     }
     if (!responsive) {
       return CompletableFuture.failedFuture(
@@ -519,14 +520,14 @@ public final class RedisBroker implements Broker {
     }
     if (cause instanceof RedisCommandExecutionException) {
       // Redis answered with an error before running the script (OOM, BUSY, READONLY...).
-      return unavailable("cannot publish to " + channel, cause);
+      return unavailable("cannot publish to " + channel + " (nothing was published)", cause);
     }
     if (cause instanceof RedisException
         && cause.getMessage() != null
         && (cause.getMessage().startsWith("Currently not connected")
             || cause.getMessage().startsWith("Connection is closed"))) {
       // DisconnectedBehavior.REJECT_COMMANDS: the command was refused before it was written.
-      return unavailable("cannot publish to " + channel, cause);
+      return unavailable("cannot publish to " + channel + " (nothing was published)", cause);
     }
     String why;
     if (cause instanceof RedisCommandTimeoutException) {

@@ -188,6 +188,116 @@ class RedisFreezeIT {
     assertThat(live).extracting(Message::offset).doesNotHaveDuplicates();
   }
 
+  @Test
+  void aPublicationInFlightWhenTheConnectionDropsIs504AndIsNeverReplayedAfterTheReconnect()
+      throws Exception {
+    redis = RedisServerProcess.start();
+    broker =
+        new RedisBroker(
+            RedisBrokerConfig.builder(redis.uri())
+                .history(HistoryConfig.DEFAULT)
+                .commandTimeout(Duration.ofSeconds(20)) // the drop comes first
+                .reconnectDelayMax(Duration.ofMillis(500))
+                .build());
+    broker.start(
+        new BrokerListener() {
+          @Override
+          public void onMessage(Message message) {}
+
+          @Override
+          public void onResync(String channel) {}
+        });
+    await().atMost(WAIT).until(broker::isAvailable);
+    String ch = "drop:" + Long.toString(System.nanoTime(), 36);
+    broker.publish(ch, "message", data(1), "k1").get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    redis.freeze();
+    byte[] big = ("{\"n\":2,\"pad\":\"" + "x".repeat(20_000) + "\"}").getBytes(UTF_8);
+    CompletableFuture<Message> inFlight = broker.publish(ch, "message", big, "k2");
+    // written: the frozen server's socket holds the command's bytes, unread
+    await().atMost(WAIT).until(() -> unreadBytesAt(redis.port()) >= big.length);
+    redis.kill(); // the frozen server never ran it; its socket closes
+    redis.restart(); // empty, on the same port: a command replayed after the reconnect would run
+    await().atMost(WAIT).until(broker::isAvailable);
+    assertThat(outcome(inFlight)).isEqualTo(Outcome.UNKNOWN);
+    Message next =
+        broker.publish(ch, "message", data(3), "k3").get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    assertThat(next.offset()).as("a new epoch whose first publication is this one").isEqualTo(1);
+    History h = broker.history(ch, 0).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    assertThat(h.messages())
+        .extracting(m -> new String(m.data(), UTF_8))
+        .containsExactly("{\"n\":3}");
+  }
+
+  @Test
+  void aPublicationWrittenBeforeTheConnectionIsCutIs504AndLettuceNeverSendsItAgain()
+      throws Exception {
+    redis = RedisServerProcess.start();
+    try (LoopbackProxy proxy = new LoopbackProxy(redis.port())) {
+      broker =
+          new RedisBroker(
+              RedisBrokerConfig.builder(proxy.uri())
+                  .history(HistoryConfig.DEFAULT)
+                  .commandTimeout(Duration.ofSeconds(20)) // the cut comes first
+                  .reconnectDelayMax(Duration.ofMillis(500))
+                  .build());
+      broker.start(
+          new BrokerListener() {
+            @Override
+            public void onMessage(Message message) {}
+
+            @Override
+            public void onResync(String channel) {}
+          });
+      await().atMost(WAIT).until(broker::isAvailable);
+      String ch = "cut:" + Long.toString(System.nanoTime(), 36);
+      broker.publish(ch, "message", data(1)).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      redis.freeze();
+      byte[] big = ("{\"n\":2,\"pad\":\"" + "x".repeat(20_000) + "\"}").getBytes(UTF_8);
+      // no idempotency key: a second sending would publish it twice
+      CompletableFuture<Message> inFlight = broker.publish(ch, "message", big);
+      await().atMost(WAIT).until(() -> unreadBytesAt(redis.port()) >= big.length);
+      proxy.cutAll(); // FIN to Lettuce; the frozen Redis still holds the command and will run it
+      redis.thaw();
+      await().atMost(WAIT).until(broker::isAvailable); // reconnected through the proxy
+      assertThat(outcome(inFlight)).isEqualTo(Outcome.UNKNOWN);
+      Message last =
+          broker.publish(ch, "message", data(3)).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      History h = broker.history(ch, 0).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      assertThat(h.head()).isEqualTo(last.offset());
+      assertThat(h.messages())
+          .extracting(m -> new String(m.data(), UTF_8).substring(0, 6))
+          .as("Redis ran the cut connection's command once; Lettuce did not send it again")
+          .containsExactly("{\"n\":1", "{\"n\":2", "{\"n\":3");
+    }
+  }
+
+  /**
+   * The most bytes received and not yet read by any established TCP socket whose local port is
+   * {@code port} (Linux {@code /proc/net/tcp} and {@code tcp6}: the {@code rx_queue} column).
+   */
+  private static long unreadBytesAt(int port) throws java.io.IOException {
+    long most = 0;
+    for (String file : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+      java.nio.file.Path path = java.nio.file.Path.of(file);
+      if (!java.nio.file.Files.exists(path)) {
+        continue;
+      }
+      for (String line : java.nio.file.Files.readAllLines(path)) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length < 5 || !f[3].equals("01")) { // 01: ESTABLISHED
+          continue;
+        }
+        String local = f[1];
+        int localPort = Integer.parseInt(local.substring(local.indexOf(':') + 1), 16);
+        if (localPort == port) {
+          String queues = f[4];
+          most = Math.max(most, Long.parseLong(queues.substring(queues.indexOf(':') + 1), 16));
+        }
+      }
+    }
+    return most;
+  }
+
   private static byte[] data(int n) {
     return ("{\"n\":" + n + "}").getBytes(UTF_8);
   }

@@ -193,6 +193,21 @@ public final class RedisServerProcess implements AutoCloseable {
     signal("STOP");
   }
 
+  /**
+   * Kills the server with SIGKILL (even when frozen: it runs nothing it had not run) and waits
+   * until it exited; {@link #restart()} starts it again, empty.
+   */
+  public void kill() {
+    if (process == null || !process.isAlive()) {
+      return;
+    }
+    try {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Resumes a server frozen by {@link #freeze()} with SIGCONT. Idempotent. */
   public void thaw() {
     signal("CONT");

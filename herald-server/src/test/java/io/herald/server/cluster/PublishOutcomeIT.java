@@ -58,12 +58,16 @@ class PublishOutcomeIT {
   }
 
   private HeraldServer node() {
+    return node(Duration.ofMillis(300));
+  }
+
+  private HeraldServer node(Duration commandTimeout) {
     HeraldServer node =
         HeraldServer.start(
             ServerConfig.builder()
                 .port(0)
                 .broker(redis.uri())
-                .redisCommandTimeout(Duration.ofMillis(300))
+                .redisCommandTimeout(commandTimeout)
                 .shutdownTimeout(Duration.ofSeconds(2))
                 .build());
     nodes.add(node);
@@ -85,6 +89,60 @@ class PublishOutcomeIT {
 
   private static int health(HeraldServer node) {
     return TestClients.get(node.baseUrl() + "/health").statusCode();
+  }
+
+  @Test
+  void aPublicationSentToAFrozenRedisIs504OnHttpAndWebSocketAndItsKeySettlesIt() throws Exception {
+    redis = RedisServerProcess.start();
+    // a timeout long enough that both publications below are sent before the freeze is noticed
+    HeraldServer a = node(Duration.ofSeconds(3));
+    String ch = TestClients.channel("unknown");
+    JsonNode first = TestClients.json(publish(a, ch, 1).get().body());
+    try (Ws ws = new Ws(a.baseUrl().replace("http", "ws") + "/ws")) {
+      redis.freeze();
+      CompletableFuture<HttpResponse<String>> http = publish(a, ch, 2);
+      ws.send(
+          "{\"type\":\"publish\",\"id\":7,\"channel\":\""
+              + ch
+              + "\",\"data\":{\"n\":3},\"idempotencyKey\":\"pub-3\"}");
+      JsonNode error = ws.next();
+      assertThat(error.get("type").asText()).isEqualTo("error");
+      assertThat(error.get("id").asInt()).isEqualTo(7);
+      assertThat(error.at("/error/code").asText()).isEqualTo("publish_outcome_unknown");
+      assertThat(error.at("/error/message").asText()).contains("same Idempotency-Key");
+      HttpResponse<String> r = http.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(504);
+      assertThat(TestClients.json(r.body()).at("/error/code").asText())
+          .isEqualTo("publish_outcome_unknown");
+      redis.thaw();
+      await().atMost(WAIT).until(() -> health(a) == 200);
+      // Redis ran both when it woke; the retries with their keys answer them and publish nothing
+      HttpResponse<String> again = publish(a, ch, 2).get();
+      assertThat(again.statusCode()).isEqualTo(201);
+      long httpOffset = TestClients.json(again.body()).get("offset").asLong();
+      ws.send(
+          "{\"type\":\"publish\",\"id\":8,\"channel\":\""
+              + ch
+              + "\",\"data\":{\"n\":3},\"idempotencyKey\":\"pub-3\"}");
+      JsonNode published = ws.next();
+      assertThat(published.get("type").asText()).isEqualTo("published");
+      // Redis ran them in the order they reached it
+      assertThat(List.of(httpOffset, published.get("offset").asLong()))
+          .containsExactlyInAnyOrder(2L, 3L);
+    }
+    JsonNode poll =
+        TestClients.json(
+            TestClients.get(
+                    a.baseUrl()
+                        + "/channels/"
+                        + ch
+                        + "?since="
+                        + first.get("epoch").asText()
+                        + ":0")
+                .body());
+    assertThat(poll.get("messages"))
+        .extracting(m -> m.at("/data/n").asInt())
+        .containsExactlyInAnyOrder(1, 2, 3);
   }
 
   @Test

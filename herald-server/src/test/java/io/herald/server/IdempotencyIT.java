@@ -111,6 +111,64 @@ class IdempotencyIT {
     assertThat(head(ch)).isZero();
   }
 
+  @Test
+  void aKeyIsForgottenAfterTheConfiguredWindow() {
+    try (HeraldServer short1 =
+        HeraldServer.start(
+            ServerConfig.builder().port(0).idempotencyWindow(Duration.ofSeconds(1)).build())) {
+      String ch = channel("idem-window");
+      assertThat(json(publish(short1.baseUrl(), ch, "1", "w").body()).get("offset").asLong())
+          .isEqualTo(1);
+      // within the window the key answers offset 1; once it has passed, it publishes anew
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () ->
+                  json(publish(short1.baseUrl(), ch, "1", "w").body()).get("offset").asLong() == 2);
+    }
+  }
+
+  @Test
+  void theMemoryBrokerRemembersAtMostTheConfiguredNumberOfKeys() {
+    try (HeraldServer small =
+        HeraldServer.start(ServerConfig.builder().port(0).idempotencyMaxKeys(2).build())) {
+      String ch = channel("idem-max");
+      publish(small.baseUrl(), ch, "1", "k1");
+      publish(small.baseUrl(), ch, "2", "k2");
+      publish(small.baseUrl(), ch, "3", "k3"); // k1 forgotten
+      assertThat(json(publish(small.baseUrl(), ch, "3", "k3").body()).get("offset").asLong())
+          .isEqualTo(3);
+      assertThat(json(publish(small.baseUrl(), ch, "1", "k1").body()).get("offset").asLong())
+          .isEqualTo(4);
+    }
+  }
+
+  @Test
+  void settingsOutOfRangeAreRefusedWithWhatIsAllowed() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> ServerConfig.builder().idempotencyWindow(Duration.ZERO))
+        .hasMessage("idempotency window must be 1 to 86400 seconds, got 0 s");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> ServerConfig.builder().idempotencyMaxKeys(0))
+        .hasMessageContaining("idempotency max keys must be 1 to 10000000, got 0");
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cli = new picocli.CommandLine(new ServeCommand());
+    cli.setErr(new java.io.PrintWriter(err, true));
+    java.io.PrintStream saved = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = cli.execute("--port", "0", "--idempotency-window-seconds", "90000");
+    } finally {
+      System.setErr(saved);
+    }
+    assertThat(code).isEqualTo(2);
+    assertThat(captured.toString(StandardCharsets.UTF_8) + err)
+        .contains("idempotency window must be 1 to 86400 seconds, got 90000 s");
+  }
+
   /** Sends {@code request} with one byte per char (ISO-8859-1) and answers the raw response. */
   private static String rawLatin1(HeraldServer server, String request) throws Exception {
     try (java.net.Socket s = new java.net.Socket()) {

@@ -142,9 +142,9 @@ final class ServeCommand implements Callable<Integer> {
     try {
       config = config(System.getenv());
     } catch (IllegalArgumentException e) {
-      java.io.PrintWriter err = spec.commandLine().getErr();
-      err.println("herald serve: " + e.getMessage().replace("\n", "\nherald serve: "));
-      err.flush();
+      // System.err, not the command line's writer: picocli swaps that writer back to the
+      // System.err of its creation when System.err has changed since (tests capture System.err).
+      System.err.println("herald serve: " + e.getMessage().replace("\n", "\nherald serve: "));
       return 2;
     }
     HeraldServer server = HeraldServer.start(config);

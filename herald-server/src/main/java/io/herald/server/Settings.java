@@ -240,8 +240,9 @@ public final class Settings {
               10,
               DAY_MILLIS,
               "milliseconds",
-              "with Redis: a command slower than this fails, and its request answers `503"
-                  + " unavailable`",
+              "with Redis: a command slower than this fails (a publication answers `504"
+                  + " publish_outcome_unknown`; later ones `503 unavailable` and `/health` 503"
+                  + " until Redis answers a PING)",
               c -> c.redisCommandTimeout().toMillis(),
               (b, v) -> b.redisCommandTimeout(Duration.ofMillis(v))),
           Setting.text(
@@ -341,7 +342,25 @@ public final class Settings {
                   + " stops reading that connection until one is answered (nothing refused or"
                   + " lost)",
               ServerConfig::wsMaxInflightPublishes,
-              ServerConfig.Builder::wsMaxInflightPublishes));
+              ServerConfig.Builder::wsMaxInflightPublishes),
+          Setting.longInteger(
+              "idempotency-window-seconds",
+              1,
+              DAY_SECONDS,
+              "seconds",
+              "how long a publication's `Idempotency-Key` is remembered (1 to 86400): a repeat within"
+                  + " it publishes nothing and answers the first offset and epoch, on every node",
+              c -> c.idempotencyWindow().toSeconds(),
+              (b, v) -> b.idempotencyWindow(Duration.ofSeconds(v))),
+          Setting.integer(
+              "idempotency-max-keys",
+              1,
+              10_000_000,
+              "keys",
+              "with the memory broker: most idempotency keys remembered (1 to 10,000,000), oldest"
+                  + " forgotten first; Redis keeps each key with the window as TTL",
+              ServerConfig::idempotencyMaxKeys,
+              ServerConfig.Builder::idempotencyMaxKeys));
 
   private static final Map<String, Setting<?>> BY_NAME =
       ALL.stream()

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * A bad configuration file stops {@code herald serve} before it binds, with a message that names
@@ -178,11 +175,10 @@ class ConfigFileErrorsTest {
   @Test
   void aBadFileStopsServeBeforeItBindsWithStatus2() throws IOException {
     Path f = file("namespaces:\n  chat: { subscribe: tokn }\n");
-    StringWriter err = new StringWriter();
-    CommandLine cl = Main.commandLine();
-    cl.setErr(new PrintWriter(err));
-    assertThat(cl.execute("serve", "--port", "0", "--config", f.toString())).isEqualTo(2);
-    assertThat(err.toString())
+    String[] run =
+        SettingsTest.runCapturingStderr("serve", "--port", "0", "--config", f.toString());
+    assertThat(run[0]).isEqualTo("2");
+    assertThat(run[1])
         .contains(
             "herald serve: "
                 + f

@@ -247,11 +247,9 @@ class SettingsTest {
 
   @Test
   void aBadValueStopsServeWithStatus2AndSaysWhere() {
-    StringWriter err = new StringWriter();
-    CommandLine cl = Main.commandLine();
-    cl.setErr(new PrintWriter(err));
-    assertThat(cl.execute("serve", "--port", "70000")).isEqualTo(2);
-    assertThat(err.toString())
+    String[] run = runCapturingStderr("serve", "--port", "70000");
+    assertThat(run[0]).isEqualTo("2");
+    assertThat(run[1])
         .contains("herald serve: --port: must be a whole number from 0 to 65535, got 70000");
   }
 
@@ -274,5 +272,19 @@ class SettingsTest {
         Setting.list("x-keys", List.of(), "keys", c -> List.of(), (b, v) -> {}).asSecret();
     assertThat(keys.format(List.of("k1", "k2"))).isEqualTo("***");
     assertThat(keys.format(List.of())).isEmpty();
+  }
+
+  /** Runs {@code herald ARGS}; answers its exit status and what it wrote to System.err. */
+  static String[] runCapturingStderr(String... args) {
+    java.io.PrintStream saved = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = Main.commandLine().execute(args);
+    } finally {
+      System.setErr(saved);
+    }
+    return new String[] {Integer.toString(code), captured.toString(StandardCharsets.UTF_8)};
   }
 }

@@ -215,7 +215,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     r.headers()
         .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*")
         .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS")
-        .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type, Last-Event-ID, Prefer")
+        .set(
+            HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS,
+            "Content-Type, Last-Event-ID, Prefer, Idempotency-Key")
         .set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600")
         .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
     HttpResponses.write(ctx, r, keepAlive);

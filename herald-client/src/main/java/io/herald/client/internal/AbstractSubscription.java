@@ -146,6 +146,14 @@ abstract class AbstractSubscription implements HeraldSubscription {
     if (channel == null || position == null || closed) {
       return;
     }
+    int i = tracker.indexOf(channel);
+    Position held = i < 0 ? null : tracker.get(i);
+    if (!recovered && CursorTracker.behind(position, held)) {
+      // Not recovered, at a position behind ours in the same epoch: a node whose log lagged the
+      // broker's. Nothing after our position was lost; stay where we are and report nothing.
+      recovered = true;
+      position = held;
+    }
     if (!announced.add(channel)) {
       // A reconnection: silent when it resumed, a gap when it could not.
       if (!recovered) {
@@ -157,7 +165,7 @@ abstract class AbstractSubscription implements HeraldSubscription {
     }
     tracker.set(channel, position);
     try {
-      listener.onSubscribed(channel, position, recovered);
+      listener.onSubscribed(channel, i < 0 ? position : tracker.get(i), recovered);
     } catch (RuntimeException e) {
       error(e);
     }
@@ -167,7 +175,9 @@ abstract class AbstractSubscription implements HeraldSubscription {
     if (closed) {
       return;
     }
-    tracker.advance(m);
+    if (tracker.advance(m) < 0) {
+      return; // a repeat of a message the listener was given (or of a channel not subscribed)
+    }
     try {
       listener.onMessage(m);
     } catch (RuntimeException e) {
@@ -175,11 +185,19 @@ abstract class AbstractSubscription implements HeraldSubscription {
     }
   }
 
+  /**
+   * Reports a gap that moves the channel's position forwards (or into another epoch); a gap at or
+   * behind the position in the same epoch is no gap and is ignored.
+   */
   void gap(String channel, Position position) {
     if (channel == null || position == null || closed) {
       return;
     }
-    tracker.set(channel, position);
+    int i = tracker.indexOf(channel);
+    Position held = i < 0 ? null : tracker.get(i);
+    if (i < 0 || position.equals(held) || !tracker.set(channel, position)) {
+      return;
+    }
     try {
       listener.onGap(channel, position);
     } catch (RuntimeException e) {

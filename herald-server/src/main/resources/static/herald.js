@@ -662,9 +662,12 @@ export class Herald {
     if (!state || !position) return false;
     state.rewinding = false;
     if (recovered || !state.position) {
-      state.position = position;
+      if (!behind(position, state.position)) state.position = position;
       return false;
     }
+    // Not recovered, at a position behind ours in the same epoch: a node whose log lagged the
+    // channel's. Nothing after our position was lost: keep it, report nothing.
+    if (behind(position, state.position)) return false;
     const had = parsePosition(state.position);
     const now = parsePosition(position);
     if (had && now && had.epoch && now.epoch && had.epoch !== now.epoch && state.rewoundEpoch !== now.epoch) {
@@ -677,8 +680,9 @@ export class Herald {
     return false;
   }
 
-  /** @private */
+  /** @private a gap only ever moves a position forwards (or into another epoch); any other is none */
   _gap(state, position, reason) {
+    if (!position || position === state.position || behind(position, state.position)) return;
     const gap = { channel: state.name, previous: state.position, position, reason };
     state.position = position;
     for (const sub of [...state.subs]) {
@@ -718,6 +722,16 @@ async function probe(base, timeoutMs) {
   } finally {
     clearTimeout(t);
   }
+}
+
+/**
+ * @private whether position `candidate` lies behind `held` in the same epoch: moving there would
+ * move backwards and deliver messages again. Another epoch, a bare offset or "from now" never is.
+ */
+function behind(candidate, held) {
+  const c = parsePosition(candidate);
+  const h = parsePosition(held);
+  return !!(c && h && c.epoch !== null && c.epoch === h.epoch && c.offset < h.offset);
 }
 
 /** @private whether the server's start position for a channel is the one asked for */
@@ -1091,7 +1105,7 @@ class PollDriver extends Driver {
       for (const m of body.messages) c._deliver(m);
       list.forEach((name, i) => {
         const s = c._channels.get(name);
-        if (s && positions[i] && !rewound.has(name)) s.position = positions[i];
+        if (s && positions[i] && !rewound.has(name) && !behind(positions[i], s.position)) s.position = positions[i];
       });
       if (rewound.size) continue;
       if (this.long) {

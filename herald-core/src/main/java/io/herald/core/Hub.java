@@ -345,10 +345,19 @@ public final class Hub implements BrokerListener, AutoCloseable {
           }
           if (error != null) {
             Throwable cause = unwrap(error);
-            LOG.warn(
-                "cannot read the history of {} to catch up: {}; retrying",
-                hc.name(),
-                cause.getMessage());
+            boolean holes;
+            synchronized (hc) {
+              holes = !hc.pending.isEmpty();
+            }
+            if (holes) {
+              LOG.warn(
+                  "cannot read the history of {} to fill a hole: {}; retrying",
+                  hc.name(),
+                  cause.getMessage());
+            } else {
+              // only a resume position was to be judged: its request fails with 503, the log waits
+              LOG.debug("cannot read the history of {}: {}", hc.name(), cause.getMessage());
+            }
             pass.completeExceptionally(cause);
             if (waiting != null) {
               waiting.completeExceptionally(cause);

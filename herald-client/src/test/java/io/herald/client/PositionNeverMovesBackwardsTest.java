@@ -167,14 +167,21 @@ class PositionNeverMovesBackwardsTest {
   }
 
   @Test
-  void aFirstAnswerBehindTheGivenPositionKeepsItAndIsRecovered() throws Exception {
-    URI base = serve(List.of(answer("e1:4", false), answer("e1:6", true, 6)));
+  void theFirstAnswerJudgesThePositionTheApplicationGaveEvenBehindIt() throws Exception {
+    // e1:9 is ahead of the channel's head (e1:4): not recovered, continues from the head.
+    URI base =
+        serve(
+            List.of(
+                answer("e1:4", false),
+                answer("e1:5", true, 5),
+                answer("e1:4", false), // later, a lagging node: ignored
+                answer("e1:6", true, 6)));
     Recording listener = new Recording();
-    HeraldSubscription s = poll(base, Cursor.parse("e1:5", 1), listener);
-    await().atMost(Duration.ofSeconds(10)).until(() -> listener.messages.size() == 1);
-    assertThat(listener.calls).startsWith("subscribed e1:5 true", "message e1:6");
+    HeraldSubscription s = poll(base, Cursor.parse("e1:9", 1), listener);
+    await().atMost(Duration.ofSeconds(10)).until(() -> listener.messages.size() == 2);
+    assertThat(listener.calls).startsWith("subscribed e1:4 false", "message e1:5", "message e1:6");
     assertThat(listener.gaps).isEmpty();
-    assertThat(List.copyOf(sinces).subList(0, 2)).containsExactly("e1:5", "e1:5");
+    assertThat(List.copyOf(sinces).subList(0, 4)).containsExactly("e1:9", "e1:4", "e1:5", "e1:5");
     assertThat(s.cursor().toString()).isEqualTo("e1:6");
   }
 

@@ -146,16 +146,11 @@ abstract class AbstractSubscription implements HeraldSubscription {
     if (channel == null || position == null || closed) {
       return;
     }
-    int i = tracker.indexOf(channel);
-    Position held = i < 0 ? null : tracker.get(i);
-    if (!recovered && CursorTracker.behind(position, held)) {
-      // Not recovered, at a position behind ours in the same epoch: a node whose log lagged the
-      // broker's. Nothing after our position was lost; stay where we are and report nothing.
-      recovered = true;
-      position = held;
-    }
     if (!announced.add(channel)) {
-      // A reconnection: silent when it resumed, a gap when it could not.
+      // A reconnection, from a position the server gave us: silent when it resumed, a gap when it
+      // could not. A gap is reported only when it moves the position forwards: not recovered at a
+      // position behind ours in the same epoch is a node whose log lagged the channel's, and
+      // nothing after our position was lost.
       if (!recovered) {
         gap(channel, position);
       } else {
@@ -163,9 +158,12 @@ abstract class AbstractSubscription implements HeraldSubscription {
       }
       return;
     }
-    tracker.set(channel, position);
+    // The first answer judges the position the application gave (PROTOCOL.md section 4): where
+    // the server says the subscription stands holds, even behind it (a position ahead of the
+    // channel's head is not recovered and continues from the head).
+    tracker.reset(channel, position);
     try {
-      listener.onSubscribed(channel, i < 0 ? position : tracker.get(i), recovered);
+      listener.onSubscribed(channel, position, recovered);
     } catch (RuntimeException e) {
       error(e);
     }

@@ -11,8 +11,9 @@ import java.util.Map;
  * The current cursor of a subscription: one position per channel, moved forward by messages, {@code
  * subscribed} answers, gaps and the cursors the server sends (poll answers, SSE ids). A position
  * never moves backwards within an epoch: a server answer behind it (a node whose log lags the
- * broker's) is ignored, and a message at or behind it is a repeat. Thread-safe: readers never block
- * writers for long.
+ * broker's) is ignored, and a message at or behind it is a repeat. The one exception is {@link
+ * #reset}: the server's first judgement of a position the application gave. Thread-safe: readers
+ * never block writers for long.
  */
 public final class CursorTracker {
   private final List<String> channels;
@@ -91,6 +92,18 @@ public final class CursorTracker {
     }
     cursor = cursor.with(i, position);
     return true;
+  }
+
+  /**
+   * Moves channel {@code channel} to {@code position} even when that is backwards: for the first
+   * answer of the server about a position the application gave, which the server judges (a position
+   * ahead of the channel's head continues from the head). Ignores channels not subscribed.
+   */
+  public synchronized void reset(String channel, Position position) {
+    int i = indexOf(channel);
+    if (i >= 0) {
+      cursor = cursor.with(i, position);
+    }
   }
 
   /**

@@ -92,4 +92,12 @@ class CursorTrackerTest {
     assertThat(t.advance(message("a", "e2", 2))).isZero();
     assertThat(t.cursor().toString()).isEqualTo("e2:2");
   }
+
+  @Test
+  void resetMovesEvenBackwardsForTheServersFirstJudgement() {
+    CursorTracker t = new CursorTracker(List.of("a"), Cursor.parse("e1:99", 1));
+    t.reset("a", Position.parse("e1:2"));
+    assertThat(t.cursor().toString()).isEqualTo("e1:2");
+    assertThat(t.advance(message("a", "e1", 3))).isZero();
+  }
 }

@@ -31,7 +31,10 @@ public enum ErrorCode {
   UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", 415),
   /** The request line or headers exceed the server's limit. */
   HEADERS_TOO_LARGE("headers_too_large", 431),
-  /** A limit on concurrent connections or parked long polls is reached; retry later. */
+  /**
+   * A node limit is reached (concurrent connections, parked long polls, active channels); retry
+   * later.
+   */
   OVER_CAPACITY("over_capacity", 503),
   /** The broker cannot take the publication: nothing was published. */
   UNAVAILABLE("unavailable", 503),

@@ -209,6 +209,27 @@ final class ServeCommand implements Callable<Integer> {
           "With Redis: prefix of every key and Pub/Sub channel [HERALD_REDIS_KEY_PREFIX] (default: ${DEFAULT-VALUE}).")
   String redisKeyPrefix;
 
+  @Option(
+      names = "--history-bytes",
+      defaultValue = "${env:HERALD_HISTORY_BYTES:-4194304}",
+      description =
+          "Bytes of history kept per channel (oldest dropped first), 1024-2^40 [HERALD_HISTORY_BYTES] (default: ${DEFAULT-VALUE}).")
+  long historyBytes;
+
+  @Option(
+      names = "--max-history-bytes",
+      defaultValue = "${env:HERALD_MAX_HISTORY_BYTES:-268435456}",
+      description =
+          "Bytes of history kept by the node, all channels together (the node's oldest dropped first); about a quarter of -Xmx [HERALD_MAX_HISTORY_BYTES] (default: ${DEFAULT-VALUE}).")
+  long maxHistoryBytes;
+
+  @Option(
+      names = "--max-active-channels",
+      defaultValue = "${env:HERALD_MAX_ACTIVE_CHANNELS:-100000}",
+      description =
+          "Channels active on the node at once; one more is refused with 503 over_capacity [HERALD_MAX_ACTIVE_CHANNELS] (default: ${DEFAULT-VALUE}).")
+  int maxActiveChannels;
+
   ServerConfig config() {
     EnumSet<Transport> disabled = EnumSet.noneOf(Transport.class);
     for (String t : disableTransports.split(",")) {
@@ -245,6 +266,9 @@ final class ServeCommand implements Callable<Integer> {
         .redisHeadCheck(Duration.ofMillis(redisHeadCheckMillis))
         .redisCommandTimeout(Duration.ofMillis(redisCommandTimeoutMillis))
         .redisKeyPrefix(redisKeyPrefix)
+        .historyBytes(historyBytes)
+        .maxHistoryBytes(maxHistoryBytes)
+        .maxActiveChannels(maxActiveChannels)
         .build();
   }
 

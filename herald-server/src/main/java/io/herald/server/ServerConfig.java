@@ -1,11 +1,14 @@
 package io.herald.server;
 
+import io.herald.core.HistoryBudget;
 import io.herald.core.HistoryConfig;
 import io.herald.core.Hub;
 import io.herald.core.Transport;
 import io.herald.redis.RedisBrokerConfig;
+import io.herald.server.auth.NamespacePolicy;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -69,6 +72,15 @@ public final class ServerConfig {
   /** Default time allowed for a graceful shutdown. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
+  /** Default bytes of history kept per channel: 4 MiB. */
+  public static final long DEFAULT_HISTORY_BYTES = HistoryConfig.DEFAULT_MAX_BYTES;
+
+  /** Default bytes of history kept by the node, all channels together: 256 MiB. */
+  public static final long DEFAULT_MAX_HISTORY_BYTES = HistoryBudget.DEFAULT_MAX_BYTES;
+
+  /** Default most channels active on the node at once. */
+  public static final int DEFAULT_MAX_ACTIVE_CHANNELS = 100_000;
+
   private final String host;
   private final int port;
   private final String broker;
@@ -95,12 +107,15 @@ public final class ServerConfig {
   private final Duration redisHeadCheck;
   private final Duration redisCommandTimeout;
   private final String redisKeyPrefix;
+  private final long maxHistoryBytes;
+  private final int maxActiveChannels;
+  private final List<NamespacePolicy> namespaces;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
     this.port = b.port;
     this.broker = b.broker;
-    this.history = new HistoryConfig(b.historySize, b.historyAge);
+    this.history = new HistoryConfig(b.historySize, b.historyAge, b.historyBytes);
     this.channelIdleTimeout = b.channelIdleTimeout;
     this.maxMessageBytes = b.maxMessageBytes;
     this.maxChannelsPerSubscription = b.maxChannelsPerSubscription;
@@ -123,6 +138,9 @@ public final class ServerConfig {
     this.redisHeadCheck = b.redisHeadCheck;
     this.redisCommandTimeout = b.redisCommandTimeout;
     this.redisKeyPrefix = b.redisKeyPrefix;
+    this.maxHistoryBytes = b.maxHistoryBytes;
+    this.maxActiveChannels = b.maxActiveChannels;
+    this.namespaces = List.copyOf(b.namespaces);
   }
 
   /** A builder holding every default. */
@@ -150,7 +168,7 @@ public final class ServerConfig {
     return broker;
   }
 
-  /** History kept per channel; default 1000 messages and 1 hour. */
+  /** History kept per channel; default 1000 messages, 4 MiB and 1 hour. */
   public HistoryConfig history() {
     return history;
   }
@@ -289,6 +307,30 @@ public final class ServerConfig {
     return redisKeyPrefix;
   }
 
+  /**
+   * Bytes of history this node keeps, all channels together (the oldest go first past it); default
+   * {@value #DEFAULT_MAX_HISTORY_BYTES}. Keep it at about a quarter to a third of {@code -Xmx}.
+   */
+  public long maxHistoryBytes() {
+    return maxHistoryBytes;
+  }
+
+  /**
+   * Most channels active on this node at once (with history, subscribed, or kept warm); one more is
+   * refused with {@code 503 over_capacity}; default {@value #DEFAULT_MAX_ACTIVE_CHANNELS}.
+   */
+  public int maxActiveChannels() {
+    return maxActiveChannels;
+  }
+
+  /**
+   * The namespaces configured (PROTOCOL.md section 10), in the order given; empty by default. A
+   * namespace not listed follows the server's defaults.
+   */
+  public List<NamespacePolicy> namespaces() {
+    return namespaces;
+  }
+
   /** The settings as one line for the start-up log. */
   @Override
   public String toString() {
@@ -341,7 +383,13 @@ public final class ServerConfig {
         + " disabled-transports="
         + disabledTransports
         + " demo-feed="
-        + demoFeed;
+        + demoFeed
+        + " history-bytes="
+        + history.maxBytes()
+        + " max-history-bytes="
+        + maxHistoryBytes
+        + " max-active-channels="
+        + maxActiveChannels;
   }
 
   /**
@@ -378,6 +426,10 @@ public final class ServerConfig {
     private Duration redisCommandTimeout =
         Duration.ofMillis(RedisBrokerConfig.DEFAULT_COMMAND_TIMEOUT_MILLIS);
     private String redisKeyPrefix = RedisBrokerConfig.DEFAULT_KEY_PREFIX;
+    private long historyBytes = DEFAULT_HISTORY_BYTES;
+    private long maxHistoryBytes = DEFAULT_MAX_HISTORY_BYTES;
+    private int maxActiveChannels = DEFAULT_MAX_ACTIVE_CHANNELS;
+    private List<NamespacePolicy> namespaces = List.of();
 
     private Builder() {}
 
@@ -534,6 +586,38 @@ public final class ServerConfig {
       return this;
     }
 
+    /** Bytes of history per channel, 1 KiB to 1 TiB. */
+    public Builder historyBytes(long bytes) {
+      this.historyBytes =
+          range("history bytes", bytes, HistoryConfig.MIN_MAX_BYTES, HistoryConfig.MAX_MAX_BYTES);
+      return this;
+    }
+
+    /** Bytes of history for the whole node, 64 KiB to 1 TiB. */
+    public Builder maxHistoryBytes(long bytes) {
+      this.maxHistoryBytes =
+          range("max history bytes", bytes, HistoryBudget.MIN_MAX_BYTES, 1L << 40);
+      return this;
+    }
+
+    /** Most channels active on the node, 1 to 100,000,000. */
+    public Builder maxActiveChannels(int channels) {
+      this.maxActiveChannels = range("max active channels", channels, 1, 100_000_000);
+      return this;
+    }
+
+    /** The namespaces and their policies; at most one per name. */
+    public Builder namespaces(List<NamespacePolicy> namespaces) {
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (NamespacePolicy p : namespaces) {
+        if (!seen.add(p.namespace())) {
+          throw new IllegalArgumentException("namespace " + p.namespace() + " is listed twice");
+        }
+      }
+      this.namespaces = List.copyOf(namespaces);
+      return this;
+    }
+
     public ServerConfig build() {
       if (pollLimit > maxPollLimit) {
         throw new IllegalArgumentException(
@@ -543,6 +627,14 @@ public final class ServerConfig {
     }
 
     private static int range(String what, int value, int min, int max) {
+      if (value < min || value > max) {
+        throw new IllegalArgumentException(
+            what + " must be " + min + " to " + max + ", got " + value);
+      }
+      return value;
+    }
+
+    private static long range(String what, long value, long min, long max) {
       if (value < min || value > max) {
         throw new IllegalArgumentException(
             what + " must be " + min + " to " + max + ", got " + value);

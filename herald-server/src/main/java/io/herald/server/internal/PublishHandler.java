@@ -34,7 +34,6 @@ final class PublishHandler {
       boolean keepOpen) {
     String event = Names.event(Query.single(uri, "event"));
     byte[] data = data(request, server.config.maxMessageBytes());
-    ctx.channel().config().setAutoRead(false);
     server
         .hub
         .publish(channel, event, data)
@@ -55,7 +54,6 @@ final class PublishHandler {
       Message m,
       Throwable error,
       boolean keepOpen) {
-    ctx.channel().config().setAutoRead(true);
     boolean keepAlive = keepOpen && !server.shuttingDown;
     if (error == null) {
       HttpResponses.write(

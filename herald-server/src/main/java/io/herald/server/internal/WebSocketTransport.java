@@ -56,6 +56,7 @@ final class WebSocketTransport extends StreamingTransport {
   private ScheduledFuture<?> pinger;
   private long lastSeen = System.nanoTime();
   private boolean closing;
+  private boolean sawFrame;
 
   private WebSocketTransport(
       ServerContext server,
@@ -108,6 +109,10 @@ final class WebSocketTransport extends StreamingTransport {
   private void start() {
     long every = server.config.wsPingInterval().toMillis();
     pinger = ctx.executor().scheduleAtFixedRate(this::ping, every, every, TimeUnit.MILLISECONDS);
+    if (initialChannels.isEmpty()) {
+      long first = server.config.wsFirstFrameTimeout().toMillis();
+      ctx.executor().schedule(this::firstFrameDue, first, TimeUnit.MILLISECONDS);
+    }
     if (!initialChannels.isEmpty()) {
       pending.addAll(initialChannels);
       open(
@@ -129,6 +134,16 @@ final class WebSocketTransport extends StreamingTransport {
     }
   }
 
+  private void firstFrameDue() {
+    if (!sawFrame) {
+      close(
+          1008,
+          "no frame within "
+              + server.config.wsFirstFrameTimeout().toMillis()
+              + " ms of opening; subscribe first");
+    }
+  }
+
   private void ping() {
     if (System.nanoTime() - lastSeen
         > TimeUnit.MILLISECONDS.toNanos(server.config.wsIdleTimeout().toMillis())) {
@@ -141,6 +156,7 @@ final class WebSocketTransport extends StreamingTransport {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     lastSeen = System.nanoTime();
+    sawFrame = true;
     try {
       if (msg instanceof TextWebSocketFrame text) {
         command(text);

@@ -187,6 +187,22 @@ public final class HeraldServer implements AutoCloseable {
     return context.connections();
   }
 
+  /**
+   * Bytes queued now for all connections together (answers and frames written but not yet taken by
+   * the sockets); each connection's share is bounded by {@code maxQueuedBytes}. A snapshot, any
+   * thread.
+   */
+  public long queuedBytes() {
+    long total = 0;
+    for (Channel ch : connections) {
+      io.netty.channel.ChannelOutboundBuffer queued = ch.unsafe().outboundBuffer();
+      if (queued != null) {
+        total += queued.totalPendingWriteBytes();
+      }
+    }
+    return total;
+  }
+
   /** Graceful shutdown; blocks up to {@code shutdownTimeout} plus a second. Idempotent. */
   @Override
   public void close() {

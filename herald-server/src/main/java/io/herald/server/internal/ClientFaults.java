@@ -2,7 +2,9 @@ package io.herald.server.internal;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +37,8 @@ final class ClientFaults {
   static boolean isClientFault(Throwable cause) {
     return cause instanceof IOException
         || cause instanceof CorruptedWebSocketFrameException
-        || cause instanceof DecoderException;
+        || cause instanceof DecoderException
+        || cause instanceof PrematureChannelClosureException
+        || cause instanceof WebSocketHandshakeException;
   }
 }

@@ -184,28 +184,31 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         queued,
         server.config.maxQueuedBytes());
     cancelTimer();
-    if (phase == Phase.STREAM && ctx.pipeline().get("wsencoder") != null) {
-      // best effort: the close frame queues behind what the client did not read
-      ctx.executor()
-          .execute(
-              () -> {
-                passing = true;
-                try {
-                  ctx.channel()
-                      .writeAndFlush(
-                          new CloseWebSocketFrame(
-                              1008,
-                              "slow client: more than "
-                                  + server.config.maxQueuedBytes()
-                                  + " bytes queued"));
-                } finally {
-                  passing = false;
-                }
-                ctx.executor().schedule(() -> ctx.close(), 1, TimeUnit.SECONDS);
-              });
+    updateReading();
+    if (phase != Phase.STREAM || ctx.pipeline().get("wsencoder") == null) {
+      ctx.close();
       return;
     }
-    ctx.close();
+    // a WebSocket: close 1008, best effort (the frame queues behind what the client did not
+    // read), then the TCP close a second later at the latest
+    ctx.executor().schedule(() -> ctx.close(), 1, TimeUnit.SECONDS);
+    ctx.executor()
+        .execute(
+            () -> {
+              passing = true;
+              try {
+                ctx.channel()
+                    .writeAndFlush(
+                        new CloseWebSocketFrame(
+                            1008,
+                            "slow client: more than "
+                                + server.config.maxQueuedBytes()
+                                + " bytes queued"))
+                    .addListener(ChannelFutureListener.CLOSE);
+              } finally {
+                passing = false;
+              }
+            });
   }
 
   /** Reading is on unless the socket is unwritable or a request is being answered. */

@@ -332,7 +332,10 @@ public final class ServerConfig {
   /**
    * Bytes that may be queued for one connection (answers, replies, pongs, frames not yet taken by
    * the socket); a write that finds more queued closes the connection as a slow client (a WebSocket
-   * with {@code 1008}). One answer larger than this is still sent whole. Default 1 MiB.
+   * with {@code 1008}). One answer larger than this is still sent whole. Reading from a connection
+   * pauses while more than {@code writeBufferHighBytes} is queued, and delivery to a subscriber
+   * queues at most that plus 8 messages, so keep this above {@code writeBufferHighBytes + 8 x
+   * maxMessageBytes}, or slow subscribers are cut instead of lagging. Default 1 MiB.
    */
   public int maxQueuedBytes() {
     return maxQueuedBytes;

@@ -82,6 +82,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
   private long lingerBytes;
   private boolean overBudget;
   private boolean passing;
+  private boolean outputShut;
 
   ConnectionGuard(ServerContext server) {
     this.server = server;
@@ -222,16 +223,22 @@ final class ConnectionGuard extends ChannelDuplexHandler {
   }
 
   private void discard() {
+    if (discarding) {
+      return;
+    }
     discarding = true;
-    cancelTimer();
+    phase = Phase.LINGERING;
+    // bounded even when the answer is never taken by the client
+    deadlineIn(server.config.lingerTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1));
     updateReading();
   }
 
   private void linger() {
     Channel ch = ctx.channel();
-    if (phase == Phase.LINGERING || !ch.isActive()) {
+    if (outputShut || !ch.isActive()) {
       return;
     }
+    outputShut = true;
     phase = Phase.LINGERING;
     long nanos = server.config.lingerTimeout().toNanos();
     if (nanos == 0 || !(ch instanceof DuplexChannel d)) {
@@ -303,8 +310,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     FullHttpResponse r =
         HttpResponses.error(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout", message);
     r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    discarding = true;
-    updateReading();
+    discard();
     timingCtx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
   }
 

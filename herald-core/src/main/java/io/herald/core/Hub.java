@@ -14,6 +14,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,12 @@ import org.slf4j.LoggerFactory;
  * a hole before them are held back while the hole is filled from the broker's history; when the
  * history no longer has them the local log skips ahead and subscribers get a gap notice.
  *
+ * <p>Bounds: local logs keep what the {@link HistoryConfig} allows and share the node's {@link
+ * HistoryBudget} (with the in-memory broker's logs, when that is the broker), and at most {@code
+ * maxActiveChannels} channels are active here: a subscription to one more fails with {@link
+ * ProtocolException} {@code over_capacity}. Channels with no subscriptions leave after {@code
+ * idleTimeout}.
+ *
  * <p>Thread-safe.
  */
 public final class Hub implements BrokerListener, AutoCloseable {
@@ -39,6 +46,9 @@ public final class Hub implements BrokerListener, AutoCloseable {
   private final Broker broker;
   private final HistoryConfig history;
   private final long idleTimeoutMillis;
+  private final HistoryBudget budget;
+  private final int maxActiveChannels;
+  private final AtomicInteger channelCount = new AtomicInteger();
   private final Map<String, HubChannel> channels = new ConcurrentHashMap<>();
   private final ScheduledExecutorService sweeper;
   private final long sweepIntervalMillis;
@@ -50,7 +60,24 @@ public final class Hub implements BrokerListener, AutoCloseable {
    * @param idleTimeout how long a channel without subscriptions stays active, 0 or more
    */
   public Hub(Broker broker, HistoryConfig history, Duration idleTimeout) {
-    this(broker, history, idleTimeout, Duration.ofSeconds(1));
+    this(broker, history, idleTimeout, HistoryBudget.UNLIMITED, Integer.MAX_VALUE);
+  }
+
+  /**
+   * A hub over {@code broker} for a server node; call {@link #start()} before use.
+   *
+   * @param history how much history local logs keep; the same as the broker's
+   * @param idleTimeout how long a channel without subscriptions stays active, 0 or more
+   * @param budget the node's bound on history bytes; the same instance as the in-memory broker's
+   * @param maxActiveChannels the most channels active on this node at once, 1 or more
+   */
+  public Hub(
+      Broker broker,
+      HistoryConfig history,
+      Duration idleTimeout,
+      HistoryBudget budget,
+      int maxActiveChannels) {
+    this(broker, history, idleTimeout, Duration.ofSeconds(1), budget, maxActiveChannels);
   }
 
   /**
@@ -61,6 +88,22 @@ public final class Hub implements BrokerListener, AutoCloseable {
    * @param sweepInterval 1 millisecond or more
    */
   Hub(Broker broker, HistoryConfig history, Duration idleTimeout, Duration sweepInterval) {
+    this(broker, history, idleTimeout, sweepInterval, HistoryBudget.UNLIMITED, Integer.MAX_VALUE);
+  }
+
+  Hub(
+      Broker broker,
+      HistoryConfig history,
+      Duration idleTimeout,
+      Duration sweepInterval,
+      HistoryBudget budget,
+      int maxActiveChannels) {
+    if (maxActiveChannels < 1) {
+      throw new IllegalArgumentException(
+          "max active channels must be 1 or more, got " + maxActiveChannels);
+    }
+    this.budget = Objects.requireNonNull(budget, "budget");
+    this.maxActiveChannels = maxActiveChannels;
     this.sweepIntervalMillis = Math.max(1, sweepInterval.toMillis());
     this.broker = Objects.requireNonNull(broker, "broker");
     this.history = Objects.requireNonNull(history, "history");
@@ -123,13 +166,19 @@ public final class Hub implements BrokerListener, AutoCloseable {
    * @param listener run on {@code executor} whenever the log may have grown (coalesced: one run may
    *     stand for many appends), or {@code null} for a cursor that is only read (a poll)
    * @return the subscription, which the caller must close; fails with {@link
-   *     BrokerUnavailableException} when the channel cannot be activated
+   *     BrokerUnavailableException} when the channel cannot be activated, and with {@link
+   *     ProtocolException} {@code over_capacity} when the channel is not active here and {@code
+   *     maxActiveChannels} are (or the broker holds its limit of channels)
    */
   public CompletableFuture<Subscription> subscribe(
       String channel, Position since, Executor executor, Runnable listener) {
     HubChannel hc;
     while (true) {
-      hc = channels.computeIfAbsent(channel, HubChannel::new);
+      try {
+        hc = channel(channel);
+      } catch (ProtocolException refused) {
+        return CompletableFuture.failedFuture(refused);
+      }
       boolean activate;
       synchronized (hc) {
         if (hc.dead) {
@@ -155,6 +204,41 @@ public final class Hub implements BrokerListener, AutoCloseable {
           }
           return new Subscription(this, acquired, since, executor, listener);
         });
+  }
+
+  /**
+   * The channel's state, created when missing.
+   *
+   * @throws ProtocolException {@code over_capacity} past {@code maxActiveChannels}
+   */
+  private HubChannel channel(String name) {
+    HubChannel hc = channels.get(name);
+    if (hc != null) {
+      return hc;
+    }
+    return channels.computeIfAbsent(
+        name,
+        n -> {
+          if (channelCount.incrementAndGet() > maxActiveChannels) {
+            channelCount.decrementAndGet();
+            throw MemoryBroker.overCapacity(maxActiveChannels);
+          }
+          return new HubChannel(n);
+        });
+  }
+
+  /** Forgets a channel that is no longer active, and the history its local log held. */
+  private void forget(HubChannel hc) {
+    if (channels.remove(hc.name(), hc)) {
+      channelCount.decrementAndGet();
+    }
+    ChannelLog log;
+    synchronized (hc) {
+      log = hc.log();
+    }
+    if (log != null) {
+      log.close();
+    }
   }
 
   /**
@@ -184,7 +268,7 @@ public final class Hub implements BrokerListener, AutoCloseable {
             LOG.warn(
                 "cannot unsubscribe {} in the broker: {}", hc.name(), unwrap(error).getMessage());
           }
-          channels.remove(hc.name(), hc);
+          forget(hc);
           hc.gone.complete(null);
         });
   }
@@ -201,7 +285,7 @@ public final class Hub implements BrokerListener, AutoCloseable {
                 // Forget it at once so that the next subscription tries again (and fails fast while
                 // the
                 // broker is down); the unsubscribe is best effort.
-                channels.remove(hc.name(), hc);
+                forget(hc);
                 hc.gone.complete(null);
                 hc.ready.completeExceptionally(unwrap(error));
                 broker.unsubscribe(hc.name());
@@ -323,8 +407,12 @@ public final class Hub implements BrokerListener, AutoCloseable {
             log.epoch(),
             h.epoch());
       }
-      log = new ChannelLog(hc.name(), h.epoch(), base, history);
+      ChannelLog old = log;
+      log = new ChannelLog(hc.name(), h.epoch(), base, history, budget);
       hc.setLog(log);
+      if (old != null) {
+        old.close(); // subscribers move to the new log; the old one holds nothing more
+      }
     }
     for (Message m : h.messages()) {
       appendOrSkip(log, m);
@@ -387,6 +475,11 @@ public final class Hub implements BrokerListener, AutoCloseable {
         resync(hc.name());
       }
     }
+  }
+
+  /** The node's history budget that the local logs share. */
+  public HistoryBudget budget() {
+    return budget;
   }
 
   /** How many channels are active on this node. */

@@ -1,6 +1,7 @@
 package io.herald.server;
 
 import io.herald.core.Broker;
+import io.herald.core.HistoryBudget;
 import io.herald.core.Hub;
 import io.herald.core.MemoryBroker;
 import io.herald.redis.RedisBroker;
@@ -62,7 +63,14 @@ public final class HeraldServer implements AutoCloseable {
 
   private HeraldServer(ServerConfig config) throws InterruptedException {
     this.config = config;
-    this.hub = new Hub(createBroker(config), config.history(), config.channelIdleTimeout());
+    HistoryBudget budget = new HistoryBudget(config.maxHistoryBytes());
+    this.hub =
+        new Hub(
+            createBroker(config, budget),
+            config.history(),
+            config.channelIdleTimeout(),
+            budget,
+            config.maxActiveChannels());
     hub.start();
     this.context = new ServerContext(config, hub);
     boolean epoll = Epoll.isAvailable();
@@ -109,9 +117,9 @@ public final class HeraldServer implements AutoCloseable {
     }
   }
 
-  private static Broker createBroker(ServerConfig config) {
+  private static Broker createBroker(ServerConfig config, HistoryBudget budget) {
     if (config.broker().equals("memory")) {
-      return new MemoryBroker(config.history());
+      return new MemoryBroker(config.history(), budget, config.maxActiveChannels());
     }
     return new RedisBroker(
         RedisBrokerConfig.builder(config.broker())

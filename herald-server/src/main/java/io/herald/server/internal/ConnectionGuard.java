@@ -83,6 +83,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
   private boolean overBudget;
   private boolean passing;
   private boolean outputShut;
+  private boolean heldByHandler;
 
   ConnectionGuard(ServerContext server) {
     this.server = server;
@@ -105,6 +106,20 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     }
     g.discard();
     written.addListener(f -> g.linger());
+  }
+
+  /**
+   * Pauses ({@code held}) or allows reading for a handler of its own (a WebSocket at its in-flight
+   * cap), on top of the guard's own reasons; without a guard, sets auto-read. Event loop only.
+   */
+  static void holdReading(Channel ch, boolean held) {
+    ConnectionGuard g = of(ch);
+    if (g == null) {
+      ch.config().setAutoRead(!held);
+      return;
+    }
+    g.heldByHandler = held;
+    g.updateReading();
   }
 
   @Override
@@ -216,7 +231,12 @@ final class ConnectionGuard extends ChannelDuplexHandler {
   private void updateReading() {
     Channel ch = ctx.channel();
     boolean read =
-        discarding || (!overBudget && ch.isWritable() && unanswered == 0 && ch.isActive());
+        discarding
+            || (!overBudget
+                && !heldByHandler
+                && ch.isWritable()
+                && unanswered == 0
+                && ch.isActive());
     if (ch.config().isAutoRead() != read) {
       ch.config().setAutoRead(read);
     }

@@ -43,8 +43,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
   private final ServerContext server;
   private boolean streaming;
 
+  /** This connection's publish rate limit (keep-alive requests share it); null when off. */
+  private final RateLimiter publishLimiter;
+
   public HttpRouter(ServerContext server) {
     this.server = server;
+    this.publishLimiter = PublishHandler.rateLimiter(server);
   }
 
   @Override
@@ -90,7 +94,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
               ErrorCode.INVALID_CHANNEL,
               "publish to one channel at a time; ',' separates channels only in subscriptions");
         }
-        PublishHandler.publish(ctx, server, request, Names.channel(list), uri, keepAlive);
+        PublishHandler.publish(
+            ctx, server, request, Names.channel(list), uri, keepAlive, publishLimiter);
       } else if (method.equals(HttpMethod.GET)) {
         subscribe(
             ctx,
@@ -197,16 +202,6 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
   private void upgrade(
       ChannelHandlerContext ctx, FullHttpRequest request, List<String> channels, Cursor cursor) {
     requireEnabled(Transport.WEBSOCKET);
-    String key = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
-    String version = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
-    if (key == null || key.isBlank() || !"13".equals(version == null ? null : version.trim())) {
-      throw new ProtocolException(
-          ErrorCode.INVALID_REQUEST,
-          "a WebSocket upgrade needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13 (RFC 6455)");
-    }
-    if (!request.method().equals(HttpMethod.GET)) {
-      throw new ProtocolException(ErrorCode.INVALID_REQUEST, "a WebSocket upgrade must be a GET");
-    }
     WebSocketTransport.upgrade(ctx, server, request, channels, cursor);
   }
 

@@ -121,7 +121,21 @@ public final class Hub implements BrokerListener, AutoCloseable {
   public void start() {
     broker.start(this);
     sweeper.scheduleWithFixedDelay(
-        this::sweep, sweepIntervalMillis, sweepIntervalMillis, TimeUnit.MILLISECONDS);
+        this::sweepOrFail, sweepIntervalMillis, sweepIntervalMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * A scheduled task's error would only end the task, silently: an {@link Error} (out of memory)
+   * goes to the thread's uncaught-exception handler, which the server makes end the process.
+   */
+  private void sweepOrFail() {
+    try {
+      sweep();
+    } catch (Error e) {
+      Thread t = Thread.currentThread();
+      t.getUncaughtExceptionHandler().uncaughtException(t, e);
+      throw e;
+    }
   }
 
   /** The broker beneath. */

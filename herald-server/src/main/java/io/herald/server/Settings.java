@@ -360,7 +360,71 @@ public final class Settings {
               "with the memory broker: most idempotency keys remembered (1 to 10,000,000), oldest"
                   + " forgotten first; Redis keeps each key with the window as TTL",
               ServerConfig::idempotencyMaxKeys,
-              ServerConfig.Builder::idempotencyMaxKeys));
+              ServerConfig.Builder::idempotencyMaxKeys),
+          Setting.integer(
+              "max-queued-bytes",
+              64 * 1024,
+              1024 * 1024 * 1024,
+              "bytes",
+              "bytes queued for one connection (answers, replies, pongs, frames); a write past it closes the connection as a slow client (WebSocket `1008`)",
+              ServerConfig::maxQueuedBytes,
+              ServerConfig.Builder::maxQueuedBytes),
+          Setting.longInteger(
+              "request-head-timeout-millis",
+              100,
+              DAY_MILLIS,
+              "milliseconds",
+              "time for a request line and headers to arrive (from its first byte; for a new connection, from its opening); past it `408 request_timeout` and close",
+              c -> c.requestHeadTimeout().toMillis(),
+              (b, v) -> b.requestHeadTimeout(Duration.ofMillis(v))),
+          Setting.longInteger(
+              "request-body-timeout-millis",
+              100,
+              DAY_MILLIS,
+              "milliseconds",
+              "time for a whole request body to arrive; past it `408 request_timeout` and close",
+              c -> c.requestBodyTimeout().toMillis(),
+              (b, v) -> b.requestBodyTimeout(Duration.ofMillis(v))),
+          Setting.longInteger(
+              "keep-alive-timeout-millis",
+              100,
+              DAY_MILLIS,
+              "milliseconds",
+              "an idle keep-alive connection (no request under way) is closed after this",
+              c -> c.keepAliveTimeout().toMillis(),
+              (b, v) -> b.keepAliveTimeout(Duration.ofMillis(v))),
+          Setting.longInteger(
+              "ws-first-frame-timeout-millis",
+              100,
+              DAY_MILLIS,
+              "milliseconds",
+              "a WebSocket on `/ws` with no subscription must send a frame within this; else close `1008`",
+              c -> c.wsFirstFrameTimeout().toMillis(),
+              (b, v) -> b.wsFirstFrameTimeout(Duration.ofMillis(v))),
+          Setting.longInteger(
+              "linger-millis",
+              0,
+              DAY_MILLIS,
+              "milliseconds",
+              "lingering close: after an error answer that ends the connection, what the client still sends is read and dropped this long at most",
+              c -> c.lingerTimeout().toMillis(),
+              (b, v) -> b.lingerTimeout(Duration.ofMillis(v))),
+          Setting.integer(
+              "linger-max-bytes",
+              0,
+              1024 * 1024 * 1024,
+              "bytes",
+              "most bytes read and dropped in a lingering close",
+              ServerConfig::lingerMaxBytes,
+              ServerConfig.Builder::lingerMaxBytes),
+          Setting.longInteger(
+              "refusal-log-seconds",
+              1,
+              DAY_SECONDS,
+              "seconds",
+              "interval of the summary log line of refused requests by status and code",
+              c -> c.refusalLogInterval().toSeconds(),
+              (b, v) -> b.refusalLogInterval(Duration.ofSeconds(v))));
 
   private static final Map<String, Setting<?>> BY_NAME =
       ALL.stream()

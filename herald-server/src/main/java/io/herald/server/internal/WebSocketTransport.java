@@ -81,6 +81,7 @@ final class WebSocketTransport extends StreamingTransport {
   private ScheduledFuture<?> pinger;
   private long lastSeen = System.nanoTime();
   private boolean closing;
+  private boolean sawFrame;
 
   private WebSocketTransport(
       ServerContext server,
@@ -166,6 +167,10 @@ final class WebSocketTransport extends StreamingTransport {
   private void start() {
     long every = server.config.wsPingInterval().toMillis();
     pinger = ctx.executor().scheduleAtFixedRate(this::ping, every, every, TimeUnit.MILLISECONDS);
+    if (initialChannels.isEmpty()) {
+      long first = server.config.wsFirstFrameTimeout().toMillis();
+      ctx.executor().schedule(this::firstFrameDue, first, TimeUnit.MILLISECONDS);
+    }
     if (!initialChannels.isEmpty()) {
       pending.addAll(initialChannels);
       open(
@@ -187,6 +192,16 @@ final class WebSocketTransport extends StreamingTransport {
     }
   }
 
+  private void firstFrameDue() {
+    if (!sawFrame) {
+      close(
+          1008,
+          "no frame within "
+              + server.config.wsFirstFrameTimeout().toMillis()
+              + " ms of opening; subscribe first");
+    }
+  }
+
   private void ping() {
     if (System.nanoTime() - lastSeen
         > TimeUnit.MILLISECONDS.toNanos(server.config.wsIdleTimeout().toMillis())) {
@@ -199,6 +214,7 @@ final class WebSocketTransport extends StreamingTransport {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     lastSeen = System.nanoTime();
+    sawFrame = true;
     if (closing && (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame)) {
       ReferenceCountUtil.release(msg); // the server is closing: commands are no longer carried out
       return;
@@ -294,14 +310,14 @@ final class WebSocketTransport extends StreamingTransport {
   private void pauseReading() {
     if (!pausedReading) {
       pausedReading = true;
-      ctx.channel().config().setAutoRead(false);
+      ConnectionGuard.holdReading(ctx.channel(), true);
     }
   }
 
   private void resumeReading() {
     if (pausedReading) {
       pausedReading = false;
-      ctx.channel().config().setAutoRead(true);
+      ConnectionGuard.holdReading(ctx.channel(), false);
     }
   }
 

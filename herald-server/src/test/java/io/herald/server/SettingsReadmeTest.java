@@ -2,19 +2,23 @@ package io.herald.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.herald.server.auth.NamespacePolicy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's settings table is the settings model ({@link Settings#ALL}) row for row: option,
- * variable, default and meaning. When it fails, the message holds the table as it should be.
+ * variable, default and meaning. When it fails, the message holds the table as it should be. The
+ * README's example configuration file is valid.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SettingsReadmeTest {
@@ -42,6 +46,23 @@ class SettingsReadmeTest {
       }
     }
     throw new IllegalStateException("no README.md above " + here);
+  }
+
+  @Test
+  void theReadmeConfigurationFileExampleIsValid(@TempDir Path dir) throws IOException {
+    String readme = Files.readString(readme(), StandardCharsets.UTF_8);
+    int start = readme.indexOf("```yaml\n# herald.yaml");
+    assertThat(start).as("README has the example configuration file").isNotNegative();
+    String yaml =
+        readme.substring(readme.indexOf('\n', start) + 1, readme.indexOf("```", start + 7));
+    Path f = dir.resolve("herald.yaml");
+    Files.writeString(f, yaml, StandardCharsets.UTF_8);
+    ServerConfig config = ServeCommand.configFrom(Map.of(), "--config", f.toString());
+    assertThat(config.port()).isEqualTo(9000);
+    assertThat(config.namespaces())
+        .extracting(NamespacePolicy::namespace)
+        .containsExactly("default", "news", "chat");
+    assertThat(config.historyOf("news:x").maxMessages()).isEqualTo(100);
   }
 
   @Test

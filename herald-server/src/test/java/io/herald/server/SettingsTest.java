@@ -42,7 +42,16 @@ class SettingsTest {
       Map.of(
           "host", "localhost",
           "broker", "redis://127.0.0.1:6390",
-          "redis-key-prefix", "herald2");
+          "redis-key-prefix", "herald2",
+          "auth-hmac-secret", "a-secret-of-at-least-thirty-two-bytes-0123456789",
+          "auth-public-key-file", "/etc/herald/key.pem",
+          "auth-jwks-url", "https://keys.example/.well-known/jwks.json");
+
+  /** List settings whose builder wants a particular shape; others get "a,b". */
+  private static final Map<String, String> LIST_SAMPLES =
+      Map.of(
+          "api-key", "a-backend-api-key-0123456789",
+          "allowed-origins", "https://app.example");
 
   static Stream<Setting<?>> settings() {
     return Settings.ALL.stream();
@@ -57,7 +66,8 @@ class SettingsTest {
         yield Long.toString(d < s.max() ? d + 1 : d - 1);
       }
       case BOOLEAN -> Boolean.toString(!(Boolean) dflt);
-      case LIST -> s.allowed().isEmpty() ? "a,b" : s.allowed().get(0);
+      case LIST ->
+          s.allowed().isEmpty() ? LIST_SAMPLES.getOrDefault(s.name(), "a,b") : s.allowed().get(0);
       case TEXT -> TEXT_SAMPLES.getOrDefault(s.name(), "x" + dflt);
     };
   }

@@ -32,10 +32,13 @@ public final class Json {
   private Json() {}
 
   /**
-   * Checks that {@code bytes} hold exactly one JSON value, with nothing but white space around it,
-   * and returns it without white space at either end (inner bytes kept as they are).
+   * Checks that {@code bytes} hold exactly one JSON value in strict UTF-8 (RFC 8259 section 8.1),
+   * with nothing but white space around it, and returns it without white space at either end (inner
+   * bytes kept as they are).
    *
-   * @throws ProtocolException {@code invalid_json} saying where it failed
+   * @throws ProtocolException {@code invalid_json} saying where it failed, or that the bytes are
+   *     not UTF-8 (Jackson lets overlong forms and encoded surrogates through inside strings; they
+   *     could not be delivered byte for byte)
    */
   public static byte[] requireValue(byte[] bytes) {
     try (JsonParser parser = FACTORY.createParser(bytes)) {
@@ -52,6 +55,10 @@ public final class Json {
     } catch (IOException e) {
       throw new ProtocolException(
           ErrorCode.INVALID_JSON, "the body is not valid JSON: " + firstLine(e.getMessage()));
+    }
+    if (!isUtf8(bytes)) {
+      throw new ProtocolException(
+          ErrorCode.INVALID_JSON, "the body is not valid UTF-8; JSON must be sent as UTF-8");
     }
     int start = 0;
     int end = bytes.length;
@@ -75,20 +82,35 @@ public final class Json {
    * @throws ProtocolException {@code invalid_json} when {@code utf8} is not valid UTF-8
    */
   public static byte[] stringValue(byte[] utf8) {
-    String text;
-    try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(utf8))
-              .toString();
-    } catch (CharacterCodingException e) {
+    String text = strictUtf8(utf8);
+    if (text == null) {
       throw new ProtocolException(
           ErrorCode.INVALID_JSON, "the body is not valid UTF-8; send UTF-8 text");
     }
     return stringValue(text);
+  }
+
+  private static boolean isUtf8(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b < 0) {
+        return strictUtf8(bytes) != null; // only non-ASCII input pays for decoding
+      }
+    }
+    return true;
+  }
+
+  /** The text of strict UTF-8 {@code bytes}, or {@code null} when they are not. */
+  private static String strictUtf8(byte[] bytes) {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
   }
 
   /** Encodes {@code text} as a JSON string value, quotes included. */

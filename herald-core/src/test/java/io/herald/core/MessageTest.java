@@ -251,6 +251,19 @@ class MessageTest {
         .isEqualTo(ErrorCode.INVALID_JSON);
   }
 
+  /** Found by PublishBodyFuzzTest: Jackson lets these through inside strings. */
+  @Test
+  void requireValueRejectsOverlongFormsAndEncodedSurrogatesInsideStrings() {
+    assertThat(codeOf(() -> Json.requireValue(new byte[] {'"', (byte) 0xc0, (byte) 0xaf, '"'})))
+        .isEqualTo(ErrorCode.INVALID_JSON);
+    assertThat(
+            codeOf(
+                () ->
+                    Json.requireValue(
+                        new byte[] {'"', (byte) 0xed, (byte) 0xa0, (byte) 0x80, '"'})))
+        .isEqualTo(ErrorCode.INVALID_JSON);
+  }
+
   @Test
   void requireValueRejectsAnEmptyBodySayingSo() {
     for (String empty : new String[] {"", " ", "\n\t"}) {

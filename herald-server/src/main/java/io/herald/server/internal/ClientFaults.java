@@ -1,6 +1,7 @@
 package io.herald.server.internal;
 
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import java.io.IOException;
 
@@ -14,6 +15,8 @@ final class ClientFaults {
   static boolean isClientFault(Throwable cause) {
     return cause instanceof IOException
         || cause instanceof CorruptedWebSocketFrameException
-        || cause instanceof DecoderException;
+        || cause instanceof DecoderException
+        // the client closed in the middle of a request body (found by HttpRouterFuzzTest)
+        || cause instanceof PrematureChannelClosureException;
   }
 }

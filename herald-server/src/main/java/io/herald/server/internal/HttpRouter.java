@@ -65,7 +65,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
   }
 
   private void route(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
-    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    QueryStringDecoder uri = Query.decode(request.uri());
     String path = uri.path();
     HttpMethod method = request.method();
     if (server.shuttingDown) {

@@ -54,8 +54,8 @@ while read -r module class method; do
     grep -a -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 | sed 's/^/  /' || true
   else
     echo "  FAILED: see $log"
-    grep -a -E 'Test unit written to|FuzzTestFinding|Caused by|Expecting|^\[ERROR\] +[A-Z]' "$log" |
-      head -20 | sed 's/^/  /' || true
+    grep -a -E 'Test unit written to|Caused by|^\[ERROR\] +[A-Z][A-Za-z]+(Test|IT)\.' "$log" |
+      head -12 | sed 's/^/  /' || true
     failed+=("$class#$method")
   fi
   ran=$((ran + 1))

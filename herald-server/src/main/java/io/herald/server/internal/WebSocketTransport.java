@@ -13,6 +13,7 @@ import io.herald.core.ProtocolException;
 import io.herald.core.Subscription;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -26,6 +27,7 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
@@ -88,21 +90,31 @@ final class WebSocketTransport extends StreamingTransport {
       WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
       return;
     }
+    ChannelFuture handshake;
+    try {
+      handshake = handshaker.handshake(ctx.channel(), request);
+    } catch (WebSocketHandshakeException e) {
+      // Thrown before the pipeline is touched, for example without Sec-WebSocket-Key or without
+      // "Connection: Upgrade": a client error, answered 400 (found by HttpRouterFuzzTest).
+      throw new ProtocolException(
+          ErrorCode.INVALID_REQUEST,
+          "the WebSocket upgrade is malformed ("
+              + e.getMessage()
+              + "); see RFC 6455 section 4.1 for the handshake");
+    }
     WebSocketTransport transport = new WebSocketTransport(server, handshaker, channels, cursor);
     ChannelPipeline p = ctx.pipeline();
     p.addLast("ws-aggregator", new WebSocketFrameAggregator(server.config.maxFrameBytes()));
     p.addLast("ws", transport);
     p.remove(ctx.handler());
-    handshaker
-        .handshake(ctx.channel(), request)
-        .addListener(
-            f -> {
-              if (f.isSuccess()) {
-                transport.start();
-              } else {
-                ctx.channel().close();
-              }
-            });
+    handshake.addListener(
+        f -> {
+          if (f.isSuccess()) {
+            transport.start();
+          } else {
+            ctx.channel().close();
+          }
+        });
   }
 
   private void start() {

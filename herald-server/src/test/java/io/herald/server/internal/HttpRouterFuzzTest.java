@@ -18,24 +18,26 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -55,9 +57,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * <ul>
  *   <li>no exception escapes the pipeline and nothing is logged at ERROR (a client's bytes are
  *       never a server fault);
- *   <li>what the server wrote parses as HTTP/1.1 responses (Netty's client codec, told the request
- *       methods), each with a status code, a body framed by {@code Content-Length} unless the
- *       response is a stream, and the error shape of PROTOCOL.md section 8 on 4xx and 5xx;
+ *   <li>what the server wrote parses as HTTP/1.1 responses (Netty's response decoder, told the
+ *       request methods), each with a status code, a body framed by {@code Content-Length} unless
+ *       the response is a stream, and the error shape of PROTOCOL.md section 8 on 4xx and 5xx;
  *   <li>no request is answered twice, and while the connection stays open every whole request that
  *       did not start a stream was answered;
  *   <li>every buffer the pipeline allocated, and the client's bytes, are released.
@@ -210,15 +212,11 @@ class HttpRouterFuzzTest {
       }
     }
 
-    /** What the server wrote, read by Netty's client codec that knows the request methods. */
+    /** What the server wrote, read by a response decoder that knows the request methods. */
     List<FullHttpResponse> responses() {
       EmbeddedChannel client =
-          new EmbeddedChannel(new HttpClientCodec(), new HttpObjectAggregator(1 << 24));
+          new EmbeddedChannel(new ResponseDecoder(heads), new HttpObjectAggregator(1 << 24));
       try {
-        for (HttpMethod m : heads) {
-          client.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, m, "/"));
-        }
-        client.releaseOutbound();
         client.writeInbound(Unpooled.wrappedBuffer(written.toByteArray()));
         client.finish(); // a response that ends with the connection
         List<FullHttpResponse> out = new ArrayList<>();
@@ -285,6 +283,29 @@ class HttpRouterFuzzTest {
       assertThat(body.path("error").path("message").isTextual())
           .as("error.message in %s", body)
           .isTrue();
+    }
+  }
+
+  /**
+   * Netty's response decoder told which requests the responses answer, so that it reads no body
+   * after a response to {@code HEAD}. Interim (1xx) responses answer no request. ({@code
+   * HttpClientCodec} does the same but pairs the response after a {@code 100 Continue} with the
+   * wrong request.)
+   */
+  private static final class ResponseDecoder extends HttpResponseDecoder {
+    private final Deque<HttpMethod> methods;
+
+    ResponseDecoder(List<HttpMethod> methods) {
+      this.methods = new ArrayDeque<>(methods);
+    }
+
+    @Override
+    protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+      int status = ((HttpResponse) msg).status().code();
+      if (status >= 200 && HttpMethod.HEAD.equals(methods.poll())) {
+        return true;
+      }
+      return super.isContentAlwaysEmpty(msg);
     }
   }
 

@@ -54,7 +54,7 @@ public final class Json {
       }
     } catch (IOException e) {
       throw new ProtocolException(
-          ErrorCode.INVALID_JSON, "the body is not valid JSON: " + firstLine(e.getMessage()));
+          ErrorCode.INVALID_JSON, "the body is not valid JSON: " + parserMessage(e.getMessage()));
     }
     if (!isUtf8(bytes)) {
       throw new ProtocolException(
@@ -134,11 +134,15 @@ public final class Json {
     return b == ' ' || b == '\t' || b == '\n' || b == '\r';
   }
 
-  private static String firstLine(String s) {
+  /**
+   * The first line of a parser's message, which may quote the input, as one printable line of at
+   * most 200 characters (found by PublishBodyFuzzTest: control characters came through).
+   */
+  static String parserMessage(String s) {
     if (s == null) {
       return "unexpected input";
     }
     int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    return Names.printable(nl < 0 ? s : s.substring(0, nl), 200);
   }
 }

@@ -117,7 +117,10 @@ public final class Message {
     } catch (IOException e) {
       throw notAnEnvelope(
           json,
-          e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage());
+          Json.parserMessage(
+              e instanceof JsonProcessingException jpe
+                  ? jpe.getOriginalMessage()
+                  : e.getMessage()));
     }
     if (channel == null || epoch == null || offset < 1 || event == null || data == null) {
       throw notAnEnvelope(
@@ -126,7 +129,7 @@ public final class Message {
     try {
       return create(channel, epoch, offset, event, data, time);
     } catch (IllegalArgumentException e) {
-      throw notAnEnvelope(json, e.getMessage());
+      throw notAnEnvelope(json, Json.parserMessage(e.getMessage()));
     }
   }
 

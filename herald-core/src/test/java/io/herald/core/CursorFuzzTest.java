@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(30)
 class CursorFuzzTest {
-  @FuzzTest
+  @FuzzTest(maxDuration = "10s")
   void positionParsesOrFailsWithInvalidCursorAndFormatsBackStably(byte[] input) {
     String text = new String(input, StandardCharsets.UTF_8);
     Position p = parsedOrRefused(() -> Position.parse(text), ErrorCode.INVALID_CURSOR);
@@ -29,7 +29,7 @@ class CursorFuzzTest {
     assertThat(again.toString()).isEqualTo(formatted);
   }
 
-  @FuzzTest
+  @FuzzTest(maxDuration = "10s")
   void cursorParsesOrFailsWithInvalidCursorAndFormatsBackStably(byte[] input) {
     String text = new String(input, StandardCharsets.UTF_8);
     int channels = text.split(",", -1).length;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Timeout;
 class NamesFuzzTest {
   private static final int MAX_CHANNELS = 4;
 
-  @FuzzTest
+  @FuzzTest(maxDuration = "10s")
   void channelNamesAreAcceptedUnchangedOrFailWithInvalidChannel(byte[] input) {
     String text = new String(input, StandardCharsets.UTF_8);
     String name = parsedOrRefused(() -> Names.channel(text), ErrorCode.INVALID_CHANNEL);
@@ -30,7 +30,7 @@ class NamesFuzzTest {
     assertThat(name).doesNotContain(",", "/", "?", "%", " ");
   }
 
-  @FuzzTest
+  @FuzzTest(maxDuration = "10s")
   void channelListsSplitIntoDistinctValidNamesThatJoinBack(byte[] input) {
     String text = new String(input, StandardCharsets.UTF_8);
     List<String> names =
@@ -49,7 +49,7 @@ class NamesFuzzTest {
     assertThat(String.join(",", names)).isEqualTo(text);
   }
 
-  @FuzzTest
+  @FuzzTest(maxDuration = "10s")
   void eventNamesAreAcceptedUnchangedOrFailWithInvalidEvent(byte[] input) {
     String text = new String(input, StandardCharsets.UTF_8);
     String event = parsedOrRefused(() -> Names.event(text), ErrorCode.INVALID_EVENT);

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 class PublishBodyFuzzTest {
   private static final byte[] DATA_FIELD = "\"data\":".getBytes(StandardCharsets.UTF_8);
 
-  @FuzzTest
+  @FuzzTest(maxDuration = "10s")
   void jsonBodiesAreOneValueDeliveredByteForByteOrInvalidJson(byte[] body) throws IOException {
     byte[] value = parsedOrRefused(() -> Json.requireValue(body), ErrorCode.INVALID_JSON);
     if (value == null) {
@@ -40,7 +40,7 @@ class PublishBodyFuzzTest {
     assertDeliveredAsIs(m, oneLine);
   }
 
-  @FuzzTest
+  @FuzzTest(maxDuration = "10s")
   void textBodiesBecomeTheSameTextAsAJsonStringOrInvalidJson(byte[] body) throws IOException {
     byte[] value = parsedOrRefused(() -> Json.stringValue(body), ErrorCode.INVALID_JSON);
     String text = strictUtf8(body);
@@ -56,7 +56,7 @@ class PublishBodyFuzzTest {
     assertDeliveredAsIs(Message.create("fuzz", "e1", 1, "message", value, 0), value);
   }
 
-  @FuzzTest
+  @FuzzTest(maxDuration = "10s")
   void envelopesParseBackToTheSameEnvelopeOrInvalidJson(byte[] json) {
     Message m = parsedOrRefused(() -> Message.parseEnvelope(json), ErrorCode.INVALID_JSON);
     if (m == null) {

@@ -112,7 +112,7 @@ class HttpRouterFuzzTest {
     hub.close();
   }
 
-  @FuzzTest(lifecycle = Lifecycle.PER_EXECUTION)
+  @FuzzTest(maxDuration = "30s", lifecycle = Lifecycle.PER_EXECUTION)
   // Jazzer writes these to a libFuzzer dictionary without escaping CR and LF: none here.
   @DictionaryEntries({
     "GET ",

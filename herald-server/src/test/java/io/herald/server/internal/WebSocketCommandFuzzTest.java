@@ -99,7 +99,7 @@ class WebSocketCommandFuzzTest {
     hub.close();
   }
 
-  @FuzzTest(lifecycle = Lifecycle.PER_EXECUTION)
+  @FuzzTest(maxDuration = "30s", lifecycle = Lifecycle.PER_EXECUTION)
   @DictionaryEntries({
     "{\"type\":\"subscribe\",\"channel\":\"a\"}",
     "{\"type\":\"unsubscribe\",\"channel\":\"a\"}",
@@ -160,7 +160,7 @@ class WebSocketCommandFuzzTest {
    * or garbage. The server answers with well-formed frames or closes; nothing escapes, nothing is
    * logged at ERROR, nothing leaks.
    */
-  @FuzzTest(lifecycle = Lifecycle.PER_EXECUTION)
+  @FuzzTest(maxDuration = "30s", lifecycle = Lifecycle.PER_EXECUTION)
   void anyBytesAfterTheUpgradeGetFramesOrACloseAndLeakNothing(byte[] input) throws IOException {
     Connection c = new Connection(server);
     try {

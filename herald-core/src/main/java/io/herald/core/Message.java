@@ -85,6 +85,9 @@ public final class Message {
     String event = Names.DEFAULT_EVENT;
     byte[] data = null;
     long time = 0;
+    if (!Json.isUtf8(json)) { // else Jackson may read UTF-16, and byte offsets mean nothing
+      throw notAnEnvelope(json, "not UTF-8 JSON text");
+    }
     try (JsonParser p = Json.FACTORY.createParser(json)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw notAnEnvelope(json, "not a JSON object");

@@ -18,7 +18,8 @@ import picocli.CommandLine.Parameters;
  * The bench's command line: {@code java -jar herald-bench.jar <scenario> [options]}. Each scenario
  * command runs every combination of its {@code --target}s and {@code --transport}s one after the
  * other and writes one JSON file and one HTML report for all of them. Exit status 0 when every run
- * completed, 1 when a run failed, 2 on bad arguments.
+ * completed, 1 when a run failed, 2 on bad arguments; {@code hostile} also exits with 3 when it
+ * completed but missed a target.
  */
 @Command(
     name = "herald-bench",
@@ -31,6 +32,7 @@ import picocli.CommandLine.Parameters;
       BenchMain.ManyChannels.class,
       BenchMain.Idle.class,
       BenchMain.Churn.class,
+      BenchMain.Hostile.class,
       BenchMain.Merge.class
     })
 public final class BenchMain implements Runnable {
@@ -49,7 +51,8 @@ public final class BenchMain implements Runnable {
    * Runs the command line without exiting; blocks until every run is done.
    *
    * @param args see {@code --help}
-   * @return 0 when every run completed, 1 when one failed, 2 on bad arguments
+   * @return 0 when every run completed, 1 when one failed, 2 on bad arguments, 3 when {@code
+   *     hostile} completed but missed a target
    */
   public static int run(String... args) {
     return new CommandLine(new BenchMain()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
@@ -433,6 +436,249 @@ public final class BenchMain implements Runnable {
     @Override
     Scenario scenario() {
       return Scenario.CHURN;
+    }
+  }
+
+  @Command(
+      name = "hostile",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Well-behaved subscribers of one channel (--subscribers, spread over --transport) measured twice at --rate: "
+            + "a baseline phase alone, then an attack phase beside the --attack clients. Reports loss, delay p99 against "
+            + "the baseline, the server's RSS against --rss-budget, and how soon each attacker was refused or disconnected.",
+        "Exit status 0 when every target is met, 3 when one is missed, 1 when a phase failed, 2 on bad arguments."
+      })
+  static final class Hostile implements Callable<Integer> {
+    @Mixin Options o;
+
+    @Option(
+        names = "--attack",
+        split = ",",
+        defaultValue =
+            "ws-flood=2,slowloris=200,slow-body=200,silent=2000,channel-flood=2,bad-requests=10",
+        description =
+            "KIND=COUNT[:TIMEOUT], comma-separated or repeated. Kinds (default timeout): ws-flood (10s), slowloris (15s), "
+                + "slow-body (40s), silent (15s; silent=max: as many as the open-file limit leaves), channel-flood (10s), "
+                + "bad-requests (5s). Default: ${DEFAULT-VALUE}.")
+    List<String> attacks;
+
+    @Option(
+        names = "--rss-budget",
+        defaultValue = "768",
+        description = "Server resident memory budget, MiB (default: ${DEFAULT-VALUE}).")
+    long rssBudgetMib;
+
+    @Option(
+        names = "--p99-ratio",
+        defaultValue = "2",
+        description =
+            "Attack p99 may be at most this times the baseline p99 (default: ${DEFAULT-VALUE}).")
+    double p99Ratio;
+
+    @Option(
+        names = "--baseline-duration",
+        description = "Publishing time of the baseline phase (default: --duration).")
+    String baselineDuration;
+
+    @Option(
+        names = "--slowloris-interval",
+        defaultValue = "5s",
+        description = "Time between two bytes of a slowloris head (default: ${DEFAULT-VALUE}).")
+    String slowlorisInterval;
+
+    @Option(
+        names = "--body-interval",
+        defaultValue = "1s",
+        description = "Time between two bytes of a slow body (default: ${DEFAULT-VALUE}).")
+    String bodyInterval;
+
+    @Option(
+        names = "--ws-flood-rate",
+        defaultValue = "50000",
+        description =
+            "Commands per second per ws-flood attacker; 0: as many as the socket takes (default: ${DEFAULT-VALUE}).")
+    int wsFloodRate;
+
+    @Option(
+        names = "--ws-flood-command",
+        defaultValue = "ping",
+        description = "ping or publish (default: ${DEFAULT-VALUE}).")
+    String wsFloodCommand;
+
+    @Option(
+        names = "--flood-rate",
+        defaultValue = "0",
+        description =
+            "Publications per second per channel-flood connection; 0: the next as soon as one is answered (default: ${DEFAULT-VALUE}).")
+    double floodRate;
+
+    @Override
+    public Integer call() throws Exception {
+      List<Target> targets;
+      List<Transport> transports = new ArrayList<>();
+      List<Attackers.Spec> specs = new ArrayList<>();
+      Attackers.Settings settings;
+      try {
+        targets = o.targets();
+        if (targets.size() != 1 || !targets.get(0).herald()) {
+          throw new IllegalArgumentException("hostile runs against one Herald target");
+        }
+        for (String t : o.transports) {
+          Transport tr = Transport.parse(t);
+          if (!tr.streaming()) {
+            throw new IllegalArgumentException(
+                "hostile measures streaming subscribers: use websocket and/or sse");
+          }
+          transports.add(tr);
+        }
+        for (String a : attacks) {
+          specs.add(Attackers.Spec.parse(a));
+        }
+        if (!"ping".equals(wsFloodCommand) && !"publish".equals(wsFloodCommand)) {
+          throw new IllegalArgumentException("--ws-flood-command must be ping or publish");
+        }
+        if (rssBudgetMib <= 0 || p99Ratio <= 0 || o.subscribers < 1) {
+          throw new IllegalArgumentException(
+              "--rss-budget, --p99-ratio and --subscribers must be positive");
+        }
+        specs = boundSilent(specs);
+        Runner.checkOpenFiles(o.subscribers + 4 + Attackers.connections(specs));
+        settings =
+            new Attackers.Settings(
+                o.connectConcurrency,
+                seconds(slowlorisInterval),
+                seconds(bodyInterval),
+                wsFloodRate,
+                wsFloodCommand,
+                floodRate);
+        Attackers.checkLoopback(targets.get(0));
+      } catch (IllegalArgumentException e) {
+        System.err.println("herald-bench: " + e.getMessage());
+        return 2;
+      }
+      Target t = targets.get(0);
+      PrintStream out = System.out;
+      String command =
+          "herald-bench "
+              + String.join(
+                      " ",
+                      ProcessHandle.current().info().arguments().map(List::of).orElse(List.of()))
+                  .replaceAll("^.*?-jar \\S+ ", "");
+      RunResult baseline = null;
+      RunResult attack = null;
+      List<Attackers.Result> attackers = List.of();
+      int status = 0;
+      try {
+        out.println("hostile: baseline phase, no attackers");
+        baseline =
+            new Runner(spec(t.withName(t.name + " baseline"), transports, baselineSeconds()))
+                .transports(transports)
+                .run();
+        Thread.sleep((long) (seconds(o.pause) * 1000));
+        out.println("hostile: attack phase, attackers " + specs);
+        Attackers atk =
+            new Attackers(
+                t,
+                specs,
+                settings,
+                "bench-hostile-" + Long.toString(System.nanoTime() % 2_000_000_000L, 36));
+        try {
+          attack =
+              new Runner(spec(t.withName(t.name + " attack"), transports, seconds(o.duration)))
+                  .transports(transports)
+                  .sidecar(atk)
+                  .run();
+        } finally {
+          atk.stop();
+          attackers = atk.results();
+        }
+      } catch (RuntimeException e) {
+        System.err.println("herald-bench: hostile phase failed: " + e);
+        status = 1;
+      }
+      HostileReport.Document doc =
+          HostileReport.document(command, baseline, attack, attackers, rssBudgetMib, p99Ratio);
+      if (o.json != null) {
+        HostileReport.writeJson(o.json, doc);
+      }
+      if (o.report != null) {
+        HostileReport.writeHtml(o.report, doc);
+      }
+      HostileReport.summary(out, doc);
+      return status != 0 ? status : doc.pass() ? 0 : 3;
+    }
+
+    private double baselineSeconds() {
+      return baselineDuration == null ? seconds(o.duration) : seconds(baselineDuration);
+    }
+
+    private RunSpec spec(Target t, List<Transport> transports, double duration) {
+      return new RunSpec(
+          Scenario.HOSTILE,
+          transports.get(0),
+          t,
+          o.subscribers,
+          o.rate,
+          o.size,
+          duration,
+          (int) (seconds(o.pollInterval) * 1000),
+          o.longPollWait,
+          o.loops,
+          o.sourceAddresses,
+          o.connectConcurrency,
+          o.connectTimeout,
+          o.publishConnections,
+          o.publishPipeline,
+          o.churnRate,
+          o.drain,
+          seconds(o.warmup),
+          System.out);
+    }
+
+    /**
+     * Caps the silent sockets at what the open-file limit (at most the bench's 19,000 connections
+     * per process; the machine allows 20,000 open files) leaves after the files already open, the
+     * subscribers, the publisher, the other attackers and a margin of 256.
+     */
+    private List<Attackers.Spec> boundSilent(List<Attackers.Spec> specs) {
+      long limit = Runner.MAX_CONNECTIONS;
+      long open = 0;
+      java.lang.management.OperatingSystemMXBean os =
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      if (os instanceof com.sun.management.UnixOperatingSystemMXBean u) {
+        limit = Math.min(u.getMaxFileDescriptorCount(), Runner.MAX_CONNECTIONS);
+        open = u.getOpenFileDescriptorCount();
+      }
+      long others = o.subscribers + 8;
+      for (Attackers.Spec s : specs) {
+        if (s.kind() != Attackers.Kind.SILENT) {
+          others += s.count();
+        }
+      }
+      long room = Math.max(0, limit - open - others - 256);
+      List<Attackers.Spec> out = new ArrayList<>();
+      for (Attackers.Spec s : specs) {
+        if (s.kind() == Attackers.Kind.SILENT && s.count() > room) {
+          System.out.println(
+              "note: silent sockets capped at "
+                  + room
+                  + " (asked "
+                  + s.count()
+                  + "): one bench process opens at most "
+                  + limit
+                  + " connections (the open-file limit, at most "
+                  + Runner.MAX_CONNECTIONS
+                  + "); "
+                  + open
+                  + " files are open, "
+                  + others
+                  + " connections are needed besides and 256 are kept spare");
+          out.add(s.withCount((int) room));
+        } else {
+          out.add(s);
+        }
+      }
+      return out;
     }
   }
 

@@ -1,5 +1,6 @@
 package io.herald.bench;
 
+import io.herald.core.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -41,9 +42,46 @@ final class Runner {
 
   private final RunSpec s;
   private final Random random = new Random();
+  private List<Transport> mix;
+  private Sidecar sidecar;
 
   Runner(RunSpec spec) {
     this.s = spec;
+    this.mix = List.of(spec.transport());
+  }
+
+  /**
+   * Something that runs beside the subscribers of a run (the hostile scenario's attackers): started
+   * once every subscriber is connected (before the warm-up), stopped after the drain, before the
+   * subscribers close. Called from the runner's thread.
+   */
+  interface Sidecar {
+    /** Starts; returns at once. */
+    void start();
+
+    /** A short text appended to the progress line, e.g. {@code atk open 120 stopped 30}. */
+    String progress();
+
+    /** Stops and closes everything it opened; blocks until its accounting is final. */
+    void stop() throws InterruptedException;
+  }
+
+  /**
+   * Spreads the subscribers over several transports, round robin (subscriber i uses {@code
+   * transports.get(i % size)}), instead of the spec's one transport.
+   */
+  Runner transports(List<Transport> transports) {
+    if (transports.isEmpty()) {
+      throw new IllegalArgumentException("at least one transport");
+    }
+    this.mix = List.copyOf(transports);
+    return this;
+  }
+
+  /** Runs {@code sidecar} beside the subscribers (see {@link Sidecar}). */
+  Runner sidecar(Sidecar sidecar) {
+    this.sidecar = sidecar;
+    return this;
   }
 
   /**
@@ -125,17 +163,22 @@ final class Runner {
       int ci = i % channels.size();
       subs[i] = new Subscriber(i, channels.get(ci), ci);
     }
-    Clients clients =
-        new Clients(
-            group,
-            channelClass,
-            s.target(),
-            s.transport(),
-            stats,
-            s.sourceAddresses(),
-            s.pollIntervalMillis(),
-            s.longPollWaitSeconds(),
-            Math.max(65536, s.size() * 2 + 4096));
+    Clients[] clients = new Clients[mix.size()];
+    for (int i = 0; i < clients.length; i++) {
+      clients[i] =
+          new Clients(
+              group,
+              channelClass,
+              s.target(),
+              mix.get(i),
+              stats,
+              s.sourceAddresses(),
+              s.pollIntervalMillis(),
+              s.longPollWaitSeconds(),
+              Math.max(65536, s.size() * 2 + 4096));
+    }
+    String transportName =
+        String.join("+", mix.stream().map(Transport::wireName).toArray(String[]::new));
     long pid = s.target().pid;
     List<RunResult.Second> timeline = new ArrayList<>();
     Progress progress = new Progress(stats, pid, timeline, subs.length);
@@ -143,7 +186,7 @@ final class Runner {
     say(
         "%s %s %s: %d subscribers, %s%s",
         s.target().name,
-        s.transport(),
+        transportName,
         s.scenario(),
         subs.length,
         s.scenario() == Scenario.IDLE
@@ -162,7 +205,7 @@ final class Runner {
         Thread.sleep(1);
         progress.maybeTick(Double.NaN);
       }
-      clients.connect(subs[i]);
+      clients[i % clients.length].connect(subs[i]);
     }
     while (stats.ready.sum() + stats.connectFailures.sum() < subs.length
         && System.nanoTime() < deadline) {
@@ -177,10 +220,14 @@ final class Runner {
         ready, subs.length, connectSeconds, stats.connectFailures.sum());
     if (ready == 0) {
       throw new IllegalStateException(
-          "no subscriber could connect to " + s.target() + " over " + s.transport());
+          "no subscriber could connect to " + s.target() + " over " + transportName);
     }
     Thread.sleep(1000); // let the server settle before the "connected" sample
     ProcStats.Sample connected = ProcStats.sample(pid);
+    if (sidecar != null) {
+      sidecar.start();
+      progress.sidecar = sidecar;
+    }
 
     Publisher publisher = null;
     long warmExpected = 0;
@@ -256,7 +303,8 @@ final class Runner {
           lastChurn = now;
           while (churnDebt >= 1) {
             churnDebt -= 1;
-            clients.churn(subs[random.nextInt(subs.length)]);
+            int k = random.nextInt(subs.length);
+            clients[k % clients.length].churn(subs[k]);
           }
         }
       }
@@ -311,6 +359,9 @@ final class Runner {
             ? (Math.max(lastReceipt, w0 + (long) (s.durationSeconds() * 1e9)) - w0) / 1e9
             : (w1 - w0) / 1e9;
 
+    if (sidecar != null) {
+      sidecar.stop();
+    }
     // Stop: close every connection, then read the subscribers' accounts on their loops.
     stats.stopping = true;
     if (publisher != null) {
@@ -371,8 +422,8 @@ final class Runner {
             s.scenario().wireName(),
             s.target().name,
             s.target().kind.name().toLowerCase(),
-            s.transport().wireName(),
-            s.transport().direction(),
+            transportName,
+            mix.size() == 1 ? s.transport().direction() : "mixed",
             subs.length,
             ready,
             stats.connectFailures.sum(),
@@ -470,6 +521,7 @@ final class Runner {
     private ProcStats.Sample lastSelf;
     private String phase = "";
     Publisher publisher;
+    Sidecar sidecar;
     long peakRssKib;
 
     Progress(Stats stats, long pid, List<RunResult.Second> timeline, int total) {
@@ -532,7 +584,7 @@ final class Runner {
               stats.ready.sum(),
               backlog));
       say(
-          "[%5.1fs] %-8s ready %d/%d  recv %,10.0f/s  delay p50 %6.2f p99 %7.2f ms  backlog %d  disc %d err %d  server %s  bench %.0f%% cpu",
+          "[%5.1fs] %-8s ready %d/%d  recv %,10.0f/s  delay p50 %6.2f p99 %7.2f ms  backlog %d  disc %d err %d  server %s  bench %.0f%% cpu%s",
           t,
           phase,
           stats.ready.sum(),
@@ -544,7 +596,8 @@ final class Runner {
           stats.disconnects.sum(),
           stats.errors.sum(),
           srv == null ? "-" : String.format("%.0f%% cpu %,d MiB", srvCores * 100, rss / 1024),
-          selfCores * 100);
+          selfCores * 100,
+          sidecar == null ? "" : "  " + sidecar.progress());
     }
   }
 }

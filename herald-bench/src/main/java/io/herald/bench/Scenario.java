@@ -9,7 +9,12 @@ enum Scenario {
   /** N connections holding still: memory and CPU per connection. */
   IDLE("idle"),
   /** Fan-out while subscribers drop and resume at a rate: nothing may be lost or doubled. */
-  CHURN("churn");
+  CHURN("churn"),
+  /**
+   * Fan-out measured twice, without and then with attackers beside it (non-reading WebSocket
+   * senders, slowloris, slow bodies, silent sockets, channel floods, bad requests).
+   */
+  HOSTILE("hostile");
 
   private final String wireName;
 

@@ -71,6 +71,11 @@ final class Target {
     return URI.create(publishTemplate.replace("{channel}", channel));
   }
 
+  /** Same target, another name (a run's label). */
+  Target withName(String newName) {
+    return new Target(newName, kind, subscribeTemplate, publishTemplate, pid);
+  }
+
   /** Same target, another pid. */
   Target withPid(long newPid) {
     return new Target(name, kind, subscribeTemplate, publishTemplate, newPid);

@@ -29,14 +29,28 @@ public enum ErrorCode {
   MESSAGE_TOO_LARGE("message_too_large", 413),
   /** A publication's content type is neither JSON nor text. */
   UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", 415),
+  /**
+   * A connection sends commands or publications faster than its rate limit; retry after the {@code
+   * Retry-After} delay.
+   */
+  RATE_LIMITED("rate_limited", 429),
   /** The request line or headers exceed the server's limit. */
   HEADERS_TOO_LARGE("headers_too_large", 431),
-  /** A limit on concurrent connections or parked long polls is reached; retry later. */
+  /**
+   * A node limit is reached (concurrent connections, parked long polls, active channels); retry
+   * later.
+   */
   OVER_CAPACITY("over_capacity", 503),
   /** The broker cannot take the publication: nothing was published. */
   UNAVAILABLE("unavailable", 503),
   /** An unexpected server fault. */
-  INTERNAL("internal", 500);
+  INTERNAL("internal", 500),
+  /**
+   * The broker did not answer in time after the publication may have been made (a command timeout,
+   * a connection lost after the command was written): the server cannot tell whether it was
+   * published. Retry with the same idempotency key to find out; never published twice then.
+   */
+  PUBLISH_OUTCOME_UNKNOWN("publish_outcome_unknown", 504);
 
   private final String code;
   private final int httpStatus;
@@ -51,7 +65,7 @@ public enum ErrorCode {
     return code;
   }
 
-  /** The HTTP status that carries this error, 400 to 503. */
+  /** The HTTP status that carries this error, 400 to 504. */
   public int httpStatus() {
     return httpStatus;
   }

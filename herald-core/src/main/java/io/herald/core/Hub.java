@@ -14,6 +14,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,12 @@ import org.slf4j.LoggerFactory;
  * a hole before them are held back while the hole is filled from the broker's history; when the
  * history no longer has them the local log skips ahead and subscribers get a gap notice.
  *
+ * <p>Bounds: local logs keep what the {@link HistoryConfig} allows and share the node's {@link
+ * HistoryBudget} (with the in-memory broker's logs, when that is the broker), and at most {@code
+ * maxActiveChannels} channels are active here: a subscription to one more fails with {@link
+ * ProtocolException} {@code over_capacity}. Channels with no subscriptions leave after {@code
+ * idleTimeout}.
+ *
  * <p>Thread-safe.
  */
 public final class Hub implements BrokerListener, AutoCloseable {
@@ -39,6 +46,9 @@ public final class Hub implements BrokerListener, AutoCloseable {
   private final Broker broker;
   private final HistoryConfig history;
   private final long idleTimeoutMillis;
+  private final HistoryBudget budget;
+  private final int maxActiveChannels;
+  private final AtomicInteger channelCount = new AtomicInteger();
   private final Map<String, HubChannel> channels = new ConcurrentHashMap<>();
   private final ScheduledExecutorService sweeper;
   private final long sweepIntervalMillis;
@@ -50,7 +60,24 @@ public final class Hub implements BrokerListener, AutoCloseable {
    * @param idleTimeout how long a channel without subscriptions stays active, 0 or more
    */
   public Hub(Broker broker, HistoryConfig history, Duration idleTimeout) {
-    this(broker, history, idleTimeout, Duration.ofSeconds(1));
+    this(broker, history, idleTimeout, HistoryBudget.UNLIMITED, Integer.MAX_VALUE);
+  }
+
+  /**
+   * A hub over {@code broker} for a server node; call {@link #start()} before use.
+   *
+   * @param history how much history local logs keep; the same as the broker's
+   * @param idleTimeout how long a channel without subscriptions stays active, 0 or more
+   * @param budget the node's bound on history bytes; the same instance as the in-memory broker's
+   * @param maxActiveChannels the most channels active on this node at once, 1 or more
+   */
+  public Hub(
+      Broker broker,
+      HistoryConfig history,
+      Duration idleTimeout,
+      HistoryBudget budget,
+      int maxActiveChannels) {
+    this(broker, history, idleTimeout, Duration.ofSeconds(1), budget, maxActiveChannels);
   }
 
   /**
@@ -61,6 +88,22 @@ public final class Hub implements BrokerListener, AutoCloseable {
    * @param sweepInterval 1 millisecond or more
    */
   Hub(Broker broker, HistoryConfig history, Duration idleTimeout, Duration sweepInterval) {
+    this(broker, history, idleTimeout, sweepInterval, HistoryBudget.UNLIMITED, Integer.MAX_VALUE);
+  }
+
+  Hub(
+      Broker broker,
+      HistoryConfig history,
+      Duration idleTimeout,
+      Duration sweepInterval,
+      HistoryBudget budget,
+      int maxActiveChannels) {
+    if (maxActiveChannels < 1) {
+      throw new IllegalArgumentException(
+          "max active channels must be 1 or more, got " + maxActiveChannels);
+    }
+    this.budget = Objects.requireNonNull(budget, "budget");
+    this.maxActiveChannels = maxActiveChannels;
     this.sweepIntervalMillis = Math.max(1, sweepInterval.toMillis());
     this.broker = Objects.requireNonNull(broker, "broker");
     this.history = Objects.requireNonNull(history, "history");
@@ -100,22 +143,52 @@ public final class Hub implements BrokerListener, AutoCloseable {
   }
 
   /**
+   * Publishes through the broker at most once per idempotency key; see {@link
+   * Broker#publish(String, String, byte[], String)}. Returns immediately.
+   *
+   * @param idempotencyKey a key checked by {@link IdempotencyKeys#check}, or {@code null}
+   * @return the published message, or the first publication's when the key was seen; fails with
+   *     {@link BrokerUnavailableException} when nothing was published, {@link
+   *     PublishOutcomeUnknownException} when the broker cannot tell
+   */
+  public CompletableFuture<Message> publish(
+      String channel, String event, byte[] data, String idempotencyKey) {
+    return broker.publish(channel, event, data, idempotencyKey);
+  }
+
+  /**
    * Opens a cursor on {@code channel} at {@code since} (PROTOCOL.md section 4): right after it when
    * recovered, at the head otherwise or when {@code since} is {@code null}. Returns immediately;
-   * the future completes at once when the channel is active here, or once the broker has answered.
+   * the future completes at once when the channel is active here and {@code since} is at or behind
+   * the local head, or else once the broker has answered.
+   *
+   * <p>The position is judged against the broker's log, not only this node's copy of it, which may
+   * lag (Redis Pub/Sub delivers after the publisher has its answer): a position of the local epoch
+   * ahead of the local head, or of another epoch, makes the hub read the broker's history after the
+   * local head first, so a position the broker has handed out (on this node or another) resumes,
+   * recovered. Only a position ahead of the broker's head, of an epoch that is not the broker's, or
+   * behind what the history keeps is not recovered. The wait is bounded by the broker's own command
+   * timeout; no thread blocks.
    *
    * @param since the position to resume after, or {@code null} for "from now"
    * @param executor where {@code listener} runs and the subscription is used
    * @param listener run on {@code executor} whenever the log may have grown (coalesced: one run may
    *     stand for many appends), or {@code null} for a cursor that is only read (a poll)
    * @return the subscription, which the caller must close; fails with {@link
-   *     BrokerUnavailableException} when the channel cannot be activated
+   *     BrokerUnavailableException} when the channel cannot be activated, or when {@code since} is
+   *     ahead of the local log and the broker's history cannot be read to judge it, and with {@link
+   *     ProtocolException} {@code over_capacity} when the channel is not active here and {@code
+   *     maxActiveChannels} are (or the broker holds its limit of channels)
    */
   public CompletableFuture<Subscription> subscribe(
       String channel, Position since, Executor executor, Runnable listener) {
     HubChannel hc;
     while (true) {
-      hc = channels.computeIfAbsent(channel, HubChannel::new);
+      try {
+        hc = channel(channel);
+      } catch (ProtocolException refused) {
+        return CompletableFuture.failedFuture(refused);
+      }
       boolean activate;
       synchronized (hc) {
         if (hc.dead) {
@@ -133,14 +206,51 @@ public final class Hub implements BrokerListener, AutoCloseable {
       break;
     }
     HubChannel acquired = hc;
-    return hc.ready.handle(
-        (ready, error) -> {
-          if (error != null) {
-            release(acquired);
-            throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+    return hc.ready
+        .thenCompose(ready -> catchUp(acquired, since))
+        .handle(
+            (ready, error) -> {
+              if (error != null) {
+                release(acquired);
+                throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+              }
+              return new Subscription(this, acquired, since, executor, listener);
+            });
+  }
+
+  /**
+   * The channel's state, created when missing.
+   *
+   * @throws ProtocolException {@code over_capacity} past {@code maxActiveChannels}
+   */
+  private HubChannel channel(String name) {
+    HubChannel hc = channels.get(name);
+    if (hc != null) {
+      return hc;
+    }
+    return channels.computeIfAbsent(
+        name,
+        n -> {
+          if (channelCount.incrementAndGet() > maxActiveChannels) {
+            channelCount.decrementAndGet();
+            throw MemoryBroker.overCapacity(maxActiveChannels);
           }
-          return new Subscription(this, acquired, since, executor, listener);
+          return new HubChannel(n);
         });
+  }
+
+  /** Forgets a channel that is no longer active, and the history its local log held. */
+  private void forget(HubChannel hc) {
+    if (channels.remove(hc.name(), hc)) {
+      channelCount.decrementAndGet();
+    }
+    ChannelLog log;
+    synchronized (hc) {
+      log = hc.log();
+    }
+    if (log != null) {
+      log.close();
+    }
   }
 
   /**
@@ -170,7 +280,7 @@ public final class Hub implements BrokerListener, AutoCloseable {
             LOG.warn(
                 "cannot unsubscribe {} in the broker: {}", hc.name(), unwrap(error).getMessage());
           }
-          channels.remove(hc.name(), hc);
+          forget(hc);
           hc.gone.complete(null);
         });
   }
@@ -187,7 +297,7 @@ public final class Hub implements BrokerListener, AutoCloseable {
                 // Forget it at once so that the next subscription tries again (and fails fast while
                 // the
                 // broker is down); the unsubscribe is best effort.
-                channels.remove(hc.name(), hc);
+                forget(hc);
                 hc.gone.complete(null);
                 hc.ready.completeExceptionally(unwrap(error));
                 broker.unsubscribe(hc.name());
@@ -252,44 +362,113 @@ public final class Hub implements BrokerListener, AutoCloseable {
 
   private void resync(String channel) {
     HubChannel hc = channels.get(channel);
-    if (hc == null) {
-      return;
+    if (hc != null) {
+      fill(hc);
     }
+  }
+
+  /**
+   * Waits until the local log has caught up with {@code since}, when it may lag the broker's
+   * (PROTOCOL.md section 4): a position of the local epoch ahead of the local head, or a position
+   * of another epoch, was perhaps published already (on another node, or on this one before its
+   * live copy arrived). Then the local log is filled from the broker's history, read after this
+   * request arrived, so it holds every message the broker had when the position was handed out; the
+   * {@link Subscription} judges the position against that. A position the local log already holds
+   * costs nothing. Returns immediately.
+   *
+   * @return completes once the log is current enough; fails with {@link BrokerUnavailableException}
+   *     when the broker's history cannot be read (within the broker's own command timeout), since
+   *     the position can then be judged neither valid nor invalid
+   */
+  private CompletableFuture<Void> catchUp(HubChannel hc, Position since) {
+    if (since == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    ChannelLog log = hc.log();
+    boolean sameEpoch = since.epoch() == null || since.epoch().equals(log.epoch());
+    if (sameEpoch && since.offset() <= log.head()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return fill(hc);
+  }
+
+  /**
+   * Reads the broker's history after the local head and applies it: fills holes before pending live
+   * messages, catches up a log whose live copy lags, and follows an epoch change. One read at a
+   * time per channel; a call while one is under way asks for another pass after it.
+   *
+   * @return completes after a pass that started after this call was applied; fails with the
+   *     broker's error when that pass could not read the history (the sweep retries while live
+   *     messages are pending)
+   */
+  private CompletableFuture<Void> fill(HubChannel hc) {
+    CompletableFuture<Void> pass;
     long after;
     synchronized (hc) {
       if (hc.log() == null) {
-        return; // activation is under way and will read the history
+        return CompletableFuture.completedFuture(null); // activation will read the history
       }
       if (hc.filling) {
         hc.refillWanted = true;
-        return;
+        if (hc.nextFill == null) {
+          hc.nextFill = new CompletableFuture<>();
+        }
+        return hc.nextFill;
       }
       hc.filling = true;
+      pass = hc.nextFill != null ? hc.nextFill : new CompletableFuture<>();
+      hc.nextFill = null;
       after = hc.log().head();
     }
-    broker
-        .history(channel, after)
-        .whenComplete(
-            (h, error) -> {
-              boolean again;
-              synchronized (hc) {
-                hc.filling = false;
-                if (error != null) {
-                  LOG.warn(
-                      "cannot read the history of {} to fill a hole: {}; retrying",
-                      channel,
-                      unwrap(error).getMessage());
-                  hc.refillWanted = false;
-                  return; // the sweep retries while messages are pending
-                }
-                again = apply(hc, h) || hc.refillWanted;
-                hc.refillWanted = false;
-              }
-              hc.signal();
-              if (again) {
-                resync(channel);
-              }
-            });
+    CompletableFuture<History> read;
+    try {
+      read = broker.history(hc.name(), after);
+    } catch (RuntimeException e) {
+      read = CompletableFuture.failedFuture(e);
+    }
+    read.whenComplete(
+        (h, error) -> {
+          boolean again = false;
+          CompletableFuture<Void> waiting = null;
+          synchronized (hc) {
+            hc.filling = false;
+            if (error != null) {
+              hc.refillWanted = false;
+              waiting = hc.nextFill;
+              hc.nextFill = null;
+            } else {
+              again = apply(hc, h) || hc.refillWanted;
+              hc.refillWanted = false;
+            }
+          }
+          if (error != null) {
+            Throwable cause = unwrap(error);
+            boolean holes;
+            synchronized (hc) {
+              holes = !hc.pending.isEmpty();
+            }
+            if (holes) {
+              LOG.warn(
+                  "cannot read the history of {} to fill a hole: {}; retrying",
+                  hc.name(),
+                  cause.getMessage());
+            } else {
+              // only a resume position was to be judged: its request fails with 503, the log waits
+              LOG.debug("cannot read the history of {}: {}", hc.name(), cause.getMessage());
+            }
+            pass.completeExceptionally(cause);
+            if (waiting != null) {
+              waiting.completeExceptionally(cause);
+            }
+            return; // the sweep retries while messages are pending
+          }
+          hc.signal();
+          pass.complete(null);
+          if (again) {
+            fill(hc);
+          }
+        });
+    return pass;
   }
 
   /**
@@ -309,8 +488,12 @@ public final class Hub implements BrokerListener, AutoCloseable {
             log.epoch(),
             h.epoch());
       }
-      log = new ChannelLog(hc.name(), h.epoch(), base, history);
+      ChannelLog old = log;
+      log = new ChannelLog(hc.name(), h.epoch(), base, history, budget);
       hc.setLog(log);
+      if (old != null) {
+        old.close(); // subscribers move to the new log; the old one holds nothing more
+      }
     }
     for (Message m : h.messages()) {
       appendOrSkip(log, m);
@@ -373,6 +556,11 @@ public final class Hub implements BrokerListener, AutoCloseable {
         resync(hc.name());
       }
     }
+  }
+
+  /** The node's history budget that the local logs share. */
+  public HistoryBudget budget() {
+    return budget;
   }
 
   /** How many channels are active on this node. */

@@ -37,8 +37,8 @@ public final class Json {
    * bytes kept as they are).
    *
    * @throws ProtocolException {@code invalid_json} saying where it failed, or that the bytes are
-   *     not UTF-8 (Jackson lets overlong forms and encoded surrogates through inside strings; they
-   *     could not be delivered byte for byte)
+   *     not UTF-8 (Jackson lets overlong forms and encoded surrogates through inside strings, and
+   *     takes text with NUL bytes for UTF-16 or UTF-32; none could be delivered byte for byte)
    */
   public static byte[] requireValue(byte[] bytes) {
     try (JsonParser parser = FACTORY.createParser(bytes)) {

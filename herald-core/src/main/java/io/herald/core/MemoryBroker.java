@@ -10,22 +10,33 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The broker of a single node: channel logs in this process's memory, lost on restart (every
  * channel then gets a new epoch). Needs no other process.
  *
  * <p>A publication is appended and handed to the listener under the channel's lock, so the listener
- * sees each channel's offsets in order, without holes. A channel whose messages have all expired
- * and that nobody subscribes to is dropped by a sweep every second; when it is used again it gets a
- * new epoch.
+ * sees each channel's offsets in order, without holes. A channel whose messages have all gone (by
+ * age, or to the node's {@link HistoryBudget}) and that nobody subscribes to is dropped by a sweep
+ * every second; when it is used again it gets a new epoch.
+ *
+ * <p>Bounds: each channel's history by its {@link HistoryConfig} (messages, bytes, age); all
+ * channels' history together by the {@link HistoryBudget}; and the number of channels held (with
+ * history or subscribed) by {@code maxChannels}: creating one more, by a publication, a
+ * subscription or a read, fails with {@link ProtocolException} {@code over_capacity} and creates
+ * nothing.
  *
  * <p>Thread-safe. Every future it returns is already complete.
  */
 public final class MemoryBroker implements Broker {
   private final HistoryConfig history;
+  private final HistoryBudget budget;
+  private final int maxChannels;
+  private final AtomicInteger channelCount = new AtomicInteger();
   private final Map<String, Entry> logs = new ConcurrentHashMap<>();
   private final ScheduledExecutorService sweeper;
+  private final IdempotencyCache idempotency;
   private volatile BrokerListener listener;
 
   private static final class Entry {
@@ -33,7 +44,10 @@ public final class MemoryBroker implements Broker {
     boolean subscribed;
   }
 
-  /** A memory broker keeping the given history per channel. */
+  /**
+   * A memory broker keeping the given history per channel, with no node-wide bound on history bytes
+   * or channels; for tools and tests.
+   */
   public MemoryBroker(HistoryConfig history) {
     this(history, Duration.ofSeconds(1));
   }
@@ -43,7 +57,81 @@ public final class MemoryBroker implements Broker {
    * @param sweepInterval how often expired messages and idle channels are dropped
    */
   public MemoryBroker(HistoryConfig history, Duration sweepInterval) {
+    this(history, HistoryBudget.UNLIMITED, Integer.MAX_VALUE, sweepInterval);
+  }
+
+  /**
+   * A memory broker for a server node, with the default idempotency window and key bound.
+   *
+   * @param history how much history each channel keeps
+   * @param budget the node's bound on history bytes, shared with the {@link Hub}
+   * @param maxChannels the most channels held at once, 1 or more
+   */
+  public MemoryBroker(HistoryConfig history, HistoryBudget budget, int maxChannels) {
+    this(history, budget, maxChannels, Duration.ofSeconds(1));
+  }
+
+  /**
+   * @param history how much history each channel keeps
+   * @param budget the node's bound on history bytes, shared with the {@link Hub}
+   * @param maxChannels the most channels held at once, 1 or more
+   * @param sweepInterval how often expired messages and idle channels are dropped
+   */
+  public MemoryBroker(
+      HistoryConfig history, HistoryBudget budget, int maxChannels, Duration sweepInterval) {
+    this(
+        history,
+        budget,
+        maxChannels,
+        sweepInterval,
+        Duration.ofSeconds(IdempotencyKeys.DEFAULT_WINDOW_SECONDS),
+        IdempotencyKeys.DEFAULT_MAX_KEYS);
+  }
+
+  /**
+   * A memory broker with no node-wide bound on history bytes or channels, and the given idempotency
+   * window; for tools and tests.
+   */
+  public MemoryBroker(
+      HistoryConfig history,
+      Duration sweepInterval,
+      Duration idempotencyWindow,
+      int maxIdempotencyKeys) {
+    this(
+        history,
+        HistoryBudget.UNLIMITED,
+        Integer.MAX_VALUE,
+        sweepInterval,
+        idempotencyWindow,
+        maxIdempotencyKeys);
+  }
+
+  /**
+   * @param history how much history each channel keeps
+   * @param budget the node's bound on history bytes, shared with the {@link Hub}
+   * @param maxChannels the most channels held at once, 1 or more
+   * @param sweepInterval how often expired messages, idle channels and expired idempotency keys are
+   *     dropped
+   * @param idempotencyWindow how long an idempotency key is remembered after its publication, at
+   *     least 1 ms
+   * @param maxIdempotencyKeys how many idempotency keys this node remembers at most, over all
+   *     channels, 1 or more; past it the oldest are forgotten first (a retry with a forgotten key
+   *     publishes again)
+   */
+  public MemoryBroker(
+      HistoryConfig history,
+      HistoryBudget budget,
+      int maxChannels,
+      Duration sweepInterval,
+      Duration idempotencyWindow,
+      int maxIdempotencyKeys) {
+    if (maxChannels < 1) {
+      throw new IllegalArgumentException("max channels must be 1 or more, got " + maxChannels);
+    }
     this.history = history;
+    this.budget = budget;
+    this.maxChannels = maxChannels;
+    this.idempotency = new IdempotencyCache(idempotencyWindow.toMillis(), maxIdempotencyKeys);
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -60,29 +148,89 @@ public final class MemoryBroker implements Broker {
     this.listener = listener;
   }
 
+  /**
+   * The channel's entry, created when missing.
+   *
+   * @throws ProtocolException {@code over_capacity} when creating it would pass {@code maxChannels}
+   */
   private Entry entry(String channel) {
+    Entry existing = logs.get(channel);
+    if (existing != null) {
+      return existing;
+    }
     return logs.computeIfAbsent(
         channel,
         c -> {
+          if (channelCount.incrementAndGet() > maxChannels) {
+            channelCount.decrementAndGet();
+            throw overCapacity(maxChannels);
+          }
           Entry e = new Entry();
-          e.log = new ChannelLog(c, Epochs.random(), 0, history);
+          e.log = new ChannelLog(c, Epochs.random(), 0, history, budget);
           return e;
         });
   }
 
+  /**
+   * The refusal of one channel more than a node's limit allows: {@code 503 over_capacity}, a server
+   * limit, not the client's fault.
+   *
+   * @param maxChannels the limit
+   */
+  public static ProtocolException overCapacity(int maxChannels) {
+    return new ProtocolException(
+        ErrorCode.OVER_CAPACITY,
+        "this node holds its limit of "
+            + maxChannels
+            + " active channels (a server limit, --max-active-channels); use an existing"
+            + " channel or retry once idle channels have expired");
+  }
+
   @Override
   public CompletableFuture<Message> publish(String channel, String event, byte[] data) {
+    return publish(channel, event, data, null);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The key is looked up and remembered under the channel's lock, with the publication.
+   */
+  @Override
+  public CompletableFuture<Message> publish(
+      String channel, String event, byte[] data, String idempotencyKey) {
     while (true) {
-      Entry e = entry(channel);
+      Entry e;
+      try {
+        e = entry(channel);
+      } catch (ProtocolException refused) {
+        return CompletableFuture.failedFuture(refused);
+      }
       synchronized (e) {
         if (logs.get(channel) != e) {
           continue; // swept meanwhile; use the new entry
         }
+        long now = System.currentTimeMillis();
+        if (idempotencyKey != null) {
+          IdempotencyCache.Published first = idempotency.find(channel, idempotencyKey, now);
+          if (first != null) {
+            return CompletableFuture.completedFuture(
+                Message.create(channel, first.epoch(), first.offset(), event, data, first.time()));
+          }
+        }
         ChannelLog log = e.log;
         Message m =
             Message.create(
-                channel, log.epoch(), log.head() + 1, event, data, System.currentTimeMillis());
+                log.channel(), // the name held once per channel, not the caller's copy
+                log.epoch(),
+                log.head() + 1,
+                event,
+                data,
+                System.currentTimeMillis());
         log.append(m);
+        if (idempotencyKey != null) {
+          idempotency.remember(idempotencyKey, m, now);
+        }
         BrokerListener l = listener;
         if (e.subscribed && l != null) {
           l.onMessage(m);
@@ -95,7 +243,12 @@ public final class MemoryBroker implements Broker {
   @Override
   public CompletableFuture<History> subscribe(String channel) {
     while (true) {
-      Entry e = entry(channel);
+      Entry e;
+      try {
+        e = entry(channel);
+      } catch (ProtocolException refused) {
+        return CompletableFuture.failedFuture(refused);
+      }
       synchronized (e) {
         if (logs.get(channel) != e) {
           continue;
@@ -120,7 +273,12 @@ public final class MemoryBroker implements Broker {
   @Override
   public CompletableFuture<History> history(String channel, long afterOffset) {
     while (true) {
-      Entry e = entry(channel);
+      Entry e;
+      try {
+        e = entry(channel);
+      } catch (ProtocolException refused) {
+        return CompletableFuture.failedFuture(refused);
+      }
       synchronized (e) {
         if (logs.get(channel) != e) {
           continue;
@@ -140,6 +298,7 @@ public final class MemoryBroker implements Broker {
   /** Drops expired messages, and channels that are empty and unsubscribed. */
   void sweep() {
     long now = System.currentTimeMillis();
+    idempotency.expire(now);
     for (Iterator<Map.Entry<String, Entry>> it = logs.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, Entry> me = it.next();
       Entry e = me.getValue();
@@ -147,9 +306,16 @@ public final class MemoryBroker implements Broker {
         e.log.trim(now);
         if (!e.subscribed && e.log.size() == 0) {
           it.remove();
+          channelCount.decrementAndGet();
+          e.log.close();
         }
       }
     }
+  }
+
+  /** The node's history budget that this broker's logs share. */
+  public HistoryBudget budget() {
+    return budget;
   }
 
   /** How many channel logs exist now; for tests and metrics. */

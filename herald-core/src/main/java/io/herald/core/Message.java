@@ -7,51 +7,95 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Function;
 
 /**
- * One message of a channel's log with its encodings, built once when the message is created and
- * shared by every subscriber (DESIGN.md "encode once"): the {@link #envelope()} (PROTOCOL.md
- * section 2), used by polls and SSE, and the {@link #pushFrame()}, the envelope with {@code
- * "type":"message"} that WebSocket sends. Immutable and thread-safe; the returned arrays must not
- * be modified.
+ * One message of a channel's log. It holds its bytes once: the {@link #envelope()} (PROTOCOL.md
+ * section 2), whose {@code data} value is the published data byte for byte; the WebSocket {@link
+ * #pushFrame()} and the data are derived from it. Transport wire forms ({@link #encoded}) are built
+ * on first delivery and then shared by every subscriber (DESIGN.md "encode once"); they go when the
+ * message does. Immutable and thread-safe; the returned arrays must not be modified.
  */
 public final class Message {
+  /**
+   * Heap bytes a retained message costs beyond its envelope (this object, the array header, a slot
+   * in each log), measured with {@code HeapPerMessage}; what history budgets charge on top of the
+   * envelope's length.
+   */
+  public static final int OVERHEAD_BYTES = 96;
+
+  private static final byte[] PUSH_PREFIX =
+      "{\"type\":\"message\",".getBytes(StandardCharsets.UTF_8);
+  private static final VarHandle ENCODINGS;
+  private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
+  private static final AtomicIntegerFieldUpdater<Message> RETAINERS =
+      AtomicIntegerFieldUpdater.newUpdater(Message.class, "retainers");
+
+  static {
+    try {
+      ENCODINGS = MethodHandles.lookup().findVarHandle(Message.class, "encodings", Object[].class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final String channel;
   private final String epoch;
   private final long offset;
   private final String event;
-  private final byte[] data;
   private final long time;
   private final byte[] envelope;
-  private final byte[] pushFrame;
-  private final AtomicReferenceArray<Object> encodings = new AtomicReferenceArray<>(Encoding.MAX);
+  private final int dataStart;
+  private final int dataLength;
+  private volatile Object[] encodings; // allocated on first encoded()
+  private volatile int retainers; // how many logs retain it; see retain()
 
   private Message(String channel, String epoch, long offset, String event, byte[] data, long time) {
     this.channel = channel;
     this.epoch = epoch;
     this.offset = offset;
-    this.event = event;
-    this.data = oneLine(data);
+    this.event = Names.DEFAULT_EVENT.equals(event) ? Names.DEFAULT_EVENT : event;
     this.time = time;
-    this.envelope = encode(false);
-    this.pushFrame = encode(true);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + channel.length() + 96);
+    int start;
+    try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("channel", channel);
+      g.writeNumberField("offset", offset);
+      g.writeStringField("epoch", epoch);
+      g.writeStringField("event", event);
+      g.writeFieldName("data");
+      g.writeRawValue(""); // writes the ':'; the data goes straight to the stream, byte for byte
+      g.flush();
+      start = out.size();
+      writeOneLine(data, out);
+      g.writeNumberField("time", time);
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    this.envelope = out.toByteArray();
+    this.dataStart = start;
+    this.dataLength = data.length;
   }
 
   /**
-   * Creates a message and encodes it once.
+   * Creates a message and encodes its envelope once.
    *
    * @param channel a valid channel name
    * @param epoch the channel's epoch, 1 to 16 of {@code a-z 0-9}
    * @param offset 1 or more
    * @param event a valid event name
    * @param data one JSON value, already checked (see {@link Json#requireValue(byte[])}); line
-   *     breaks between its tokens become spaces so that the envelope stays on one line
+   *     breaks between its tokens become spaces so that the envelope stays on one line. Copied: the
+   *     caller may reuse the array.
    * @param time when the publication was accepted, milliseconds since the Unix epoch
    */
   public static Message create(
@@ -143,41 +187,20 @@ public final class Message {
   }
 
   /**
-   * The data with every CR and LF byte turned into a space, so the envelope stays on one line (an
-   * SSE {@code data:} line). In valid JSON these bytes can only be white space between tokens
-   * (inside strings they must be escaped), so the value means the same. Copies only when needed.
+   * Writes the data with every CR and LF byte turned into a space, so the envelope stays on one
+   * line (an SSE {@code data:} line). In valid JSON these bytes can only be white space between
+   * tokens (inside strings they must be escaped), so the value means the same.
    */
-  private static byte[] oneLine(byte[] data) {
-    byte[] out = data;
+  private static void writeOneLine(byte[] data, ByteArrayOutputStream out) {
+    int from = 0;
     for (int i = 0; i < data.length; i++) {
       if (data[i] == '\n' || data[i] == '\r') {
-        if (out == data) {
-          out = data.clone();
-        }
-        out[i] = ' ';
+        out.write(data, from, i - from);
+        out.write(' ');
+        from = i + 1;
       }
     }
-    return out;
-  }
-
-  private byte[] encode(boolean push) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + channel.length() + 96);
-    try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
-      g.writeStartObject();
-      if (push) {
-        g.writeStringField("type", "message");
-      }
-      g.writeStringField("channel", channel);
-      g.writeNumberField("offset", offset);
-      g.writeStringField("epoch", epoch);
-      g.writeStringField("event", event);
-      Json.writeRawField(g, "data", data);
-      g.writeNumberField("time", time);
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+    out.write(data, from, data.length - from);
   }
 
   /** The channel name. */
@@ -200,9 +223,12 @@ public final class Message {
     return event;
   }
 
-  /** The data, one JSON value as UTF-8 bytes. Do not modify. */
+  /**
+   * The data, one JSON value as UTF-8 bytes: a copy of the envelope's {@code data} value, made on
+   * each call (the message keeps its bytes once, in the envelope).
+   */
   public byte[] data() {
-    return data;
+    return Arrays.copyOfRange(envelope, dataStart, dataStart + dataLength);
   }
 
   /** When the server accepted the publication, in milliseconds since the Unix epoch. */
@@ -221,16 +247,54 @@ public final class Message {
   }
 
   /**
-   * The WebSocket push frame payload: the envelope with {@code "type":"message"}. Shared; do not
-   * modify.
+   * The WebSocket push frame payload: the envelope with {@code "type":"message"} as its first
+   * field. Built on each call (transports use an {@link #encoded} form, built once); the caller
+   * owns the array.
    */
   public byte[] pushFrame() {
-    return pushFrame;
+    byte[] frame = new byte[pushFrameSize()];
+    writePushFrame(frame, 0);
+    return frame;
+  }
+
+  /** The length of {@link #pushFrame()} in bytes. */
+  public int pushFrameSize() {
+    return PUSH_PREFIX.length + envelope.length - 1;
+  }
+
+  /**
+   * Writes {@link #pushFrame()} into {@code dst} at {@code at}, without an intermediate array.
+   *
+   * @throws IndexOutOfBoundsException when {@code dst} has less than {@link #pushFrameSize()} bytes
+   *     from {@code at}
+   */
+  public void writePushFrame(byte[] dst, int at) {
+    System.arraycopy(PUSH_PREFIX, 0, dst, at, PUSH_PREFIX.length);
+    System.arraycopy(envelope, 1, dst, at + PUSH_PREFIX.length, envelope.length - 1);
   }
 
   /** The size of the data in bytes. */
   public int dataSize() {
-    return data.length;
+    return dataLength;
+  }
+
+  /**
+   * About how many heap bytes this message costs while retained: its envelope plus {@link
+   * #OVERHEAD_BYTES}. What history byte budgets count; the wire forms built on delivery (direct
+   * memory) are not included.
+   */
+  public long retainedBytes() {
+    return envelope.length + (long) OVERHEAD_BYTES;
+  }
+
+  /** One more log retains this message; returns how many do now. */
+  int retain() {
+    return RETAINERS.incrementAndGet(this);
+  }
+
+  /** One log fewer retains this message; returns how many still do. */
+  int release() {
+    return RETAINERS.decrementAndGet(this);
   }
 
   /**
@@ -244,11 +308,17 @@ public final class Message {
    */
   @SuppressWarnings("unchecked")
   public <T> T encoded(Encoding<T> encoding) {
-    Object v = encodings.get(encoding.index);
+    Object[] all = encodings;
+    if (all == null) {
+      Object[] fresh = new Object[Encoding.MAX];
+      all = ENCODINGS.compareAndSet(this, null, fresh) ? fresh : encodings;
+    }
+    Object v = SLOT.getVolatile(all, encoding.index);
     if (v == null) {
       v = Objects.requireNonNull(encoding.encoder.apply(this), "encoding");
-      if (!encodings.compareAndSet(encoding.index, null, v)) {
-        v = encodings.get(encoding.index);
+      Object witness = SLOT.compareAndExchange(all, encoding.index, null, v);
+      if (witness != null) {
+        v = witness;
       }
     }
     return (T) v;

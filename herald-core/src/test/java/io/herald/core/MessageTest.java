@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -62,7 +63,21 @@ class MessageTest {
   void theEnvelopeIsEncodedOnceAndShared() {
     Message m = Message.create("c", "e", 1, "message", utf8("1"), 0);
     assertThat(m.envelope()).isSameAs(m.envelope());
-    assertThat(m.pushFrame()).isSameAs(m.pushFrame());
+    assertThat(m.pushFrame()).isEqualTo(m.pushFrame());
+  }
+
+  @Test
+  void keepsTheBytesOnceAndDerivesDataAndPushFrameFromTheEnvelope() {
+    byte[] data = utf8("{\"a\":\n1.50}");
+    Message m = Message.create("c", "e", 1, "message", data, 7);
+    data[1] = 'X'; // the caller's array is not kept
+    assertThat(text(m.data())).isEqualTo("{\"a\": 1.50}");
+    assertThat(m.dataSize()).isEqualTo(data.length);
+    assertThat(m.pushFrameSize()).isEqualTo(m.pushFrame().length);
+    byte[] into = new byte[m.pushFrameSize() + 2];
+    m.writePushFrame(into, 1);
+    assertThat(Arrays.copyOfRange(into, 1, into.length - 1)).isEqualTo(m.pushFrame());
+    assertThat(m.retainedBytes()).isEqualTo(m.envelope().length + (long) Message.OVERHEAD_BYTES);
   }
 
   @ParameterizedTest

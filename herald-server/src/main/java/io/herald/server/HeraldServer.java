@@ -1,6 +1,7 @@
 package io.herald.server;
 
 import io.herald.core.Broker;
+import io.herald.core.HistoryBudget;
 import io.herald.core.Hub;
 import io.herald.core.MemoryBroker;
 import io.herald.redis.RedisBroker;
@@ -23,6 +24,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,7 +59,14 @@ public final class HeraldServer implements AutoCloseable {
 
   private HeraldServer(ServerConfig config) throws InterruptedException {
     this.config = config;
-    this.hub = new Hub(createBroker(config), config.history(), config.channelIdleTimeout());
+    HistoryBudget budget = new HistoryBudget(config.maxHistoryBytes());
+    this.hub =
+        new Hub(
+            createBroker(config, budget),
+            config.history(),
+            config.channelIdleTimeout(),
+            budget,
+            config.maxActiveChannels());
     hub.start();
     this.context = new ServerContext(config, hub);
     boolean epoll = Epoll.isAvailable();
@@ -93,9 +102,15 @@ public final class HeraldServer implements AutoCloseable {
     this.demos = startDemos(hub, config);
   }
 
-  private static Broker createBroker(ServerConfig config) {
+  private static Broker createBroker(ServerConfig config, HistoryBudget budget) {
     if (config.broker().equals("memory")) {
-      return new MemoryBroker(config.history());
+      return new MemoryBroker(
+          config.history(),
+          budget,
+          config.maxActiveChannels(),
+          Duration.ofSeconds(1),
+          config.idempotencyWindow(),
+          config.idempotencyMaxKeys());
     }
     return new RedisBroker(
         RedisBrokerConfig.builder(config.broker())
@@ -103,6 +118,7 @@ public final class HeraldServer implements AutoCloseable {
             .headCheckInterval(config.redisHeadCheck())
             .commandTimeout(config.redisCommandTimeout())
             .keyPrefix(config.redisKeyPrefix())
+            .idempotencyWindow(config.idempotencyWindow())
             .build());
   }
 

@@ -199,7 +199,7 @@ final class ServeCommand implements Callable<Integer> {
       names = "--redis-command-timeout-millis",
       defaultValue = "${env:HERALD_REDIS_COMMAND_TIMEOUT_MILLIS:-5000}",
       description =
-          "With Redis: time a command may take before it fails with 503 [HERALD_REDIS_COMMAND_TIMEOUT_MILLIS] (default: ${DEFAULT-VALUE}).")
+          "With Redis: time a command may take before it fails (a publication then answers 504) [HERALD_REDIS_COMMAND_TIMEOUT_MILLIS] (default: ${DEFAULT-VALUE}).")
   long redisCommandTimeoutMillis;
 
   @Option(
@@ -208,6 +208,90 @@ final class ServeCommand implements Callable<Integer> {
       description =
           "With Redis: prefix of every key and Pub/Sub channel [HERALD_REDIS_KEY_PREFIX] (default: ${DEFAULT-VALUE}).")
   String redisKeyPrefix;
+
+  @Option(
+      names = "--history-bytes",
+      defaultValue = "${env:HERALD_HISTORY_BYTES:-4194304}",
+      description =
+          "Bytes of history kept per channel (oldest dropped first), 1024-2^40 [HERALD_HISTORY_BYTES] (default: ${DEFAULT-VALUE}).")
+  long historyBytes;
+
+  @Option(
+      names = "--max-history-bytes",
+      defaultValue = "${env:HERALD_MAX_HISTORY_BYTES:-268435456}",
+      description =
+          "Bytes of history kept by the node, all channels together (the node's oldest dropped first); about a quarter of -Xmx [HERALD_MAX_HISTORY_BYTES] (default: ${DEFAULT-VALUE}).")
+  long maxHistoryBytes;
+
+  @Option(
+      names = "--max-active-channels",
+      defaultValue = "${env:HERALD_MAX_ACTIVE_CHANNELS:-100000}",
+      description =
+          "Channels active on the node at once; one more is refused with 503 over_capacity [HERALD_MAX_ACTIVE_CHANNELS] (default: ${DEFAULT-VALUE}).")
+  int maxActiveChannels;
+
+  @Option(
+      names = "--ws-command-rate",
+      defaultValue = "${env:HERALD_WS_COMMAND_RATE:-200}",
+      description =
+          "WebSocket commands per second per connection, 0 for no limit [HERALD_WS_COMMAND_RATE] (default: ${DEFAULT-VALUE}).")
+  int wsCommandRate;
+
+  @Option(
+      names = "--ws-command-burst",
+      defaultValue = "${env:HERALD_WS_COMMAND_BURST:-400}",
+      description =
+          "WebSocket commands a connection may send at once [HERALD_WS_COMMAND_BURST] (default: ${DEFAULT-VALUE}).")
+  int wsCommandBurst;
+
+  @Option(
+      names = "--http-publish-rate",
+      defaultValue = "${env:HERALD_HTTP_PUBLISH_RATE:-1000}",
+      description =
+          "HTTP publications per second per connection, 0 for no limit [HERALD_HTTP_PUBLISH_RATE] (default: ${DEFAULT-VALUE}).")
+  int httpPublishRate;
+
+  @Option(
+      names = "--http-publish-burst",
+      defaultValue = "${env:HERALD_HTTP_PUBLISH_BURST:-2000}",
+      description =
+          "HTTP publications a connection may send at once [HERALD_HTTP_PUBLISH_BURST] (default: ${DEFAULT-VALUE}).")
+  int httpPublishBurst;
+
+  @Option(
+      names = "--rate-limit-strikes",
+      defaultValue = "${env:HERALD_RATE_LIMIT_STRIKES:-100}",
+      description =
+          "Rate-limit refusals a connection may collect per strike window before it is closed [HERALD_RATE_LIMIT_STRIKES] (default: ${DEFAULT-VALUE}).")
+  int rateLimitStrikes;
+
+  @Option(
+      names = "--rate-limit-strike-seconds",
+      defaultValue = "${env:HERALD_RATE_LIMIT_STRIKE_SECONDS:-10}",
+      description =
+          "Window over which rate-limit refusals are counted [HERALD_RATE_LIMIT_STRIKE_SECONDS] (default: ${DEFAULT-VALUE}).")
+  long rateLimitStrikeSeconds;
+
+  @Option(
+      names = "--ws-max-inflight-publishes",
+      defaultValue = "${env:HERALD_WS_MAX_INFLIGHT_PUBLISHES:-64}",
+      description =
+          "WebSocket publications per connection awaiting the broker; at the cap reading pauses [HERALD_WS_MAX_INFLIGHT_PUBLISHES] (default: ${DEFAULT-VALUE}).")
+  int wsMaxInflightPublishes;
+
+  @Option(
+      names = "--idempotency-window-seconds",
+      defaultValue = "${env:HERALD_IDEMPOTENCY_WINDOW_SECONDS:-300}",
+      description =
+          "How long a publication's Idempotency-Key is remembered, 1 to 86400 [HERALD_IDEMPOTENCY_WINDOW_SECONDS] (default: ${DEFAULT-VALUE}).")
+  long idempotencyWindowSeconds;
+
+  @Option(
+      names = "--idempotency-max-keys",
+      defaultValue = "${env:HERALD_IDEMPOTENCY_MAX_KEYS:-100000}",
+      description =
+          "With the memory broker: most idempotency keys remembered, oldest forgotten first [HERALD_IDEMPOTENCY_MAX_KEYS] (default: ${DEFAULT-VALUE}).")
+  int idempotencyMaxKeys;
 
   ServerConfig config() {
     EnumSet<Transport> disabled = EnumSet.noneOf(Transport.class);
@@ -245,6 +329,15 @@ final class ServeCommand implements Callable<Integer> {
         .redisHeadCheck(Duration.ofMillis(redisHeadCheckMillis))
         .redisCommandTimeout(Duration.ofMillis(redisCommandTimeoutMillis))
         .redisKeyPrefix(redisKeyPrefix)
+        .historyBytes(historyBytes)
+        .maxHistoryBytes(maxHistoryBytes)
+        .maxActiveChannels(maxActiveChannels)
+        .wsCommandRate(wsCommandRate, wsCommandBurst)
+        .httpPublishRate(httpPublishRate, httpPublishBurst)
+        .rateLimitStrikes(rateLimitStrikes, Duration.ofSeconds(rateLimitStrikeSeconds))
+        .wsMaxInflightPublishes(wsMaxInflightPublishes)
+        .idempotencyWindow(Duration.ofSeconds(idempotencyWindowSeconds))
+        .idempotencyMaxKeys(idempotencyMaxKeys)
         .build();
   }
 

@@ -1,11 +1,14 @@
 package io.herald.server;
 
+import io.herald.core.HistoryBudget;
 import io.herald.core.HistoryConfig;
 import io.herald.core.Hub;
 import io.herald.core.Transport;
 import io.herald.redis.RedisBrokerConfig;
+import io.herald.server.auth.NamespacePolicy;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -69,6 +72,44 @@ public final class ServerConfig {
   /** Default time allowed for a graceful shutdown. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
+  /** Default bytes of history kept per channel: 4 MiB. */
+  public static final long DEFAULT_HISTORY_BYTES = HistoryConfig.DEFAULT_MAX_BYTES;
+
+  /** Default bytes of history kept by the node, all channels together: 256 MiB. */
+  public static final long DEFAULT_MAX_HISTORY_BYTES = HistoryBudget.DEFAULT_MAX_BYTES;
+
+  /** Default most channels active on the node at once. */
+  public static final int DEFAULT_MAX_ACTIVE_CHANNELS = 100_000;
+
+  /** Default WebSocket commands per second per connection (token bucket refill). */
+  public static final int DEFAULT_WS_COMMAND_RATE = 200;
+
+  /** Default WebSocket commands a connection may send at once above its rate (bucket size). */
+  public static final int DEFAULT_WS_COMMAND_BURST = 400;
+
+  /** Default HTTP publications per second per connection (token bucket refill). */
+  public static final int DEFAULT_HTTP_PUBLISH_RATE = 1000;
+
+  /** Default HTTP publications a connection may send at once above its rate (bucket size). */
+  public static final int DEFAULT_HTTP_PUBLISH_BURST = 2000;
+
+  /** Default rate-limit refusals a connection may collect within the strike window. */
+  public static final int DEFAULT_RATE_LIMIT_STRIKES = 100;
+
+  /** Default window over which rate-limit refusals are counted. */
+  public static final Duration DEFAULT_RATE_LIMIT_STRIKE_WINDOW = Duration.ofSeconds(10);
+
+  /** Default WebSocket publications per connection sent to the broker and not yet answered. */
+  public static final int DEFAULT_WS_MAX_INFLIGHT_PUBLISHES = 64;
+
+  /** Default time a publication's idempotency key is remembered (5 minutes). */
+  public static final Duration DEFAULT_IDEMPOTENCY_WINDOW =
+      Duration.ofSeconds(io.herald.core.IdempotencyKeys.DEFAULT_WINDOW_SECONDS);
+
+  /** Default most idempotency keys the memory broker remembers. */
+  public static final int DEFAULT_IDEMPOTENCY_MAX_KEYS =
+      io.herald.core.IdempotencyKeys.DEFAULT_MAX_KEYS;
+
   private final String host;
   private final int port;
   private final String broker;
@@ -95,12 +136,24 @@ public final class ServerConfig {
   private final Duration redisHeadCheck;
   private final Duration redisCommandTimeout;
   private final String redisKeyPrefix;
+  private final long maxHistoryBytes;
+  private final int maxActiveChannels;
+  private final List<NamespacePolicy> namespaces;
+  private final int wsCommandRate;
+  private final int wsCommandBurst;
+  private final int httpPublishRate;
+  private final int httpPublishBurst;
+  private final int rateLimitStrikes;
+  private final Duration rateLimitStrikeWindow;
+  private final int wsMaxInflightPublishes;
+  private final Duration idempotencyWindow;
+  private final int idempotencyMaxKeys;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
     this.port = b.port;
     this.broker = b.broker;
-    this.history = new HistoryConfig(b.historySize, b.historyAge);
+    this.history = new HistoryConfig(b.historySize, b.historyAge, b.historyBytes);
     this.channelIdleTimeout = b.channelIdleTimeout;
     this.maxMessageBytes = b.maxMessageBytes;
     this.maxChannelsPerSubscription = b.maxChannelsPerSubscription;
@@ -123,6 +176,18 @@ public final class ServerConfig {
     this.redisHeadCheck = b.redisHeadCheck;
     this.redisCommandTimeout = b.redisCommandTimeout;
     this.redisKeyPrefix = b.redisKeyPrefix;
+    this.maxHistoryBytes = b.maxHistoryBytes;
+    this.maxActiveChannels = b.maxActiveChannels;
+    this.namespaces = List.copyOf(b.namespaces);
+    this.wsCommandRate = b.wsCommandRate;
+    this.wsCommandBurst = b.wsCommandBurst;
+    this.httpPublishRate = b.httpPublishRate;
+    this.httpPublishBurst = b.httpPublishBurst;
+    this.rateLimitStrikes = b.rateLimitStrikes;
+    this.rateLimitStrikeWindow = b.rateLimitStrikeWindow;
+    this.wsMaxInflightPublishes = b.wsMaxInflightPublishes;
+    this.idempotencyWindow = b.idempotencyWindow;
+    this.idempotencyMaxKeys = b.idempotencyMaxKeys;
   }
 
   /** A builder holding every default. */
@@ -150,7 +215,7 @@ public final class ServerConfig {
     return broker;
   }
 
-  /** History kept per channel; default 1000 messages and 1 hour. */
+  /** History kept per channel; default 1000 messages, 4 MiB and 1 hour. */
   public HistoryConfig history() {
     return history;
   }
@@ -277,8 +342,9 @@ public final class ServerConfig {
   }
 
   /**
-   * With a Redis broker: how long a Redis command may take before it fails (the request then
-   * answers {@code 503 unavailable}); default 5 seconds.
+   * With a Redis broker: how long a Redis command may take before it fails (a publication then
+   * answers {@code 504 publish_outcome_unknown}, and later ones {@code 503 unavailable} until Redis
+   * answers again; {@code /health} answers 503 meanwhile); default 5 seconds.
    */
   public Duration redisCommandTimeout() {
     return redisCommandTimeout;
@@ -287,6 +353,99 @@ public final class ServerConfig {
   /** With a Redis broker: the prefix of every key and Pub/Sub channel; default {@code herald}. */
   public String redisKeyPrefix() {
     return redisKeyPrefix;
+  }
+
+  /**
+   * Bytes of history this node keeps, all channels together (the oldest go first past it); default
+   * {@value #DEFAULT_MAX_HISTORY_BYTES}. Keep it at about a quarter to a third of {@code -Xmx}.
+   */
+  public long maxHistoryBytes() {
+    return maxHistoryBytes;
+  }
+
+  /**
+   * Most channels active on this node at once (with history, subscribed, or kept warm); one more is
+   * refused with {@code 503 over_capacity}; default {@value #DEFAULT_MAX_ACTIVE_CHANNELS}.
+   */
+  public int maxActiveChannels() {
+    return maxActiveChannels;
+  }
+
+  /**
+   * The namespaces configured (PROTOCOL.md section 10), in the order given; empty by default. A
+   * namespace not listed follows the server's defaults.
+   */
+  public List<NamespacePolicy> namespaces() {
+    return namespaces;
+  }
+
+  /**
+   * WebSocket commands (every type) a connection may send per second, the refill of its token
+   * bucket; default 200; 0 turns the limit off. A command over the limit gets an {@code error}
+   * frame {@code rate_limited} with its {@code id}.
+   */
+  public int wsCommandRate() {
+    return wsCommandRate;
+  }
+
+  /** WebSocket commands a connection may send at once (its bucket's size); default 400. */
+  public int wsCommandBurst() {
+    return wsCommandBurst;
+  }
+
+  /**
+   * HTTP publications one connection may send per second (keep-alive requests share the bucket);
+   * default 1000; 0 turns the limit off. Over it: {@code 429 rate_limited} with {@code
+   * Retry-After}.
+   */
+  public int httpPublishRate() {
+    return httpPublishRate;
+  }
+
+  /** HTTP publications one connection may send at once (its bucket's size); default 2000. */
+  public int httpPublishBurst() {
+    return httpPublishBurst;
+  }
+
+  /**
+   * Rate-limit refusals a connection may collect within {@link #rateLimitStrikeWindow()}; one more
+   * closes it (WebSocket {@code 1008}, HTTP {@code 429} with {@code Connection: close}); default
+   * 100.
+   */
+  public int rateLimitStrikes() {
+    return rateLimitStrikes;
+  }
+
+  /** Window over which {@link #rateLimitStrikes()} are counted; default 10 seconds. */
+  public Duration rateLimitStrikeWindow() {
+    return rateLimitStrikeWindow;
+  }
+
+  /**
+   * WebSocket publications per connection sent to the broker and not yet answered; default 64. At
+   * the cap the server stops reading from that connection until one is answered (backpressure:
+   * nothing is refused or lost).
+   */
+  public int wsMaxInflightPublishes() {
+    return wsMaxInflightPublishes;
+  }
+
+  /**
+   * How long a publication's idempotency key is remembered: a publication to the same channel with
+   * the same key within it publishes nothing and answers the first one's offset and epoch; default
+   * 5 minutes.
+   */
+  public Duration idempotencyWindow() {
+    return idempotencyWindow;
+  }
+
+  /**
+   * With the memory broker: how many idempotency keys are remembered at most (the oldest are
+   * forgotten first); default {@value #DEFAULT_IDEMPOTENCY_MAX_KEYS}. Redis keeps each key as a key
+   * of its own, with the window as TTL.
+   */
+  public int idempotencyMaxKeys() {
+    return idempotencyMaxKeys;
   }
 
   /** The settings as one line for the start-up log. */
@@ -341,7 +500,31 @@ public final class ServerConfig {
         + " disabled-transports="
         + disabledTransports
         + " demo-feed="
-        + demoFeed;
+        + demoFeed
+        + " history-bytes="
+        + history.maxBytes()
+        + " max-history-bytes="
+        + maxHistoryBytes
+        + " max-active-channels="
+        + maxActiveChannels
+        + " ws-command-rate="
+        + wsCommandRate
+        + "/s burst "
+        + wsCommandBurst
+        + " http-publish-rate="
+        + httpPublishRate
+        + "/s burst "
+        + httpPublishBurst
+        + " rate-limit-strikes="
+        + rateLimitStrikes
+        + " in "
+        + rateLimitStrikeWindow.toSeconds()
+        + "s ws-max-inflight-publishes="
+        + wsMaxInflightPublishes
+        + " idempotency-window="
+        + idempotencyWindow.toSeconds()
+        + "s idempotency-max-keys="
+        + idempotencyMaxKeys;
   }
 
   /**
@@ -378,6 +561,19 @@ public final class ServerConfig {
     private Duration redisCommandTimeout =
         Duration.ofMillis(RedisBrokerConfig.DEFAULT_COMMAND_TIMEOUT_MILLIS);
     private String redisKeyPrefix = RedisBrokerConfig.DEFAULT_KEY_PREFIX;
+    private long historyBytes = DEFAULT_HISTORY_BYTES;
+    private long maxHistoryBytes = DEFAULT_MAX_HISTORY_BYTES;
+    private int maxActiveChannels = DEFAULT_MAX_ACTIVE_CHANNELS;
+    private List<NamespacePolicy> namespaces = List.of();
+    private int wsCommandRate = DEFAULT_WS_COMMAND_RATE;
+    private int wsCommandBurst = DEFAULT_WS_COMMAND_BURST;
+    private int httpPublishRate = DEFAULT_HTTP_PUBLISH_RATE;
+    private int httpPublishBurst = DEFAULT_HTTP_PUBLISH_BURST;
+    private int rateLimitStrikes = DEFAULT_RATE_LIMIT_STRIKES;
+    private Duration rateLimitStrikeWindow = DEFAULT_RATE_LIMIT_STRIKE_WINDOW;
+    private int wsMaxInflightPublishes = DEFAULT_WS_MAX_INFLIGHT_PUBLISHES;
+    private Duration idempotencyWindow = DEFAULT_IDEMPOTENCY_WINDOW;
+    private int idempotencyMaxKeys = DEFAULT_IDEMPOTENCY_MAX_KEYS;
 
     private Builder() {}
 
@@ -534,6 +730,91 @@ public final class ServerConfig {
       return this;
     }
 
+    /** Bytes of history per channel, 1 KiB to 1 TiB. */
+    public Builder historyBytes(long bytes) {
+      this.historyBytes =
+          range("history bytes", bytes, HistoryConfig.MIN_MAX_BYTES, HistoryConfig.MAX_MAX_BYTES);
+      return this;
+    }
+
+    /** Bytes of history for the whole node, 64 KiB to 1 TiB. */
+    public Builder maxHistoryBytes(long bytes) {
+      this.maxHistoryBytes =
+          range("max history bytes", bytes, HistoryBudget.MIN_MAX_BYTES, 1L << 40);
+      return this;
+    }
+
+    /** Most channels active on the node, 1 to 100,000,000. */
+    public Builder maxActiveChannels(int channels) {
+      this.maxActiveChannels = range("max active channels", channels, 1, 100_000_000);
+      return this;
+    }
+
+    /** The namespaces and their policies; at most one per name. */
+    public Builder namespaces(List<NamespacePolicy> namespaces) {
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (NamespacePolicy p : namespaces) {
+        if (!seen.add(p.namespace())) {
+          throw new IllegalArgumentException("namespace " + p.namespace() + " is listed twice");
+        }
+      }
+      this.namespaces = List.copyOf(namespaces);
+      return this;
+    }
+
+    /**
+     * @param perSecond WebSocket commands per second per connection, 0 (no limit) to 1000000
+     * @param burst commands at once, 1 to 1000000
+     */
+    public Builder wsCommandRate(int perSecond, int burst) {
+      this.wsCommandRate = range("WebSocket command rate", perSecond, 0, 1_000_000);
+      this.wsCommandBurst = range("WebSocket command burst", burst, 1, 1_000_000);
+      return this;
+    }
+
+    /**
+     * @param perSecond HTTP publications per second per connection, 0 (no limit) to 1000000
+     * @param burst publications at once, 1 to 1000000
+     */
+    public Builder httpPublishRate(int perSecond, int burst) {
+      this.httpPublishRate = range("HTTP publish rate", perSecond, 0, 1_000_000);
+      this.httpPublishBurst = range("HTTP publish burst", burst, 1, 1_000_000);
+      return this;
+    }
+
+    /**
+     * @param strikes refusals tolerated per window, 1 to 1000000
+     * @param window at least 1 second
+     */
+    public Builder rateLimitStrikes(int strikes, Duration window) {
+      this.rateLimitStrikes = range("rate limit strikes", strikes, 1, 1_000_000);
+      this.rateLimitStrikeWindow =
+          atLeast("rate limit strike window", window, Duration.ofSeconds(1));
+      return this;
+    }
+
+    public Builder wsMaxInflightPublishes(int publishes) {
+      this.wsMaxInflightPublishes = range("WebSocket in-flight publishes", publishes, 1, 100_000);
+      return this;
+    }
+
+    /** How long idempotency keys are remembered: 1 second to 1 day. */
+    public Builder idempotencyWindow(Duration window) {
+      Objects.requireNonNull(window, "idempotency window");
+      if (window.compareTo(Duration.ofSeconds(1)) < 0 || window.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException(
+            "idempotency window must be 1 to 86400 seconds, got " + window.toSeconds() + " s");
+      }
+      this.idempotencyWindow = window;
+      return this;
+    }
+
+    /** How many idempotency keys the memory broker remembers: 1 to 10,000,000. */
+    public Builder idempotencyMaxKeys(int keys) {
+      this.idempotencyMaxKeys = range("idempotency max keys", keys, 1, 10_000_000);
+      return this;
+    }
+
     public ServerConfig build() {
       if (pollLimit > maxPollLimit) {
         throw new IllegalArgumentException(
@@ -543,6 +824,14 @@ public final class ServerConfig {
     }
 
     private static int range(String what, int value, int min, int max) {
+      if (value < min || value > max) {
+        throw new IllegalArgumentException(
+            what + " must be " + min + " to " + max + ", got " + value);
+      }
+      return value;
+    }
+
+    private static long range(String what, long value, long min, long max) {
       if (value < min || value > max) {
         throw new IllegalArgumentException(
             what + " must be " + min + " to " + max + ", got " + value);

@@ -43,8 +43,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
   private final ServerContext server;
   private boolean streaming;
 
+  /** This connection's publish rate limit (keep-alive requests share it); null when off. */
+  private final RateLimiter publishLimiter;
+
   public HttpRouter(ServerContext server) {
     this.server = server;
+    this.publishLimiter = PublishHandler.rateLimiter(server);
   }
 
   @Override
@@ -80,7 +84,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
               ErrorCode.INVALID_CHANNEL,
               "publish to one channel at a time; ',' separates channels only in subscriptions");
         }
-        PublishHandler.publish(ctx, server, request, Names.channel(list), uri, keepAlive);
+        PublishHandler.publish(
+            ctx, server, request, Names.channel(list), uri, keepAlive, publishLimiter);
       } else if (method.equals(HttpMethod.GET)) {
         subscribe(
             ctx,
@@ -210,7 +215,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     r.headers()
         .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*")
         .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS")
-        .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type, Last-Event-ID, Prefer")
+        .set(
+            HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS,
+            "Content-Type, Last-Event-ID, Prefer, Idempotency-Key")
         .set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600")
         .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
     HttpResponses.write(ctx, r, keepAlive);

@@ -9,9 +9,13 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The wire forms of a message that are the same for every subscriber of a transport, encoded once
- * per message (DESIGN.md "encode once") and written to each connection as a duplicate of one
- * unreleasable direct buffer: nothing is copied or encoded per subscriber, and nothing needs
- * releasing (the bytes go when the message does).
+ * per message (DESIGN.md "encode once"), on its first delivery, and written to each connection as a
+ * duplicate of one unreleasable direct buffer: nothing is copied or encoded per subscriber, and
+ * nothing needs releasing (the bytes go when the message does). Every form shares one direct copy
+ * of the envelope: the SSE body is a slice of the whole SSE event, and the WebSocket frame is a
+ * composite of its own few header bytes and a slice of that event. So a message delivered on every
+ * transport has its bytes once on the heap (its envelope) and once in direct memory; the composite
+ * goes out with one gathering write.
  */
 final class WireEncodings {
   private static final byte[] END = {'\n', '\n'};
@@ -22,7 +26,7 @@ final class WireEncodings {
    * gets the same bytes.
    */
   static final Message.Encoding<ByteBuf> WEBSOCKET_FRAME =
-      new Message.Encoding<>(m -> shared(webSocketFrame(m.pushFrame())));
+      new Message.Encoding<>(WireEncodings::webSocketFrameSharingTheSseEvent);
 
   /**
    * A whole SSE event for a stream of one channel, where the event's {@code id} (the cursor after
@@ -34,34 +38,74 @@ final class WireEncodings {
           m ->
               shared(
                   concat(
-                      ("id: " + m.position() + "\n" + eventLine(m) + "data: ")
-                          .getBytes(StandardCharsets.UTF_8),
+                      idLine(m),
+                      (eventLine(m) + "data: ").getBytes(StandardCharsets.UTF_8),
                       m.envelope(),
                       END)));
 
   /**
    * An SSE event without its {@code id:} line, for streams of several channels, whose ids differ
-   * per connection.
+   * per connection: a slice of {@link #SSE_EVENT}, so both forms share one copy of the bytes.
    */
   static final Message.Encoding<ByteBuf> SSE_EVENT_BODY =
       new Message.Encoding<>(
-          m ->
-              shared(
-                  concat(
-                      (eventLine(m) + "data: ").getBytes(StandardCharsets.UTF_8),
-                      m.envelope(),
-                      END)));
+          m -> {
+            ByteBuf whole = m.encoded(SSE_EVENT);
+            int id = idLine(m).length;
+            return whole.slice(id, whole.readableBytes() - id);
+          });
 
   private WireEncodings() {}
+
+  private static final byte[] PUSH_PREFIX =
+      "{\"type\":\"message\",".getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * The frame header and {@code {"type":"message",}, then the envelope after its {@code {} taken
+   * from the SSE event's buffer: no second copy of the envelope.
+   */
+  private static ByteBuf webSocketFrameSharingTheSseEvent(Message m) {
+    ByteBuf event = m.encoded(SSE_EVENT);
+    int envelopeAt = event.readableBytes() - END.length - m.envelope().length;
+    ByteBuf rest = event.slice(envelopeAt + 1, m.envelope().length - 1);
+    int n = m.pushFrameSize();
+    byte[] head = new byte[headerSize(n) + PUSH_PREFIX.length];
+    writeHeader(head, n);
+    System.arraycopy(PUSH_PREFIX, 0, head, head.length - PUSH_PREFIX.length, PUSH_PREFIX.length);
+    ByteBuf frame = Unpooled.compositeBuffer(2).addComponents(true, shared(head), rest);
+    return Unpooled.unreleasableBuffer(frame);
+  }
 
   private static String eventLine(Message m) {
     return m.event().equals(Names.DEFAULT_EVENT) ? "" : "event: " + m.event() + "\n";
   }
 
+  private static byte[] idLine(Message m) {
+    return ("id: " + m.position() + "\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The whole frame around {@code m}'s push frame, written in place (no intermediate array). */
+  static byte[] webSocketFrame(Message m) {
+    int n = m.pushFrameSize();
+    byte[] frame = new byte[headerSize(n) + n];
+    writeHeader(frame, n);
+    m.writePushFrame(frame, frame.length - n);
+    return frame;
+  }
+
   static byte[] webSocketFrame(byte[] payload) {
     int n = payload.length;
-    int header = n <= 125 ? 2 : n <= 0xFFFF ? 4 : 10;
-    byte[] frame = new byte[header + n];
+    byte[] frame = new byte[headerSize(n) + n];
+    writeHeader(frame, n);
+    System.arraycopy(payload, 0, frame, frame.length - n, n);
+    return frame;
+  }
+
+  private static int headerSize(int n) {
+    return n <= 125 ? 2 : n <= 0xFFFF ? 4 : 10;
+  }
+
+  private static void writeHeader(byte[] frame, int n) {
     frame[0] = (byte) 0x81; // FIN + text
     if (n <= 125) {
       frame[1] = (byte) n;
@@ -75,15 +119,19 @@ final class WireEncodings {
         frame[2 + i] = (byte) ((long) n >>> (56 - 8 * i));
       }
     }
-    System.arraycopy(payload, 0, frame, header, n);
-    return frame;
   }
 
-  private static byte[] concat(byte[] a, byte[] b, byte[] c) {
-    byte[] out = new byte[a.length + b.length + c.length];
-    System.arraycopy(a, 0, out, 0, a.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    System.arraycopy(c, 0, out, a.length + b.length, c.length);
+  private static byte[] concat(byte[]... parts) {
+    int n = 0;
+    for (byte[] p : parts) {
+      n += p.length;
+    }
+    byte[] out = new byte[n];
+    int at = 0;
+    for (byte[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
     return out;
   }
 

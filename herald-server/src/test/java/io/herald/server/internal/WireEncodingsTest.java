@@ -40,6 +40,26 @@ class WireEncodingsTest {
     assertFalse(client.finish());
   }
 
+  @ParameterizedTest
+  @ValueSource(ints = {1, 100, 200, 65_600, 200_000}) // frames with 7-, 16- and 64-bit lengths
+  void theWebSocketFrameSharesTheSseEventsBytesAndDecodesToThePushFrame(int size) {
+    byte[] data = ("\"" + "y".repeat(size) + "\"").getBytes(StandardCharsets.UTF_8);
+    Message m = Message.create("prices", "k3f9", 7, "message", data, 1L);
+    ByteBuf frame = m.encoded(WireEncodings.WEBSOCKET_FRAME);
+    assertThat(m.encoded(WireEncodings.WEBSOCKET_FRAME)).isSameAs(frame);
+    EmbeddedChannel client =
+        new EmbeddedChannel(new WebSocket08FrameDecoder(false, false, 1 << 20));
+    client.writeInbound(frame.duplicate());
+    TextWebSocketFrame text = client.readInbound();
+    assertThat(text.text()).isEqualTo(new String(m.pushFrame(), StandardCharsets.UTF_8));
+    text.release();
+    assertFalse(client.finish());
+    // its own header, then a view of the SSE event's direct bytes: one copy for every transport
+    assertThat(frame.nioBufferCount()).isEqualTo(2);
+    assertThat(frame.nioBuffers()[1].isDirect()).isTrue();
+    assertThat(frame.nioBuffers()[1].remaining()).isEqualTo(m.envelope().length - 1);
+  }
+
   @Test
   void sseEventIsBuiltOnceAndSharedByEveryWrite() {
     Message m =

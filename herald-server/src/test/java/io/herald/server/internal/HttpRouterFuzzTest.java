@@ -163,7 +163,13 @@ class HttpRouterFuzzTest {
       x.ch.runPendingTasks();
       x.drainOutbound();
       x.ch.checkException();
-      assertThat(x.ch.inboundMessages()).as("inbound messages nobody handled").isEmpty();
+      if (open) {
+        // On a closed connection Netty's pipeline tail releases what reaches it (for example
+        // requests pipelined after a refused WebSocket upgrade); on an open one it is a bug.
+        assertThat(x.ch.inboundMessages())
+            .as("inbound messages nobody handled: %s", x.ch.inboundMessages())
+            .isEmpty();
+      }
 
       List<FullHttpResponse> responses = x.responses();
       try {

@@ -66,6 +66,22 @@ class SettingsReadmeTest {
   }
 
   @Test
+  void everyYamlBlockInTheReadmeIsAValidConfigurationFile(@TempDir Path dir) throws IOException {
+    String readme = Files.readString(readme(), StandardCharsets.UTF_8);
+    int blocks = 0;
+    for (int at = readme.indexOf("```yaml\n"); at >= 0; at = readme.indexOf("```yaml\n", at + 1)) {
+      String yaml = readme.substring(at + "```yaml\n".length(), readme.indexOf("```", at + 7));
+      Path f = dir.resolve("block" + blocks++ + ".yaml");
+      Files.writeString(f, yaml, StandardCharsets.UTF_8);
+      org.assertj.core.api.Assertions.assertThatCode(
+              () -> ServeCommand.configFrom(Map.of(), "--config", f.toString()))
+          .as("README yaml block:%n%s", yaml)
+          .doesNotThrowAnyException();
+    }
+    assertThat(blocks).isPositive();
+  }
+
+  @Test
   void theReadmeSettingsTableIsTheModelRowForRow() throws IOException {
     List<String> lines = Files.readAllLines(readme(), StandardCharsets.UTF_8);
     int start = lines.indexOf(HEADER);

@@ -98,4 +98,40 @@ class WsConnectionIT {
       }
     }
   }
+
+  @Test
+  void aConnectionThatFallsSilentIsDeclaredDeadAfterAnUnansweredPing() throws Exception {
+    try (HeraldServer server = HeraldServer.start(ServerConfig.builder().port(0).build());
+        TcpProxy proxy = new TcpProxy("n1", server.address().getPort())) {
+      String ch = channel();
+      try (WsConnection ws =
+          new WsConnection(
+              http, URI.create("ws://127.0.0.1:" + proxy.port() + "/channels/" + ch))) {
+        assertThat(next(ws).path("type").asText()).isEqualTo("subscribed");
+        // a quiet but live connection answers the ping and stays up
+        long quietUntil =
+            System.nanoTime()
+                + TimeUnit.MILLISECONDS.toNanos(
+                    WsConnection.PING_AFTER_MILLIS + WsConnection.ANSWER_WITHIN_MILLIS + 1_000);
+        String pong = null;
+        while (System.nanoTime() < quietUntil) {
+          String f = ws.take(200);
+          if (f != null) {
+            pong = f;
+          }
+        }
+        assertThat(JSON.readTree(pong).path("type").asText()).isEqualTo("pong");
+        // bytes stop flowing, the connection stays open: the client must not wait forever
+        proxy.stall();
+        assertThatThrownBy(
+                () -> {
+                  while (true) {
+                    ws.take(200);
+                  }
+                })
+            .hasMessageContaining("websocket silent");
+        proxy.unstall();
+      }
+    }
+  }
 }

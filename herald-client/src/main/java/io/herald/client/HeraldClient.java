@@ -2,6 +2,7 @@ package io.herald.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.client.internal.ClientSettings;
+import io.herald.client.internal.Credentials;
 import io.herald.client.internal.Subscriptions;
 import io.herald.core.Cursor;
 import io.herald.core.Json;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * A client of one Herald server: publishes over HTTP and subscribes over WebSocket, SSE, long poll
@@ -30,6 +32,14 @@ import java.util.concurrent.CompletableFuture;
  * HeraldSubscription s = client.subscribe(List.of("chat"), Transport.SSE, null, listener);
  * Cursor resumeFrom = s.cursor();                            // resumes on any transport
  * }</pre>
+ *
+ * <p>On a server that asks for credentials (PROTOCOL.md section 10), give a token ({@link
+ * Builder#token(String)}, or {@link Builder#tokenSupplier(Supplier)} to renew it) or an API key
+ * ({@link Builder#apiKey(String)}); they go in headers on every request and WebSocket upgrade. A
+ * subscription whose token expires (close {@code 4001}, SSE {@code herald.expired}, {@code 401
+ * token_expired}) reconnects from its cursor with a new token from the supplier, losing and
+ * repeating nothing; with a fixed token it ends with that error. A refusal ({@code 401
+ * unauthorized}, {@code 403 forbidden}, close {@code 4003}) ends the subscription.
  */
 public final class HeraldClient {
   /** The server when none is given: {@code http://127.0.0.1:8080}. */
@@ -76,7 +86,8 @@ public final class HeraldClient {
             b.longPollWait,
             b.reconnectDelay,
             b.requestTimeout,
-            b.pollLimit);
+            b.pollLimit,
+            new Credentials(b.token, b.tokenRenewable, b.apiKey));
   }
 
   /**
@@ -150,7 +161,9 @@ public final class HeraldClient {
                 + channel
                 + (event == null ? "" : "?event=" + event));
     HttpRequest request =
-        HttpRequest.newBuilder(uri)
+        settings
+            .credentials()
+            .apply(HttpRequest.newBuilder(uri))
             .timeout(settings.requestTimeout())
             .header("Content-Type", contentType)
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
@@ -223,6 +236,9 @@ public final class HeraldClient {
     private Duration reconnectDelay = DEFAULT_RECONNECT_DELAY;
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private int pollLimit;
+    private Supplier<String> token;
+    private boolean tokenRenewable;
+    private String apiKey;
 
     private Builder(URI base) {
       Objects.requireNonNull(base, "base");
@@ -285,6 +301,45 @@ public final class HeraldClient {
         throw new IllegalArgumentException("pollLimit must be 0 or more, got " + limit);
       }
       this.pollLimit = limit;
+      return this;
+    }
+
+    /**
+     * A token (a JWT) sent as {@code Authorization: Bearer} on every request and WebSocket upgrade
+     * (default: none). A fixed token stops working at its {@code exp}: use {@link
+     * #tokenSupplier(Supplier)} to renew it.
+     *
+     * @param token the token, or {@code null} for none
+     */
+    public Builder token(String token) {
+      this.token = token == null || token.isEmpty() ? null : () -> token;
+      this.tokenRenewable = false;
+      return this;
+    }
+
+    /**
+     * Gives the token for each request and each connection (default: none): called again whenever
+     * one is needed, so it can return a renewed token; when the server says a token expired, the
+     * subscription reconnects from its cursor with the supplier's next one. Called on the thread
+     * that opens the request (the caller's, or the HttpClient's executor); it must be thread-safe
+     * and should not block for long (cache the token and renew it ahead of its {@code exp}).
+     *
+     * @param supplier gives the token, or {@code null} or an empty string for none
+     */
+    public Builder tokenSupplier(Supplier<String> supplier) {
+      this.token = Objects.requireNonNull(supplier, "supplier");
+      this.tokenRenewable = true;
+      return this;
+    }
+
+    /**
+     * An API key sent as {@code X-Api-Key} on every request and WebSocket upgrade (default: none):
+     * for backends, which may then publish to and read every channel. Never sent in a URL.
+     *
+     * @param apiKey the key, or {@code null} for none
+     */
+    public Builder apiKey(String apiKey) {
+      this.apiKey = apiKey == null || apiKey.isEmpty() ? null : apiKey;
       return this;
     }
 

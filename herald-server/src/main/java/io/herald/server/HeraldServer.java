@@ -68,6 +68,9 @@ public final class HeraldServer implements AutoCloseable {
             config.maxActiveChannels());
     hub.start();
     this.context = new ServerContext(config, hub);
+    if (config.demoFeed()) {
+      context.demoSignIn(demoSignIn(config));
+    }
     boolean epoll = Epoll.isAvailable();
     this.boss = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
     this.workers =
@@ -112,6 +115,16 @@ public final class HeraldServer implements AutoCloseable {
             .commandTimeout(config.redisCommandTimeout())
             .keyPrefix(config.redisKeyPrefix())
             .build());
+  }
+
+  /** The demos' sign-in: mints with a development secret (see DemoSignIn). */
+  private static io.herald.server.demo.DemoSignIn demoSignIn(ServerConfig config) {
+    LOG.warn(
+        "demo sign-in at POST /demo/token mints tokens for anyone who asks, with a random"
+            + " development-only secret: never use --demo-feed in production");
+    return new io.herald.server.demo.DemoSignIn(
+        new io.herald.server.auth.TokenMinter(
+            io.herald.server.demo.DemoSignIn.developmentSecret()));
   }
 
   private static AutoCloseable startDemos(Hub hub, ServerConfig config) {

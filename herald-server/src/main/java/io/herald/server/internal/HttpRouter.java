@@ -102,6 +102,17 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
       } else {
         upgrade(ctx, request, List.of(), Cursor.fromNow(0));
       }
+    } else if (path.equals("/demo/token") && server.demoSignIn != null) {
+      if (!method.equals(HttpMethod.POST)) {
+        methodNotAllowed(ctx, method, path, "POST", keepAlive);
+        return;
+      }
+      HttpResponses.write(
+          ctx,
+          HttpResponses.json(
+              HttpResponseStatus.OK,
+              server.demoSignIn.signIn(ByteBufUtil.getBytes(request.content()))),
+          keepAlive);
     } else if (path.equals("/health")) {
       if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
         methodNotAllowed(ctx, method, path, "GET, HEAD", keepAlive);

@@ -18,10 +18,19 @@ public final class ServerContext {
   final AtomicInteger connections = new AtomicInteger();
   final Set<PollHandler> parked = ConcurrentHashMap.newKeySet();
   volatile boolean shuttingDown;
+  volatile io.herald.server.demo.DemoSignIn demoSignIn;
 
   public ServerContext(ServerConfig config, Hub hub) {
     this.config = config;
     this.hub = hub;
+  }
+
+  /**
+   * Serves the demos' sign-in ({@code POST /demo/token}) with {@code signIn}; {@code null} (the
+   * default) serves none. Call before the server accepts connections.
+   */
+  public void demoSignIn(io.herald.server.demo.DemoSignIn signIn) {
+    this.demoSignIn = signIn;
   }
 
   /** Open connections now. */

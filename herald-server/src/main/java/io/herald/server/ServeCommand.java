@@ -230,6 +230,69 @@ final class ServeCommand implements Callable<Integer> {
           "Channels active on the node at once; one more is refused with 503 over_capacity [HERALD_MAX_ACTIVE_CHANNELS] (default: ${DEFAULT-VALUE}).")
   int maxActiveChannels;
 
+  @Option(
+      names = "--auth-hmac-secret",
+      defaultValue = "${env:HERALD_AUTH_HMAC_SECRET}",
+      description =
+          "Shared secret of HS256/384/512 tokens, at least 32 bytes [HERALD_AUTH_HMAC_SECRET].")
+  String authHmacSecret;
+
+  @Option(
+      names = "--auth-public-key-file",
+      defaultValue = "${env:HERALD_AUTH_PUBLIC_KEY_FILE}",
+      description =
+          "PEM file with the RSA or EC public key of RS/ES tokens [HERALD_AUTH_PUBLIC_KEY_FILE].")
+  java.nio.file.Path authPublicKeyFile;
+
+  @Option(
+      names = "--auth-jwks-url",
+      defaultValue = "${env:HERALD_AUTH_JWKS_URL}",
+      description =
+          "JWKS URL of the keys of RS/ES tokens; fetched again on an unknown kid [HERALD_AUTH_JWKS_URL].")
+  java.net.URI authJwksUrl;
+
+  @Option(
+      names = "--auth-issuer",
+      defaultValue = "${env:HERALD_AUTH_ISSUER}",
+      description = "The iss every token must carry [HERALD_AUTH_ISSUER].")
+  String authIssuer;
+
+  @Option(
+      names = "--auth-audience",
+      defaultValue = "${env:HERALD_AUTH_AUDIENCE}",
+      description = "The aud every token must include [HERALD_AUTH_AUDIENCE].")
+  String authAudience;
+
+  @Option(
+      names = "--auth-clock-skew-seconds",
+      defaultValue = "${env:HERALD_AUTH_CLOCK_SKEW_SECONDS:-30}",
+      description =
+          "Clock difference tolerated on exp and nbf, 0-600 [HERALD_AUTH_CLOCK_SKEW_SECONDS] (default: ${DEFAULT-VALUE}).")
+  long authClockSkewSeconds;
+
+  @Option(
+      names = "--api-key",
+      split = ",",
+      defaultValue = "${env:HERALD_API_KEY}",
+      description =
+          "API key of a backend (X-Api-Key), repeatable or comma-separated, 16-512 characters [HERALD_API_KEY].")
+  java.util.List<String> apiKeys;
+
+  @Option(
+      names = "--allowed-origins",
+      split = ",",
+      defaultValue = "${env:HERALD_ALLOWED_ORIGINS}",
+      description =
+          "Origins besides the page's own allowed to open WebSockets and make CORS requests (https://app.example), or * for any [HERALD_ALLOWED_ORIGINS].")
+  java.util.List<String> allowedOrigins;
+
+  @Option(
+      names = "--insecure-no-auth",
+      defaultValue = "${env:HERALD_INSECURE_NO_AUTH:-false}",
+      description =
+          "Serve without any credential on a non-loopback --host [HERALD_INSECURE_NO_AUTH] (default: ${DEFAULT-VALUE}).")
+  boolean insecureNoAuth;
+
   ServerConfig config() {
     EnumSet<Transport> disabled = EnumSet.noneOf(Transport.class);
     for (String t : disableTransports.split(",")) {
@@ -238,38 +301,48 @@ final class ServeCommand implements Callable<Integer> {
       }
       disabled.add(Transport.parse(t));
     }
-    return ServerConfig.builder()
-        .host(host)
-        .port(port)
-        .broker(broker)
-        .historySize(historySize)
-        .historyAge(Duration.ofSeconds(historyAgeSeconds))
-        .channelIdleTimeout(Duration.ofSeconds(channelIdleSeconds))
-        .maxMessageBytes(maxMessageBytes)
-        .maxChannelsPerSubscription(maxChannels)
-        .maxParkedPolls(maxParkedPolls)
-        .maxConnections(maxConnections)
-        .maxFrameBytes(maxFrameBytes)
-        .maxHeaderBytes(maxHeaderBytes)
-        .maxWait(Duration.ofSeconds(maxWaitSeconds))
-        .pollLimit(pollLimit)
-        .maxPollLimit(maxPollLimit)
-        .sseHeartbeat(Duration.ofSeconds(sseHeartbeatSeconds))
-        .sseRetry(Duration.ofMillis(sseRetryMillis))
-        .wsPingInterval(Duration.ofSeconds(wsPingSeconds))
-        .wsIdleTimeout(Duration.ofSeconds(wsIdleSeconds))
-        .writeBufferHighBytes(writeBufferBytes)
-        .ioThreads(ioThreads)
-        .shutdownTimeout(Duration.ofSeconds(shutdownSeconds))
-        .disabledTransports(disabled)
-        .demoFeed(demoFeed)
-        .redisHeadCheck(Duration.ofMillis(redisHeadCheckMillis))
-        .redisCommandTimeout(Duration.ofMillis(redisCommandTimeoutMillis))
-        .redisKeyPrefix(redisKeyPrefix)
-        .historyBytes(historyBytes)
-        .maxHistoryBytes(maxHistoryBytes)
-        .maxActiveChannels(maxActiveChannels)
-        .build();
+    ServerConfig.Builder settings =
+        ServerConfig.builder()
+            .host(host)
+            .port(port)
+            .broker(broker)
+            .historySize(historySize)
+            .historyAge(Duration.ofSeconds(historyAgeSeconds))
+            .channelIdleTimeout(Duration.ofSeconds(channelIdleSeconds))
+            .maxMessageBytes(maxMessageBytes)
+            .maxChannelsPerSubscription(maxChannels)
+            .maxParkedPolls(maxParkedPolls)
+            .maxConnections(maxConnections)
+            .maxFrameBytes(maxFrameBytes)
+            .maxHeaderBytes(maxHeaderBytes)
+            .maxWait(Duration.ofSeconds(maxWaitSeconds))
+            .pollLimit(pollLimit)
+            .maxPollLimit(maxPollLimit)
+            .sseHeartbeat(Duration.ofSeconds(sseHeartbeatSeconds))
+            .sseRetry(Duration.ofMillis(sseRetryMillis))
+            .wsPingInterval(Duration.ofSeconds(wsPingSeconds))
+            .wsIdleTimeout(Duration.ofSeconds(wsIdleSeconds))
+            .writeBufferHighBytes(writeBufferBytes)
+            .ioThreads(ioThreads)
+            .shutdownTimeout(Duration.ofSeconds(shutdownSeconds))
+            .disabledTransports(disabled)
+            .demoFeed(demoFeed)
+            .redisHeadCheck(Duration.ofMillis(redisHeadCheckMillis))
+            .redisCommandTimeout(Duration.ofMillis(redisCommandTimeoutMillis))
+            .redisKeyPrefix(redisKeyPrefix)
+            .historyBytes(historyBytes)
+            .maxHistoryBytes(maxHistoryBytes)
+            .maxActiveChannels(maxActiveChannels)
+            .authHmacSecret(authHmacSecret)
+            .authPublicKeyFile(authPublicKeyFile)
+            .authJwksUrl(authJwksUrl)
+            .authIssuer(authIssuer)
+            .authAudience(authAudience)
+            .authClockSkew(Duration.ofSeconds(authClockSkewSeconds))
+            .apiKeys(apiKeys == null ? java.util.List.of() : apiKeys)
+            .allowedOrigins(allowedOrigins == null ? java.util.List.of() : allowedOrigins)
+            .insecureNoAuth(insecureNoAuth);
+    return io.herald.server.demo.DemoSignIn.developmentDefaults(settings);
   }
 
   @Override
@@ -281,7 +354,13 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("herald serve: " + e.getMessage());
       return 2;
     }
-    HeraldServer server = HeraldServer.start(config);
+    HeraldServer server;
+    try {
+      server = HeraldServer.start(config);
+    } catch (IllegalArgumentException e) {
+      System.err.println("herald serve: " + e.getMessage());
+      return 2;
+    }
     String base = server.baseUrl();
     System.out.println();
     System.out.println("  Herald is running. Open:");

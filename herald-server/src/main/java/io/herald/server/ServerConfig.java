@@ -6,6 +6,8 @@ import io.herald.core.Hub;
 import io.herald.core.Transport;
 import io.herald.redis.RedisBrokerConfig;
 import io.herald.server.auth.NamespacePolicy;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -81,6 +83,11 @@ public final class ServerConfig {
   /** Default most channels active on the node at once. */
   public static final int DEFAULT_MAX_ACTIVE_CHANNELS = 100_000;
 
+  /**
+   * Default tolerance for clock differences when checking a token's {@code exp} and {@code nbf}.
+   */
+  public static final Duration DEFAULT_AUTH_CLOCK_SKEW = Duration.ofSeconds(30);
+
   private final String host;
   private final int port;
   private final String broker;
@@ -110,6 +117,15 @@ public final class ServerConfig {
   private final long maxHistoryBytes;
   private final int maxActiveChannels;
   private final List<NamespacePolicy> namespaces;
+  private final String authHmacSecret;
+  private final Path authPublicKeyFile;
+  private final URI authJwksUrl;
+  private final String authIssuer;
+  private final String authAudience;
+  private final Duration authClockSkew;
+  private final List<String> apiKeys;
+  private final List<String> allowedOrigins;
+  private final boolean insecureNoAuth;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
@@ -141,6 +157,15 @@ public final class ServerConfig {
     this.maxHistoryBytes = b.maxHistoryBytes;
     this.maxActiveChannels = b.maxActiveChannels;
     this.namespaces = List.copyOf(b.namespaces);
+    this.authHmacSecret = b.authHmacSecret;
+    this.authPublicKeyFile = b.authPublicKeyFile;
+    this.authJwksUrl = b.authJwksUrl;
+    this.authIssuer = b.authIssuer;
+    this.authAudience = b.authAudience;
+    this.authClockSkew = b.authClockSkew;
+    this.apiKeys = List.copyOf(b.apiKeys);
+    this.allowedOrigins = List.copyOf(b.allowedOrigins);
+    this.insecureNoAuth = b.insecureNoAuth;
   }
 
   /** A builder holding every default. */
@@ -331,6 +356,65 @@ public final class ServerConfig {
     return namespaces;
   }
 
+  /**
+   * The shared secret (UTF-8, at least 32 bytes) that HS256/384/512 tokens are signed with, or
+   * null.
+   */
+  public String authHmacSecret() {
+    return authHmacSecret;
+  }
+
+  /** A PEM file with the public key (RSA or EC) that RS/ES tokens are signed with, or null. */
+  public Path authPublicKeyFile() {
+    return authPublicKeyFile;
+  }
+
+  /** A JWKS URL whose keys sign RS/ES tokens (cached, fetched again on an unknown kid), or null. */
+  public URI authJwksUrl() {
+    return authJwksUrl;
+  }
+
+  /** The {@code iss} every token must carry, or null for no check. */
+  public String authIssuer() {
+    return authIssuer;
+  }
+
+  /** The {@code aud} every token must include, or null for no check. */
+  public String authAudience() {
+    return authAudience;
+  }
+
+  /** Tolerance for clock differences on {@code exp} and {@code nbf}; default 30 s. */
+  public Duration authClockSkew() {
+    return authClockSkew;
+  }
+
+  /** API keys for backends ({@code X-Api-Key}); empty by default. Never logged. */
+  public List<String> apiKeys() {
+    return apiKeys;
+  }
+
+  /**
+   * Origins (besides the page's own) allowed to open WebSockets and make CORS requests, such as
+   * {@code https://app.example}; {@code *} allows any. Empty by default: same origin only.
+   */
+  public List<String> allowedOrigins() {
+    return allowedOrigins;
+  }
+
+  /** Whether the server may run without credentials on a non-loopback address. */
+  public boolean insecureNoAuth() {
+    return insecureNoAuth;
+  }
+
+  /** Whether any credential (HMAC secret, public key, JWKS URL, API key) is configured. */
+  public boolean credentialsConfigured() {
+    return authHmacSecret != null
+        || authPublicKeyFile != null
+        || authJwksUrl != null
+        || !apiKeys.isEmpty();
+  }
+
   /** The settings as one line for the start-up log. */
   @Override
   public String toString() {
@@ -389,7 +473,25 @@ public final class ServerConfig {
         + " max-history-bytes="
         + maxHistoryBytes
         + " max-active-channels="
-        + maxActiveChannels;
+        + maxActiveChannels
+        + " auth-hmac-secret="
+        + (authHmacSecret == null ? "none" : "(set)")
+        + " auth-public-key-file="
+        + (authPublicKeyFile == null ? "none" : authPublicKeyFile)
+        + " auth-jwks-url="
+        + (authJwksUrl == null ? "none" : authJwksUrl)
+        + " auth-issuer="
+        + (authIssuer == null ? "none" : authIssuer)
+        + " auth-audience="
+        + (authAudience == null ? "none" : authAudience)
+        + " auth-clock-skew="
+        + authClockSkew.toSeconds()
+        + "s api-keys="
+        + apiKeys.size()
+        + " allowed-origins="
+        + allowedOrigins
+        + " insecure-no-auth="
+        + insecureNoAuth;
   }
 
   /**
@@ -430,6 +532,15 @@ public final class ServerConfig {
     private long maxHistoryBytes = DEFAULT_MAX_HISTORY_BYTES;
     private int maxActiveChannels = DEFAULT_MAX_ACTIVE_CHANNELS;
     private List<NamespacePolicy> namespaces = List.of();
+    private String authHmacSecret;
+    private Path authPublicKeyFile;
+    private URI authJwksUrl;
+    private String authIssuer;
+    private String authAudience;
+    private Duration authClockSkew = DEFAULT_AUTH_CLOCK_SKEW;
+    private List<String> apiKeys = List.of();
+    private List<String> allowedOrigins = List.of();
+    private boolean insecureNoAuth;
 
     private Builder() {}
 
@@ -615,6 +726,112 @@ public final class ServerConfig {
         }
       }
       this.namespaces = List.copyOf(namespaces);
+      return this;
+    }
+
+    /**
+     * The HMAC secret for HS256/384/512 tokens: at least 32 UTF-8 bytes (HS384 needs 48, HS512 64);
+     * null or empty for none.
+     */
+    public Builder authHmacSecret(String secret) {
+      if (secret != null && secret.isEmpty()) {
+        secret = null;
+      }
+      if (secret != null
+          && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+              < io.herald.server.auth.TokenMinter.MIN_SECRET_BYTES) {
+        throw new IllegalArgumentException(
+            "auth HMAC secret must be at least "
+                + io.herald.server.auth.TokenMinter.MIN_SECRET_BYTES
+                + " bytes (HS256), got "
+                + secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                + "; generate one with: openssl rand -base64 48");
+      }
+      this.authHmacSecret = secret;
+      return this;
+    }
+
+    /** A PEM file with an RSA or EC public key (or certificate); null for none. */
+    public Builder authPublicKeyFile(Path file) {
+      this.authPublicKeyFile = file;
+      return this;
+    }
+
+    /** A JWKS URL (http or https); null for none. */
+    public Builder authJwksUrl(URI url) {
+      if (url != null
+          && !("https".equalsIgnoreCase(url.getScheme())
+              || "http".equalsIgnoreCase(url.getScheme()))) {
+        throw new IllegalArgumentException(
+            "auth JWKS URL must be an http or https URL, got '" + url + "'");
+      }
+      this.authJwksUrl = url;
+      return this;
+    }
+
+    /** The required {@code iss}; null or empty for no check. */
+    public Builder authIssuer(String issuer) {
+      this.authIssuer = issuer == null || issuer.isEmpty() ? null : issuer;
+      return this;
+    }
+
+    /** The required {@code aud}; null or empty for no check. */
+    public Builder authAudience(String audience) {
+      this.authAudience = audience == null || audience.isEmpty() ? null : audience;
+      return this;
+    }
+
+    /** Clock skew tolerated on {@code exp} and {@code nbf}, 0 to 600 seconds. */
+    public Builder authClockSkew(Duration skew) {
+      Objects.requireNonNull(skew, "auth clock skew");
+      if (skew.isNegative() || skew.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException(
+            "auth clock skew must be 0 to 600 seconds, got " + skew.toSeconds());
+      }
+      this.authClockSkew = skew;
+      return this;
+    }
+
+    /** API keys for backends; each 16 to 512 printable ASCII characters. */
+    public Builder apiKeys(List<String> keys) {
+      for (String k : keys) {
+        if (k.length() < 16 || k.length() > 512 || !k.chars().allMatch(c -> c > 32 && c < 127)) {
+          throw new IllegalArgumentException(
+              "an API key must be 16 to 512 printable ASCII characters without spaces, got one of "
+                  + k.length()
+                  + " characters");
+        }
+      }
+      this.apiKeys = List.copyOf(keys);
+      return this;
+    }
+
+    /**
+     * Origins allowed besides the page's own: each {@code scheme://host[:port]}, or {@code *} for
+     * any.
+     */
+    public Builder allowedOrigins(List<String> origins) {
+      List<String> out = new java.util.ArrayList<>();
+      for (String o : origins) {
+        String t = o.trim();
+        if (t.isEmpty()) {
+          continue;
+        }
+        if (!t.equals("*") && !t.matches("(?i)https?://[^/?#\\s]+")) {
+          throw new IllegalArgumentException(
+              "an allowed origin is scheme://host[:port] (https://app.example) or *, got '"
+                  + t
+                  + "'");
+        }
+        out.add(t.equals("*") ? t : t.toLowerCase(java.util.Locale.ROOT));
+      }
+      this.allowedOrigins = List.copyOf(out);
+      return this;
+    }
+
+    /** Allows running without credentials on a non-loopback address. */
+    public Builder insecureNoAuth(boolean on) {
+      this.insecureNoAuth = on;
       return this;
     }
 

@@ -66,6 +66,71 @@ public final class DemoSignIn {
     return java.util.Base64.getEncoder().encodeToString(b);
   }
 
+  /**
+   * The settings of {@code builder}, with the demos' development credentials when the demos run and
+   * nothing else protects the server: {@code --demo-feed}, no credential configured, and a loopback
+   * {@code --host} (or {@code --insecure-no-auth}). Then a random HMAC secret ({@link
+   * #developmentSecret()}) is set, and the namespaces {@code default} and {@code demo} are public
+   * and {@code user} needs a token (namespaces the settings list are kept), so that every demo
+   * works and each {@code user:ID} channel is readable with that user's token only. Logged as
+   * development-only. Otherwise the settings are returned as they are (on a non-loopback host with
+   * no credential, protected mode then refuses to start, as without demos).
+   *
+   * @param builder the settings; changed when the development credentials apply
+   * @return the settings to run with
+   * @throws IllegalArgumentException as {@link io.herald.server.ServerConfig.Builder#build()}
+   */
+  public static io.herald.server.ServerConfig developmentDefaults(
+      io.herald.server.ServerConfig.Builder builder) {
+    io.herald.server.ServerConfig config = builder.build();
+    if (!config.demoFeed()
+        || config.credentialsConfigured()
+        || !(config.insecureNoAuth() || isLoopback(config.host()))) {
+      return config;
+    }
+    List<io.herald.server.auth.NamespacePolicy> namespaces =
+        new java.util.ArrayList<>(config.namespaces());
+    java.util.Set<String> listed = new java.util.HashSet<>();
+    namespaces.forEach(n -> listed.add(n.namespace()));
+    for (io.herald.server.auth.NamespacePolicy n :
+        List.of(
+            io.herald.server.auth.NamespacePolicy.of(
+                io.herald.server.auth.NamespacePolicy.DEFAULT_NAMESPACE,
+                io.herald.server.auth.NamespacePolicy.SubscribeAccess.PUBLIC,
+                io.herald.server.auth.NamespacePolicy.PublishAccess.PUBLIC),
+            io.herald.server.auth.NamespacePolicy.of(
+                "demo",
+                io.herald.server.auth.NamespacePolicy.SubscribeAccess.PUBLIC,
+                io.herald.server.auth.NamespacePolicy.PublishAccess.PUBLIC),
+            io.herald.server.auth.NamespacePolicy.of(
+                USER_NAMESPACE,
+                io.herald.server.auth.NamespacePolicy.SubscribeAccess.TOKEN,
+                io.herald.server.auth.NamespacePolicy.PublishAccess.TOKEN))) {
+      if (!listed.contains(n.namespace())) {
+        namespaces.add(n);
+      }
+    }
+    org.slf4j.LoggerFactory.getLogger(DemoSignIn.class)
+        .warn(
+            "development only: --demo-feed without a credential, so the demos run with a random"
+                + " HMAC secret (kept in memory) and the namespaces default and demo public, user"
+                + " token-only; configure --auth-hmac-secret for anything else");
+    return builder.authHmacSecret(developmentSecret()).namespaces(namespaces).build();
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      for (java.net.InetAddress a : java.net.InetAddress.getAllByName(host)) {
+        if (!a.isLoopbackAddress()) {
+          return false;
+        }
+      }
+      return true;
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
   /** The user id for a display name, as the class comment says; empty when nothing is left. */
   public static String userId(String name) {
     String id =

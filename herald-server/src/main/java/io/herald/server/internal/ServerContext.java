@@ -2,6 +2,8 @@ package io.herald.server.internal;
 
 import io.herald.core.Hub;
 import io.herald.server.ServerConfig;
+import io.herald.server.auth.Authorizer;
+import io.herald.server.auth.OriginPolicy;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ServerContext {
   final ServerConfig config;
   final Hub hub;
+  final Authorizer authorizer;
+  final OriginPolicy origins;
   final StaticFiles staticFiles = new StaticFiles("static/");
   final AtomicInteger parkedPolls = new AtomicInteger();
   final AtomicInteger connections = new AtomicInteger();
@@ -21,8 +25,15 @@ public final class ServerContext {
   volatile io.herald.server.demo.DemoSignIn demoSignIn;
 
   public ServerContext(ServerConfig config, Hub hub) {
+    this(config, hub, new Authorizer(config));
+  }
+
+  /** A context whose requests {@code authorizer} authorizes. */
+  public ServerContext(ServerConfig config, Hub hub, Authorizer authorizer) {
     this.config = config;
     this.hub = hub;
+    this.authorizer = authorizer;
+    this.origins = new OriginPolicy(config.allowedOrigins());
   }
 
   /**

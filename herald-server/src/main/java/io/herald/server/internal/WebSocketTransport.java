@@ -11,6 +11,8 @@ import io.herald.core.Names;
 import io.herald.core.Position;
 import io.herald.core.ProtocolException;
 import io.herald.core.Subscription;
+import io.herald.server.auth.AuthException;
+import io.herald.server.auth.Principal;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -49,21 +51,29 @@ import java.util.concurrent.TimeUnit;
  * <p>Replaces {@link HttpRouter} after the handshake. Confined to the channel's event loop.
  */
 final class WebSocketTransport extends StreamingTransport {
+  /** Time a {@code /ws} connection that must authenticate has to send {@code connect}. */
+  static final int CONNECT_DEADLINE_SECONDS = 10;
+
   private final WebSocketServerHandshaker handshaker;
   private final List<String> initialChannels;
   private final Cursor initialCursor;
   private final Set<String> pending = new HashSet<>();
   private ScheduledFuture<?> pinger;
+  private Principal principal;
+  private ScheduledFuture<?> connectDeadline;
+  private ScheduledFuture<?> expiry;
   private long lastSeen = System.nanoTime();
   private boolean closing;
 
   private WebSocketTransport(
       ServerContext server,
       WebSocketServerHandshaker handshaker,
+      Principal principal,
       List<String> channels,
       Cursor cursor) {
     super(server);
     this.handshaker = handshaker;
+    this.principal = principal;
     this.initialChannels = channels;
     this.initialCursor = cursor;
   }
@@ -73,6 +83,7 @@ final class WebSocketTransport extends StreamingTransport {
       ChannelHandlerContext ctx,
       ServerContext server,
       FullHttpRequest request,
+      Principal principal,
       List<String> channels,
       Cursor cursor) {
     String url = "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + request.uri();
@@ -88,7 +99,8 @@ final class WebSocketTransport extends StreamingTransport {
       WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
       return;
     }
-    WebSocketTransport transport = new WebSocketTransport(server, handshaker, channels, cursor);
+    WebSocketTransport transport =
+        new WebSocketTransport(server, handshaker, principal, channels, cursor);
     ChannelPipeline p = ctx.pipeline();
     p.addLast("ws-aggregator", new WebSocketFrameAggregator(server.config.maxFrameBytes()));
     p.addLast("ws", transport);
@@ -108,6 +120,20 @@ final class WebSocketTransport extends StreamingTransport {
   private void start() {
     long every = server.config.wsPingInterval().toMillis();
     pinger = ctx.executor().scheduleAtFixedRate(this::ping, every, every, TimeUnit.MILLISECONDS);
+    if (server.authorizer.enabled() && principal.anonymous() && initialChannels.isEmpty()) {
+      connectDeadline =
+          ctx.executor()
+              .schedule(
+                  () ->
+                      close(
+                          4001,
+                          "authentication needed: send connect with a token within "
+                              + CONNECT_DEADLINE_SECONDS
+                              + " seconds"),
+                  CONNECT_DEADLINE_SECONDS,
+                  TimeUnit.SECONDS);
+    }
+    scheduleExpiry();
     if (!initialChannels.isEmpty()) {
       pending.addAll(initialChannels);
       open(
@@ -185,12 +211,15 @@ final class WebSocketTransport extends StreamingTransport {
       if (node == null || !node.isObject() || !node.path("type").isTextual()) {
         throw new ProtocolException(
             ErrorCode.INVALID_REQUEST,
-            "a command is a JSON object with a string 'type': subscribe, unsubscribe, publish or ping");
+            "a command is a JSON object with a string 'type': subscribe, unsubscribe, publish,"
+                + " ping, connect or refresh");
       }
       switch (node.get("type").asText()) {
         case "subscribe" -> subscribe(id, node);
         case "unsubscribe" -> unsubscribe(id, node);
         case "publish" -> publish(id, node);
+        case "connect" -> authenticate(id, node, "connected");
+        case "refresh" -> authenticate(id, node, "refreshed");
         case "ping" -> {
           ObjectNode pong = reply("pong", id);
           send(pong);
@@ -200,7 +229,7 @@ final class WebSocketTransport extends StreamingTransport {
                 ErrorCode.INVALID_REQUEST,
                 "unknown command type '"
                     + node.get("type").asText()
-                    + "'; use subscribe, unsubscribe, publish or ping");
+                    + "'; use subscribe, unsubscribe, publish, ping, connect or refresh");
       }
     } catch (ProtocolException e) {
       send(error(id, e));
@@ -218,6 +247,8 @@ final class WebSocketTransport extends StreamingTransport {
       }
       since = sinceNode.asText().isEmpty() ? null : Position.parse(sinceNode.asText());
     }
+    server.authorizer.checkSubscribe(principal, List.of(channel));
+    publicUse();
     if (pending.contains(channel)
         || subscriptions.stream().anyMatch(s -> s.channel().equals(channel))) {
       throw new ProtocolException(
@@ -269,6 +300,8 @@ final class WebSocketTransport extends StreamingTransport {
     String channel = Names.channel(text(node, "channel"));
     JsonNode eventNode = node.get("event");
     String event = Names.event(eventNode == null || eventNode.isNull() ? null : eventNode.asText());
+    server.authorizer.checkPublish(principal, channel);
+    publicUse();
     JsonNode data = node.get("data");
     if (data == null) {
       throw new ProtocolException(
@@ -313,6 +346,76 @@ final class WebSocketTransport extends StreamingTransport {
                       r.put("epoch", m.epoch());
                       send(r);
                     }));
+  }
+
+  /**
+   * {@code connect} and {@code refresh} (PROTOCOL.md section 10): verifies the token, makes it the
+   * connection's principal and moves the expiry; a refresh keeps the user and must still grant
+   * every open subscription, else the connection closes with 4003.
+   */
+  private void authenticate(JsonNode id, JsonNode node, String answer) {
+    ObjectNode r = reply(answer, id);
+    if (!server.authorizer.enabled()) {
+      send(r); // no credential configured: everything is public, the token is not needed
+      return;
+    }
+    Principal next = server.authorizer.verify(text(node, "token"));
+    if (principal.user() != null && !principal.user().equals(next.user())) {
+      throw new AuthException(
+          ErrorCode.FORBIDDEN,
+          "the new token is for user '"
+              + next.user()
+              + "', this connection is user '"
+              + principal.user()
+              + "'; open a new connection to change users",
+          true);
+    }
+    for (Subscription s : subscriptions) {
+      try {
+        server.authorizer.checkSubscribe(next, List.of(s.channel()));
+      } catch (AuthException e) {
+        close(4003, "the new token does not grant " + s.channel());
+        return;
+      }
+    }
+    principal = next;
+    if (connectDeadline != null) {
+      connectDeadline.cancel(false);
+      connectDeadline = null;
+    }
+    scheduleExpiry();
+    if (answer.equals("connected")) {
+      r.put("user", next.user());
+    }
+    if (next.expires() != null) {
+      r.put("expires", next.expires().toEpochMilli());
+    }
+    send(r);
+  }
+
+  /** An allowed command without a token: this connection uses public channels, no deadline. */
+  private void publicUse() {
+    if (connectDeadline != null) {
+      connectDeadline.cancel(false);
+      connectDeadline = null;
+    }
+  }
+
+  /** Closes the connection with 4001 at its token's {@code exp}, unless refreshed before. */
+  private void scheduleExpiry() {
+    if (expiry != null) {
+      expiry.cancel(false);
+      expiry = null;
+    }
+    if (principal.expires() != null) {
+      long millis = principal.expires().toEpochMilli() - System.currentTimeMillis();
+      expiry =
+          ctx.executor()
+              .schedule(
+                  () -> close(4001, "the token expired; reconnect with a new token"),
+                  Math.max(0, millis),
+                  TimeUnit.MILLISECONDS);
+    }
   }
 
   private static String text(JsonNode node, String field) {
@@ -400,6 +503,12 @@ final class WebSocketTransport extends StreamingTransport {
   protected void closeSubscriptions() {
     if (pinger != null) {
       pinger.cancel(false);
+    }
+    if (connectDeadline != null) {
+      connectDeadline.cancel(false);
+    }
+    if (expiry != null) {
+      expiry.cancel(false);
     }
     super.closeSubscriptions();
   }

@@ -12,7 +12,9 @@ import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code herald token}: prints an HS256 token minted with the server's HMAC secret ({@code
@@ -73,11 +75,15 @@ final class TokenCommand implements Callable<Integer> {
       description = "aud claim [HERALD_AUTH_AUDIENCE].")
   String audience;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() {
     if (secret == null || secret.isEmpty()) {
-      System.err.println(
-          "herald token: no HMAC secret; pass --auth-hmac-secret or set HERALD_AUTH_HMAC_SECRET");
+      spec.commandLine()
+          .getErr()
+          .println(
+              "herald token: no HMAC secret; pass --auth-hmac-secret or set HERALD_AUTH_HMAC_SECRET");
       return 2;
     }
     try {
@@ -90,10 +96,12 @@ final class TokenCommand implements Callable<Integer> {
         }
       }
       TokenMinter minter = new TokenMinter(secret, issuer, audience, java.time.Clock.systemUTC());
-      System.out.println(minter.mint(sub, subscribe, publish, parseTtl(ttl), infoValue));
+      spec.commandLine()
+          .getOut()
+          .println(minter.mint(sub, subscribe, publish, parseTtl(ttl), infoValue));
       return 0;
     } catch (IllegalArgumentException e) {
-      System.err.println("herald token: " + e.getMessage());
+      spec.commandLine().getErr().println("herald token: " + e.getMessage());
       return 2;
     }
   }

@@ -25,10 +25,13 @@ public final class OriginPolicy {
 
   /**
    * The {@code Access-Control-Allow-Origin} value for a request from {@code origin} to {@code
-   * host}: {@code null} when the request has no {@code Origin}, {@code *} when any origin is
-   * configured, else the origin itself.
+   * host}.
    *
-   * @throws AuthException-like: returns {@link #REFUSED} when the origin is not allowed
+   * @param origin the request's {@code Origin} header, or {@code null}
+   * @param host the request's {@code Host} header, or {@code null}
+   * @return {@code null} when there is no {@code Origin} (not a browser: allowed, no CORS headers),
+   *     {@code *} when any origin is configured, the origin itself when it is the page's own or
+   *     configured, and {@link #REFUSED} otherwise
    */
   public String allowOrigin(String origin, String host) {
     if (origin == null) {

@@ -93,7 +93,7 @@ final class HttpResponses {
       headers.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, "WWW-Authenticate, Retry-After");
     }
     if (!"*".equals(allow)) {
-      headers.add(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
+      headers.add(HttpHeaderNames.VARY, "Origin");
     }
   }
 

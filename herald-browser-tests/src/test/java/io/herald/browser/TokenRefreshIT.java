@@ -190,6 +190,35 @@ class TokenRefreshIT {
                 + "});",
             bob.get("token").asText());
     assertThat(refused).isEqualTo("forbidden");
+    // the chat keeps working across its 30 s token's renewal: on the same connection, the room and
+    // the private channel still deliver
+    await()
+        .atMost(Duration.ofSeconds(45))
+        .until(
+            () ->
+                Long.parseLong(
+                        String.valueOf(
+                            browser.js(
+                                "return document.getElementById('signin').dataset.renewals")))
+                    >= 1);
+    HttpResponse<String> again =
+        publishJson(
+            "user:ada-test",
+            signIn("Bob Test").get("token").asText(),
+            "{\"name\":\"Bob Test\",\"text\":\"still there?\"}");
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(201);
+    browser.js(
+        "document.getElementById('text').value = 'after the renewal';"
+            + "document.getElementById('send').click();");
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () -> {
+              String page = String.valueOf(browser.js("return document.body.textContent"));
+              return page.contains("Bob Test: still there?") && page.contains("after the renewal");
+            });
+    assertThat(browser.jsString("return window.herald.transport")).isEqualTo("websocket");
+    assertThat(browser.jsString("return window.herald.state")).isEqualTo("connected");
     browser.screenshot("chat-signed-in");
   }
 

@@ -146,6 +146,74 @@ class TokenRefreshIT {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse", "long-poll", "short-poll"})
+  void aForbiddenChannelEndsWithAnErrorForItWhileTheOthersKeepDelivering(String transport) {
+    String user = "f" + Http.channel(transport).replace("bt-", "").replace(".", "-");
+    String own = "user:" + user;
+    String other = "user:someone-else-" + user;
+    browser.open(
+        base
+            + "/test/token-harness.html?ttl=60&wait=3&name="
+            + user
+            + "&channel="
+            + own
+            + "&transports="
+            + transport);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> browser.js("return window.herald.position(arguments[0])", own) != null);
+    browser.js("window.subscribe(arguments[0])", other);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> browser.jsLong("return window.refused.length") >= 1);
+    assertThat(browser.jsList("return window.refused.map(r => r.channel + ' ' + r.code)"))
+        .containsExactly(other + " forbidden");
+    assertThat(
+            browser.jsList(
+                "return window.events.filter(e => e.type === 'error' && e.channel).map(e => e.channel)"))
+        .containsExactly(other);
+    String publisher =
+        MINTER.mint("publisher", List.of(), List.of("user:*"), Duration.ofMinutes(5), null);
+    for (int i = 1; i <= 3; i++) {
+      assertThat(publish(own, publisher, "after " + i).statusCode()).isEqualTo(201);
+    }
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> browser.jsLong("return window.received.length") >= 3);
+    assertThat(browser.jsList("return window.received.map(m => m.channel)"))
+        .containsOnly(own)
+        .hasSize(3);
+    assertThat(browser.jsString("return window.herald.transport")).isEqualTo(transport);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse", "long-poll", "short-poll"})
+  void withoutATokenAChannelThatNeedsOneIsReportedUnauthorizedNotRetried(String transport) {
+    String channel = "user:nobody-" + Http.channel(transport).replace("bt-", "").replace(".", "-");
+    browser.open(
+        base
+            + "/test/token-harness.html?notoken=1&wait=2&channel="
+            + channel
+            + "&transports="
+            + transport);
+    String errors = "return window.events.filter(e => e.type === 'error').map(e => e.error)";
+    await().atMost(Duration.ofSeconds(20)).until(() -> !browser.jsList(errors).isEmpty());
+    assertThat(String.valueOf(browser.jsList(errors))).startsWith("[unauthorized: ");
+    // reported, not retried: no further attempt, no further error
+    String attempts =
+        "return window.events.filter(e => e.type === 'state' && e.state === 'connecting').length";
+    long tried = browser.jsLong(attempts);
+    long reported = browser.jsList(errors).size();
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () -> browser.jsLong(attempts) == tried && browser.jsList(errors).size() == reported);
+    assertThat(browser.jsList("return window.received")).isEmpty();
+    assertThat(browser.jsList("return window.tokens")).isEmpty();
+  }
+
   @Test
   void chatSignsInAndAPrivateChannelIsNotReadableByAnotherUser() {
     browser.open(base + "/demos/chat.html");

@@ -41,6 +41,11 @@ public enum ErrorCode {
   MESSAGE_TOO_LARGE("message_too_large", 413),
   /** A publication's content type is neither JSON nor text. */
   UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", 415),
+  /**
+   * A connection sends commands or publications faster than its rate limit; retry after the {@code
+   * Retry-After} delay.
+   */
+  RATE_LIMITED("rate_limited", 429),
   /** The request line or headers exceed the server's limit. */
   HEADERS_TOO_LARGE("headers_too_large", 431),
   /**

@@ -231,6 +231,55 @@ final class ServeCommand implements Callable<Integer> {
   int maxActiveChannels;
 
   @Option(
+      names = "--ws-command-rate",
+      defaultValue = "${env:HERALD_WS_COMMAND_RATE:-200}",
+      description =
+          "WebSocket commands per second per connection, 0 for no limit [HERALD_WS_COMMAND_RATE] (default: ${DEFAULT-VALUE}).")
+  int wsCommandRate;
+
+  @Option(
+      names = "--ws-command-burst",
+      defaultValue = "${env:HERALD_WS_COMMAND_BURST:-400}",
+      description =
+          "WebSocket commands a connection may send at once [HERALD_WS_COMMAND_BURST] (default: ${DEFAULT-VALUE}).")
+  int wsCommandBurst;
+
+  @Option(
+      names = "--http-publish-rate",
+      defaultValue = "${env:HERALD_HTTP_PUBLISH_RATE:-1000}",
+      description =
+          "HTTP publications per second per connection, 0 for no limit [HERALD_HTTP_PUBLISH_RATE] (default: ${DEFAULT-VALUE}).")
+  int httpPublishRate;
+
+  @Option(
+      names = "--http-publish-burst",
+      defaultValue = "${env:HERALD_HTTP_PUBLISH_BURST:-2000}",
+      description =
+          "HTTP publications a connection may send at once [HERALD_HTTP_PUBLISH_BURST] (default: ${DEFAULT-VALUE}).")
+  int httpPublishBurst;
+
+  @Option(
+      names = "--rate-limit-strikes",
+      defaultValue = "${env:HERALD_RATE_LIMIT_STRIKES:-100}",
+      description =
+          "Rate-limit refusals a connection may collect per strike window before it is closed [HERALD_RATE_LIMIT_STRIKES] (default: ${DEFAULT-VALUE}).")
+  int rateLimitStrikes;
+
+  @Option(
+      names = "--rate-limit-strike-seconds",
+      defaultValue = "${env:HERALD_RATE_LIMIT_STRIKE_SECONDS:-10}",
+      description =
+          "Window over which rate-limit refusals are counted [HERALD_RATE_LIMIT_STRIKE_SECONDS] (default: ${DEFAULT-VALUE}).")
+  long rateLimitStrikeSeconds;
+
+  @Option(
+      names = "--ws-max-inflight-publishes",
+      defaultValue = "${env:HERALD_WS_MAX_INFLIGHT_PUBLISHES:-64}",
+      description =
+          "WebSocket publications per connection awaiting the broker; at the cap reading pauses [HERALD_WS_MAX_INFLIGHT_PUBLISHES] (default: ${DEFAULT-VALUE}).")
+  int wsMaxInflightPublishes;
+
+  @Option(
       names = "--auth-hmac-secret",
       defaultValue = "${env:HERALD_AUTH_HMAC_SECRET}",
       description =
@@ -333,6 +382,10 @@ final class ServeCommand implements Callable<Integer> {
             .historyBytes(historyBytes)
             .maxHistoryBytes(maxHistoryBytes)
             .maxActiveChannels(maxActiveChannels)
+            .wsCommandRate(wsCommandRate, wsCommandBurst)
+            .httpPublishRate(httpPublishRate, httpPublishBurst)
+            .rateLimitStrikes(rateLimitStrikes, Duration.ofSeconds(rateLimitStrikeSeconds))
+            .wsMaxInflightPublishes(wsMaxInflightPublishes)
             .authHmacSecret(authHmacSecret)
             .authPublicKeyFile(authPublicKeyFile)
             .authJwksUrl(authJwksUrl)

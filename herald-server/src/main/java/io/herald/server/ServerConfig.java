@@ -83,6 +83,27 @@ public final class ServerConfig {
   /** Default most channels active on the node at once. */
   public static final int DEFAULT_MAX_ACTIVE_CHANNELS = 100_000;
 
+  /** Default WebSocket commands per second per connection (token bucket refill). */
+  public static final int DEFAULT_WS_COMMAND_RATE = 200;
+
+  /** Default WebSocket commands a connection may send at once above its rate (bucket size). */
+  public static final int DEFAULT_WS_COMMAND_BURST = 400;
+
+  /** Default HTTP publications per second per connection (token bucket refill). */
+  public static final int DEFAULT_HTTP_PUBLISH_RATE = 1000;
+
+  /** Default HTTP publications a connection may send at once above its rate (bucket size). */
+  public static final int DEFAULT_HTTP_PUBLISH_BURST = 2000;
+
+  /** Default rate-limit refusals a connection may collect within the strike window. */
+  public static final int DEFAULT_RATE_LIMIT_STRIKES = 100;
+
+  /** Default window over which rate-limit refusals are counted. */
+  public static final Duration DEFAULT_RATE_LIMIT_STRIKE_WINDOW = Duration.ofSeconds(10);
+
+  /** Default WebSocket publications per connection sent to the broker and not yet answered. */
+  public static final int DEFAULT_WS_MAX_INFLIGHT_PUBLISHES = 64;
+
   /**
    * Default tolerance for clock differences when checking a token's {@code exp} and {@code nbf}.
    */
@@ -117,6 +138,13 @@ public final class ServerConfig {
   private final long maxHistoryBytes;
   private final int maxActiveChannels;
   private final List<NamespacePolicy> namespaces;
+  private final int wsCommandRate;
+  private final int wsCommandBurst;
+  private final int httpPublishRate;
+  private final int httpPublishBurst;
+  private final int rateLimitStrikes;
+  private final Duration rateLimitStrikeWindow;
+  private final int wsMaxInflightPublishes;
   private final String authHmacSecret;
   private final Path authPublicKeyFile;
   private final URI authJwksUrl;
@@ -157,6 +185,13 @@ public final class ServerConfig {
     this.maxHistoryBytes = b.maxHistoryBytes;
     this.maxActiveChannels = b.maxActiveChannels;
     this.namespaces = List.copyOf(b.namespaces);
+    this.wsCommandRate = b.wsCommandRate;
+    this.wsCommandBurst = b.wsCommandBurst;
+    this.httpPublishRate = b.httpPublishRate;
+    this.httpPublishBurst = b.httpPublishBurst;
+    this.rateLimitStrikes = b.rateLimitStrikes;
+    this.rateLimitStrikeWindow = b.rateLimitStrikeWindow;
+    this.wsMaxInflightPublishes = b.wsMaxInflightPublishes;
     this.authHmacSecret = b.authHmacSecret;
     this.authPublicKeyFile = b.authPublicKeyFile;
     this.authJwksUrl = b.authJwksUrl;
@@ -357,6 +392,57 @@ public final class ServerConfig {
   }
 
   /**
+   * WebSocket commands (every type) a connection may send per second, the refill of its token
+   * bucket; default 200; 0 turns the limit off. A command over the limit gets an {@code error}
+   * frame {@code rate_limited} with its {@code id}.
+   */
+  public int wsCommandRate() {
+    return wsCommandRate;
+  }
+
+  /** WebSocket commands a connection may send at once (its bucket's size); default 400. */
+  public int wsCommandBurst() {
+    return wsCommandBurst;
+  }
+
+  /**
+   * HTTP publications one connection may send per second (keep-alive requests share the bucket);
+   * default 1000; 0 turns the limit off. Over it: {@code 429 rate_limited} with {@code
+   * Retry-After}.
+   */
+  public int httpPublishRate() {
+    return httpPublishRate;
+  }
+
+  /** HTTP publications one connection may send at once (its bucket's size); default 2000. */
+  public int httpPublishBurst() {
+    return httpPublishBurst;
+  }
+
+  /**
+   * Rate-limit refusals a connection may collect within {@link #rateLimitStrikeWindow()}; one more
+   * closes it (WebSocket {@code 1008}, HTTP {@code 429} with {@code Connection: close}); default
+   * 100.
+   */
+  public int rateLimitStrikes() {
+    return rateLimitStrikes;
+  }
+
+  /** Window over which {@link #rateLimitStrikes()} are counted; default 10 seconds. */
+  public Duration rateLimitStrikeWindow() {
+    return rateLimitStrikeWindow;
+  }
+
+  /**
+   * WebSocket publications per connection sent to the broker and not yet answered; default 64. At
+   * the cap the server stops reading from that connection until one is answered (backpressure:
+   * nothing is refused or lost).
+   */
+  public int wsMaxInflightPublishes() {
+    return wsMaxInflightPublishes;
+  }
+
+  /**
    * The shared secret (UTF-8, at least 32 bytes) that HS256/384/512 tokens are signed with, or
    * null.
    */
@@ -474,6 +560,20 @@ public final class ServerConfig {
         + maxHistoryBytes
         + " max-active-channels="
         + maxActiveChannels
+        + " ws-command-rate="
+        + wsCommandRate
+        + "/s burst "
+        + wsCommandBurst
+        + " http-publish-rate="
+        + httpPublishRate
+        + "/s burst "
+        + httpPublishBurst
+        + " rate-limit-strikes="
+        + rateLimitStrikes
+        + " in "
+        + rateLimitStrikeWindow.toSeconds()
+        + "s ws-max-inflight-publishes="
+        + wsMaxInflightPublishes
         + " auth-hmac-secret="
         + (authHmacSecret == null ? "none" : "(set)")
         + " auth-public-key-file="
@@ -532,6 +632,13 @@ public final class ServerConfig {
     private long maxHistoryBytes = DEFAULT_MAX_HISTORY_BYTES;
     private int maxActiveChannels = DEFAULT_MAX_ACTIVE_CHANNELS;
     private List<NamespacePolicy> namespaces = List.of();
+    private int wsCommandRate = DEFAULT_WS_COMMAND_RATE;
+    private int wsCommandBurst = DEFAULT_WS_COMMAND_BURST;
+    private int httpPublishRate = DEFAULT_HTTP_PUBLISH_RATE;
+    private int httpPublishBurst = DEFAULT_HTTP_PUBLISH_BURST;
+    private int rateLimitStrikes = DEFAULT_RATE_LIMIT_STRIKES;
+    private Duration rateLimitStrikeWindow = DEFAULT_RATE_LIMIT_STRIKE_WINDOW;
+    private int wsMaxInflightPublishes = DEFAULT_WS_MAX_INFLIGHT_PUBLISHES;
     private String authHmacSecret;
     private Path authPublicKeyFile;
     private URI authJwksUrl;
@@ -726,6 +833,42 @@ public final class ServerConfig {
         }
       }
       this.namespaces = List.copyOf(namespaces);
+      return this;
+    }
+
+    /**
+     * @param perSecond WebSocket commands per second per connection, 0 (no limit) to 1000000
+     * @param burst commands at once, 1 to 1000000
+     */
+    public Builder wsCommandRate(int perSecond, int burst) {
+      this.wsCommandRate = range("WebSocket command rate", perSecond, 0, 1_000_000);
+      this.wsCommandBurst = range("WebSocket command burst", burst, 1, 1_000_000);
+      return this;
+    }
+
+    /**
+     * @param perSecond HTTP publications per second per connection, 0 (no limit) to 1000000
+     * @param burst publications at once, 1 to 1000000
+     */
+    public Builder httpPublishRate(int perSecond, int burst) {
+      this.httpPublishRate = range("HTTP publish rate", perSecond, 0, 1_000_000);
+      this.httpPublishBurst = range("HTTP publish burst", burst, 1, 1_000_000);
+      return this;
+    }
+
+    /**
+     * @param strikes refusals tolerated per window, 1 to 1000000
+     * @param window at least 1 second
+     */
+    public Builder rateLimitStrikes(int strikes, Duration window) {
+      this.rateLimitStrikes = range("rate limit strikes", strikes, 1, 1_000_000);
+      this.rateLimitStrikeWindow =
+          atLeast("rate limit strike window", window, Duration.ofSeconds(1));
+      return this;
+    }
+
+    public Builder wsMaxInflightPublishes(int publishes) {
+      this.wsMaxInflightPublishes = range("WebSocket in-flight publishes", publishes, 1, 100_000);
       return this;
     }
 

@@ -46,8 +46,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
   private final ServerContext server;
   private boolean streaming;
 
+  /** This connection's publish rate limit (keep-alive requests share it); null when off. */
+  private final RateLimiter publishLimiter;
+
   public HttpRouter(ServerContext server) {
     this.server = server;
+    this.publishLimiter = PublishHandler.rateLimiter(server);
   }
 
   @Override
@@ -89,7 +93,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         String channel = Names.channel(list);
         server.authorizer.checkPublish(principal(request, uri), channel);
-        PublishHandler.publish(ctx, server, request, channel, uri, keepAlive);
+        PublishHandler.publish(ctx, server, request, channel, uri, keepAlive, publishLimiter);
       } else if (method.equals(HttpMethod.GET)) {
         subscribe(
             ctx,

@@ -8,6 +8,7 @@ import io.herald.core.Names;
 import io.herald.core.ProtocolException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -19,8 +20,10 @@ import java.util.concurrent.CompletionException;
 /**
  * {@code POST /channels/{channel}} (PROTOCOL.md section 5): checks the body against its content
  * type and the size limit, publishes through the hub, and answers {@code 201} with the offset and
- * epoch, or the error. The connection stops reading until the answer is written. Runs on the
- * channel's event loop; never blocks.
+ * epoch, or the error. The connection stops reading until the answer is written. Each connection's
+ * publications pass its {@link RateLimiter} first: over it, {@code 429 rate_limited} with {@code
+ * Retry-After}, and a connection refused too often gets that answer with {@code Connection: close}.
+ * Runs on the channel's event loop; never blocks.
  */
 final class PublishHandler {
   private PublishHandler() {}
@@ -31,7 +34,17 @@ final class PublishHandler {
       FullHttpRequest request,
       String channel,
       QueryStringDecoder uri,
-      boolean keepOpen) {
+      boolean keepOpen,
+      RateLimiter limiter) {
+    RateLimiter.Refusal refusal = limiter == null ? null : limiter.tryAcquire();
+    if (refusal != null) {
+      FullHttpResponse r = HttpResponses.error(refusal.error());
+      r.headers()
+          .set(HttpHeaderNames.RETRY_AFTER, refusal.retryAfterSeconds())
+          .set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, HttpHeaderNames.RETRY_AFTER);
+      HttpResponses.write(ctx, r, keepOpen && !refusal.close());
+      return;
+    }
     String event = Names.event(Query.single(uri, "event"));
     byte[] data = data(request, server.config.maxMessageBytes());
     ctx.channel().config().setAutoRead(false);
@@ -74,6 +87,16 @@ final class PublishHandler {
               new BrokerUnavailableException("the publication failed: " + cause.getMessage())),
           keepAlive);
     }
+  }
+
+  /** A new connection's publish rate limiter under {@code server}'s settings, or null when off. */
+  static RateLimiter rateLimiter(ServerContext server) {
+    return RateLimiter.of(
+        "publications",
+        server.config.httpPublishRate(),
+        server.config.httpPublishBurst(),
+        server.config.rateLimitStrikes(),
+        server.config.rateLimitStrikeWindow());
   }
 
   static Map<String, Object> published(Message m) {

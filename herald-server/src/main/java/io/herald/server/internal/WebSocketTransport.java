@@ -1,8 +1,9 @@
 package io.herald.server.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import io.herald.core.Cursor;
 import io.herald.core.ErrorCode;
 import io.herald.core.Json;
@@ -13,13 +14,16 @@ import io.herald.core.ProtocolException;
 import io.herald.core.Subscription;
 import io.herald.server.auth.AuthException;
 import io.herald.server.auth.Principal;
-import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -28,14 +32,16 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
@@ -46,11 +52,23 @@ import java.util.concurrent.TimeUnit;
  * server pings every {@code wsPingInterval} and closes a connection silent for {@code
  * wsIdleTimeout}. Close codes: 1001 going away (shutdown, idle), 1009 frame too big (Netty's
  * decoder), 1008 policy, 1011 server error. A command that cannot be carried out gets an {@code
- * error} frame and the connection stays open.
+ * error} frame (with its {@code id} when it could be read) and the connection stays open.
+ *
+ * <p>Abuse controls: commands are parsed by {@link WebSocketCommand} (so {@code data} is published
+ * byte for byte); every text or binary frame and every ping frame takes a token of the connection's
+ * {@link RateLimiter} ({@code rate_limited} error frames, close 1008 for a connection refused too
+ * often); at most {@code wsMaxInflightPublishes} publications wait for the broker, past which the
+ * connection stops reading and holds the frames already decoded, in order, until one is answered.
  *
  * <p>Replaces {@link HttpRouter} after the handshake. Confined to the channel's event loop.
  */
 final class WebSocketTransport extends StreamingTransport {
+  /**
+   * How long a connection the server closes may take to let its close frame out before the socket
+   * is closed without it (a client that does not read), in milliseconds.
+   */
+  static final long CLOSE_GRACE_MILLIS = 2_000;
+
   /** Time a {@code /ws} connection that must authenticate has to send {@code connect}. */
   static final int CONNECT_DEADLINE_SECONDS = 10;
 
@@ -58,6 +76,12 @@ final class WebSocketTransport extends StreamingTransport {
   private final List<String> initialChannels;
   private final Cursor initialCursor;
   private final Set<String> pending = new HashSet<>();
+  private final RateLimiter limiter;
+  private final ArrayDeque<TextWebSocketFrame> held = new ArrayDeque<>();
+  private long heldBytes;
+  private int inflight;
+  private boolean pausedReading;
+  private boolean runningHeld;
   private ScheduledFuture<?> pinger;
   private Principal principal;
   private ScheduledFuture<?> connectDeadline;
@@ -76,6 +100,13 @@ final class WebSocketTransport extends StreamingTransport {
     this.principal = principal;
     this.initialChannels = channels;
     this.initialCursor = cursor;
+    this.limiter =
+        RateLimiter.of(
+            "WebSocket commands",
+            server.config.wsCommandRate(),
+            server.config.wsCommandBurst(),
+            server.config.rateLimitStrikes(),
+            server.config.rateLimitStrikeWindow());
   }
 
   /** Answers the upgrade and puts a WebSocket transport in place of {@code router}'s context. */
@@ -86,6 +117,21 @@ final class WebSocketTransport extends StreamingTransport {
       Principal principal,
       List<String> channels,
       Cursor cursor) {
+    // Netty's handshaker throws on these after the pipeline has changed: refuse them first, with
+    // an answer (RFC 6455 section 4.2.1)
+    if (!request
+        .headers()
+        .containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+      throw new ProtocolException(
+          ErrorCode.INVALID_REQUEST,
+          "a WebSocket upgrade needs 'Connection: Upgrade' beside 'Upgrade: websocket'");
+    }
+    String key = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
+    if (key == null || key.isBlank()) {
+      throw new ProtocolException(
+          ErrorCode.INVALID_REQUEST,
+          "a WebSocket upgrade needs a Sec-WebSocket-Key header (RFC 6455 section 4.1)");
+    }
     String url = "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + request.uri();
     WebSocketDecoderConfig decoder =
         WebSocketDecoderConfig.newBuilder()
@@ -105,16 +151,27 @@ final class WebSocketTransport extends StreamingTransport {
     p.addLast("ws-aggregator", new WebSocketFrameAggregator(server.config.maxFrameBytes()));
     p.addLast("ws", transport);
     p.remove(ctx.handler());
-    handshaker
-        .handshake(ctx.channel(), request)
-        .addListener(
-            f -> {
-              if (f.isSuccess()) {
-                transport.start();
-              } else {
-                ctx.channel().close();
-              }
-            });
+    ChannelFuture handshake;
+    try {
+      handshake = handshaker.handshake(ctx.channel(), request);
+    } catch (WebSocketHandshakeException e) {
+      // a request the checks above let through and Netty refuses: still an answer, then close
+      HttpRouter.LOG.debug("WebSocket upgrade refused: {}", e.getMessage());
+      FullHttpResponse r =
+          HttpResponses.error(
+              ErrorCode.INVALID_REQUEST, "not a valid WebSocket upgrade: " + e.getMessage());
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      ctx.channel().writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    handshake.addListener(
+        f -> {
+          if (f.isSuccess()) {
+            transport.start();
+          } else {
+            ctx.channel().close();
+          }
+        });
   }
 
   private void start() {
@@ -167,21 +224,37 @@ final class WebSocketTransport extends StreamingTransport {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     lastSeen = System.nanoTime();
+    if (closing && (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame)) {
+      ReferenceCountUtil.release(msg); // the server is closing: commands are no longer carried out
+      return;
+    }
+    if (msg instanceof TextWebSocketFrame text && (!held.isEmpty() || atInflightCap())) {
+      hold(text);
+      return;
+    }
     try {
       if (msg instanceof TextWebSocketFrame text) {
         command(text);
       } else if (msg instanceof PingWebSocketFrame ping) {
+        // RFC 6455 wants a pong for every ping: over the rate it still gets one, but counts as a
+        // refusal, so a ping flood ends in a close like a command flood
+        RateLimiter.Refusal refusal = limiter == null ? null : limiter.tryAcquire();
         ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
+        if (refusal != null && refusal.close()) {
+          close(1008, refusal.closeReason());
+        }
       } else if (msg instanceof CloseWebSocketFrame close) {
         closing = true;
         handshaker.close(ctx.channel(), close.retain());
       } else if (msg instanceof BinaryWebSocketFrame) {
-        send(
-            error(
-                null,
-                new ProtocolException(
-                    ErrorCode.INVALID_REQUEST,
-                    "binary frames are not part of the protocol; send JSON text frames")));
+        if (allowed(null)) {
+          send(
+              error(
+                  null,
+                  new ProtocolException(
+                      ErrorCode.INVALID_REQUEST,
+                      "binary frames are not part of the protocol; send JSON text frames")));
+        }
       } else if (!(msg instanceof WebSocketFrame)) {
         ctx.fireChannelRead(ReferenceCountUtil.retain(msg));
       }
@@ -190,62 +263,158 @@ final class WebSocketTransport extends StreamingTransport {
     }
   }
 
-  private void command(TextWebSocketFrame frame) {
-    JsonNode node;
+  private boolean atInflightCap() {
+    return inflight >= server.config.wsMaxInflightPublishes();
+  }
+
+  /**
+   * Keeps a text frame that arrived while the in-flight publications are at their cap (frames
+   * already decoded from the last read), in order, and stops reading. More than {@link
+   * #maxHeldBytes()} held means reading did not stop: the connection is closed with 1008.
+   */
+  private void hold(TextWebSocketFrame frame) {
+    held.add(frame);
+    heldBytes += frame.content().readableBytes();
+    pauseReading();
+    if (heldBytes > maxHeldBytes()) {
+      releaseHeld();
+      close(
+          1008,
+          "more than "
+              + maxHeldBytes()
+              + " bytes of commands waiting for "
+              + server.config.wsMaxInflightPublishes()
+              + " publications in flight");
+    }
+  }
+
+  private long maxHeldBytes() {
+    return Math.max(1L << 20, 2L * server.config.maxFrameBytes());
+  }
+
+  /** Runs held commands while below the in-flight cap; resumes reading once none is held. */
+  private void runHeld() {
+    if (runningHeld) {
+      return; // a publication answered at once inside the loop below: the loop goes on
+    }
+    runningHeld = true;
     try {
-      node = Json.MAPPER.readTree((java.io.InputStream) new ByteBufInputStream(frame.content()));
-    } catch (IOException e) {
-      send(
-          error(
-              null,
-              new ProtocolException(
-                  ErrorCode.INVALID_JSON,
-                  "the frame is not valid JSON; send one JSON object per text frame")));
+      while (!held.isEmpty() && !atInflightCap() && ctx.channel().isActive() && !closing) {
+        TextWebSocketFrame frame = held.poll();
+        heldBytes -= frame.content().readableBytes();
+        try {
+          command(frame);
+        } finally {
+          frame.release();
+        }
+      }
+    } finally {
+      runningHeld = false;
+    }
+    if (held.isEmpty() && !atInflightCap()) {
+      resumeReading();
+    }
+  }
+
+  private void pauseReading() {
+    if (!pausedReading) {
+      pausedReading = true;
+      ctx.channel().config().setAutoRead(false);
+    }
+  }
+
+  private void resumeReading() {
+    if (pausedReading) {
+      pausedReading = false;
+      ctx.channel().config().setAutoRead(true);
+    }
+  }
+
+  private void releaseHeld() {
+    TextWebSocketFrame f;
+    while ((f = held.poll()) != null) {
+      f.release();
+    }
+    heldBytes = 0;
+  }
+
+  /**
+   * Takes one token of the connection's command rate limit. When there is none, answers {@code
+   * rate_limited} with {@code id} and returns false; a connection refused too often is closed with
+   * 1008.
+   */
+  private boolean allowed(String id) {
+    if (limiter == null) {
+      return true;
+    }
+    RateLimiter.Refusal refusal = limiter.tryAcquire();
+    if (refusal == null) {
+      return true;
+    }
+    send(error(id, refusal.error()));
+    if (refusal.close()) {
+      close(1008, refusal.closeReason());
+    }
+    return false;
+  }
+
+  private void command(TextWebSocketFrame frame) {
+    WebSocketCommand command;
+    try {
+      command = WebSocketCommand.parse(ByteBufUtil.getBytes(frame.content()));
+    } catch (WebSocketCommand.Invalid e) {
+      if (allowed(e.id())) {
+        send(error(e.id(), e.error()));
+      }
       return;
     }
-    JsonNode id = node == null ? null : node.get("id");
-    if (id != null && !(id.isNumber() || id.isTextual())) {
-      id = null;
+    String id = command.id();
+    if (!allowed(id)) {
+      return;
     }
     try {
-      if (node == null || !node.isObject() || !node.path("type").isTextual()) {
-        throw new ProtocolException(
-            ErrorCode.INVALID_REQUEST,
-            "a command is a JSON object with a string 'type': subscribe, unsubscribe, publish,"
-                + " ping, connect or refresh");
-      }
-      switch (node.get("type").asText()) {
-        case "subscribe" -> subscribe(id, node);
-        case "unsubscribe" -> unsubscribe(id, node);
-        case "publish" -> publish(id, node);
-        case "connect" -> authenticate(id, node, "connected");
-        case "refresh" -> authenticate(id, node, "refreshed");
-        case "ping" -> {
-          ObjectNode pong = reply("pong", id);
-          send(pong);
-        }
+      switch (command.type()) {
+        case "subscribe" -> subscribe(id, command);
+        case "unsubscribe" -> unsubscribe(id, command);
+        case "publish" -> publish(id, command);
+        case "connect" -> authenticate(id, command, "connected");
+        case "refresh" -> authenticate(id, command, "refreshed");
+        case "ping" -> send(reply("pong", id));
         default ->
             throw new ProtocolException(
                 ErrorCode.INVALID_REQUEST,
                 "unknown command type '"
-                    + node.get("type").asText()
+                    + command.printableType()
                     + "'; use subscribe, unsubscribe, publish, ping, connect or refresh");
       }
     } catch (ProtocolException e) {
       send(error(id, e));
+    } catch (RuntimeException e) {
+      // a server fault, never the client's: the client still hears back
+      HttpRouter.LOG.error(
+          "WebSocket command '{}' from {} failed",
+          command.printableType(),
+          ctx.channel().remoteAddress(),
+          e);
+      send(
+          error(
+              id,
+              new ProtocolException(
+                  ErrorCode.INTERNAL, "the server could not carry out the command; retry later")));
     }
   }
 
-  private void subscribe(JsonNode id, JsonNode node) {
-    String channel = Names.channel(text(node, "channel"));
-    JsonNode sinceNode = node.get("since");
+  private void subscribe(String id, WebSocketCommand command) {
+    String channel = Names.channel(command.requireString("channel"));
+    WebSocketCommand.Field sinceField = command.field("since");
     Position since = null;
-    if (sinceNode != null && !sinceNode.isNull()) {
-      if (!sinceNode.isTextual() && !sinceNode.isIntegralNumber()) {
+    if (sinceField != null && sinceField.token() != JsonToken.VALUE_NULL) {
+      if (sinceField.token() != JsonToken.VALUE_STRING
+          && sinceField.token() != JsonToken.VALUE_NUMBER_INT) {
         throw new ProtocolException(
             ErrorCode.INVALID_CURSOR, "'since' must be a position string such as \"k3f9:17\"");
       }
-      since = sinceNode.asText().isEmpty() ? null : Position.parse(sinceNode.asText());
+      since = sinceField.text().isEmpty() ? null : Position.parse(sinceField.text());
     }
     server.authorizer.checkSubscribe(principal, List.of(channel));
     publicUse();
@@ -279,8 +448,8 @@ final class WebSocketTransport extends StreamingTransport {
         });
   }
 
-  private void unsubscribe(JsonNode id, JsonNode node) {
-    String channel = Names.channel(text(node, "channel"));
+  private void unsubscribe(String id, WebSocketCommand command) {
+    String channel = Names.channel(command.requireString("channel"));
     Subscription s =
         subscriptions.stream()
             .filter(x -> x.channel().equals(channel))
@@ -296,56 +465,69 @@ final class WebSocketTransport extends StreamingTransport {
     send(r);
   }
 
-  private void publish(JsonNode id, JsonNode node) {
-    String channel = Names.channel(text(node, "channel"));
-    JsonNode eventNode = node.get("event");
-    String event = Names.event(eventNode == null || eventNode.isNull() ? null : eventNode.asText());
+  /**
+   * Publishes the command's {@code data} exactly as the client sent it: its bytes are taken from
+   * the frame (only line breaks between tokens become spaces, as for HTTP publish), never decoded
+   * and re-encoded. At most {@link io.herald.server.ServerConfig#wsMaxInflightPublishes()} wait for
+   * the broker at once; at the cap the connection stops reading until one is answered.
+   */
+  private void publish(String id, WebSocketCommand command) {
+    String channel = Names.channel(command.requireString("channel"));
+    String event = Names.event(command.string("event", ErrorCode.INVALID_EVENT));
     server.authorizer.checkPublish(principal, channel);
     publicUse();
-    JsonNode data = node.get("data");
-    if (data == null) {
+    byte[] bytes = command.raw("data");
+    if (bytes == null) {
       throw new ProtocolException(
           ErrorCode.INVALID_REQUEST, "publish needs 'data': any JSON value");
-    }
-    byte[] bytes;
-    try {
-      bytes = Json.MAPPER.writeValueAsBytes(data);
-    } catch (JsonProcessingException e) {
-      throw new ProtocolException(
-          ErrorCode.INVALID_JSON, "'data' cannot be encoded: " + e.getOriginalMessage());
     }
     if (bytes.length > server.config.maxMessageBytes()) {
       throw PublishHandler.tooLarge(bytes.length, server.config.maxMessageBytes());
     }
-    server
-        .hub
-        .publish(channel, event, bytes)
-        .whenComplete(
-            (m, error) ->
-                EventLoops.runOn(
-                    ctx,
-                    () -> {
-                      if (error != null) {
-                        Throwable cause =
-                            error instanceof CompletionException && error.getCause() != null
-                                ? error.getCause()
-                                : error;
-                        send(
-                            error(
-                                id,
-                                cause instanceof ProtocolException pe
-                                    ? pe
-                                    : new ProtocolException(
-                                        ErrorCode.UNAVAILABLE,
-                                        "the publication failed: " + cause.getMessage())));
-                        return;
-                      }
-                      ObjectNode r = reply("published", id);
-                      r.put("channel", m.channel());
-                      r.put("offset", m.offset());
-                      r.put("epoch", m.epoch());
-                      send(r);
-                    }));
+    CompletableFuture<Message> publication = server.hub.publish(channel, event, bytes);
+    inflight++; // after publish(): a publication refused by a throw is not in flight
+    publication.whenComplete(
+        (m, error) ->
+            EventLoops.runOn(
+                ctx,
+                () -> {
+                  inflight--;
+                  published(id, m, error);
+                  runHeld();
+                }));
+    if (atInflightCap()) {
+      pauseReading();
+    }
+  }
+
+  private void published(String id, Message m, Throwable error) {
+    if (error != null) {
+      Throwable cause =
+          error instanceof CompletionException && error.getCause() != null
+              ? error.getCause()
+              : error;
+      send(
+          error(
+              id,
+              cause instanceof ProtocolException pe
+                  ? pe
+                  : new ProtocolException(
+                      ErrorCode.UNAVAILABLE, "the publication failed: " + cause.getMessage())));
+      return;
+    }
+    ObjectNode r = reply("published", id);
+    r.put("channel", m.channel());
+    r.put("offset", m.offset());
+    r.put("epoch", m.epoch());
+    send(r);
+  }
+
+  private ObjectNode subscribed(String id, Subscription s) {
+    ObjectNode r = reply("subscribed", id);
+    r.put("channel", s.channel());
+    r.put("position", s.startPosition().toString());
+    r.put("recovered", s.recovered());
+    return r;
   }
 
   /**
@@ -353,13 +535,13 @@ final class WebSocketTransport extends StreamingTransport {
    * connection's principal and moves the expiry; a refresh keeps the user and must still grant
    * every open subscription, else the connection closes with 4003.
    */
-  private void authenticate(JsonNode id, JsonNode node, String answer) {
+  private void authenticate(String id, WebSocketCommand command, String answer) {
     ObjectNode r = reply(answer, id);
     if (!server.authorizer.enabled()) {
       send(r); // no credential configured: everything is public, the token is not needed
       return;
     }
-    Principal next = server.authorizer.verify(text(node, "token"));
+    Principal next = server.authorizer.verify(command.requireString("token"));
     if (principal.user() != null && !principal.user().equals(next.user())) {
       throw new AuthException(
           ErrorCode.FORBIDDEN,
@@ -379,10 +561,7 @@ final class WebSocketTransport extends StreamingTransport {
       }
     }
     principal = next;
-    if (connectDeadline != null) {
-      connectDeadline.cancel(false);
-      connectDeadline = null;
-    }
+    publicUse();
     scheduleExpiry();
     if (answer.equals("connected")) {
       r.put("user", next.user());
@@ -393,7 +572,7 @@ final class WebSocketTransport extends StreamingTransport {
     send(r);
   }
 
-  /** An allowed command without a token: this connection uses public channels, no deadline. */
+  /** An allowed command: this connection needs no {@code connect} deadline any more. */
   private void publicUse() {
     if (connectDeadline != null) {
       connectDeadline.cancel(false);
@@ -418,33 +597,17 @@ final class WebSocketTransport extends StreamingTransport {
     }
   }
 
-  private static String text(JsonNode node, String field) {
-    JsonNode v = node.get(field);
-    if (v == null || !v.isTextual()) {
-      throw new ProtocolException(
-          ErrorCode.INVALID_REQUEST, "the command needs '" + field + "' as a string");
-    }
-    return v.asText();
-  }
-
-  private ObjectNode subscribed(JsonNode id, Subscription s) {
-    ObjectNode r = reply("subscribed", id);
-    r.put("channel", s.channel());
-    r.put("position", s.startPosition().toString());
-    r.put("recovered", s.recovered());
-    return r;
-  }
-
-  private static ObjectNode reply(String type, JsonNode id) {
+  /** A reply frame; {@code id} is the command's id as its exact JSON text, or null. */
+  private static ObjectNode reply(String type, String id) {
     ObjectNode r = Json.MAPPER.createObjectNode();
     r.put("type", type);
     if (id != null) {
-      r.set("id", id);
+      r.putRawValue("id", new RawValue(id));
     }
     return r;
   }
 
-  private static ObjectNode error(JsonNode id, ProtocolException e) {
+  private static ObjectNode error(String id, ProtocolException e) {
     ObjectNode r = reply("error", id);
     ObjectNode err = r.putObject("error");
     err.put("code", e.code().code());
@@ -486,8 +649,20 @@ final class WebSocketTransport extends StreamingTransport {
       return;
     }
     closing = true;
+    releaseHeld();
+    resumeReading(); // so the client's close frame, or the end of the stream, is seen
     ctx.writeAndFlush(new CloseWebSocketFrame(code, reason))
         .addListener(ChannelFutureListener.CLOSE);
+    // a client that does not read never lets the close frame out: end the connection anyway
+    ctx.executor()
+        .schedule(
+            () -> {
+              if (ctx.channel().isActive()) {
+                ctx.channel().close();
+              }
+            },
+            CLOSE_GRACE_MILLIS,
+            TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -510,6 +685,7 @@ final class WebSocketTransport extends StreamingTransport {
     if (expiry != null) {
       expiry.cancel(false);
     }
+    releaseHeld();
     super.closeSubscriptions();
   }
 }

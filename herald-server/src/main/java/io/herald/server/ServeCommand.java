@@ -199,7 +199,7 @@ final class ServeCommand implements Callable<Integer> {
       names = "--redis-command-timeout-millis",
       defaultValue = "${env:HERALD_REDIS_COMMAND_TIMEOUT_MILLIS:-5000}",
       description =
-          "With Redis: time a command may take before it fails with 503 [HERALD_REDIS_COMMAND_TIMEOUT_MILLIS] (default: ${DEFAULT-VALUE}).")
+          "With Redis: time a command may take before it fails (a publication then answers 504) [HERALD_REDIS_COMMAND_TIMEOUT_MILLIS] (default: ${DEFAULT-VALUE}).")
   long redisCommandTimeoutMillis;
 
   @Option(
@@ -278,6 +278,20 @@ final class ServeCommand implements Callable<Integer> {
       description =
           "WebSocket publications per connection awaiting the broker; at the cap reading pauses [HERALD_WS_MAX_INFLIGHT_PUBLISHES] (default: ${DEFAULT-VALUE}).")
   int wsMaxInflightPublishes;
+
+  @Option(
+      names = "--idempotency-window-seconds",
+      defaultValue = "${env:HERALD_IDEMPOTENCY_WINDOW_SECONDS:-300}",
+      description =
+          "How long a publication's Idempotency-Key is remembered, 1 to 86400 [HERALD_IDEMPOTENCY_WINDOW_SECONDS] (default: ${DEFAULT-VALUE}).")
+  long idempotencyWindowSeconds;
+
+  @Option(
+      names = "--idempotency-max-keys",
+      defaultValue = "${env:HERALD_IDEMPOTENCY_MAX_KEYS:-100000}",
+      description =
+          "With the memory broker: most idempotency keys remembered, oldest forgotten first [HERALD_IDEMPOTENCY_MAX_KEYS] (default: ${DEFAULT-VALUE}).")
+  int idempotencyMaxKeys;
 
   @Option(
       names = "--auth-hmac-secret",
@@ -385,6 +399,8 @@ final class ServeCommand implements Callable<Integer> {
         .httpPublishRate(httpPublishRate, httpPublishBurst)
         .rateLimitStrikes(rateLimitStrikes, Duration.ofSeconds(rateLimitStrikeSeconds))
         .wsMaxInflightPublishes(wsMaxInflightPublishes)
+        .idempotencyWindow(Duration.ofSeconds(idempotencyWindowSeconds))
+        .idempotencyMaxKeys(idempotencyMaxKeys)
         .authHmacSecret(authHmacSecret)
         .authPublicKeyFile(authPublicKeyFile)
         .authJwksUrl(authJwksUrl)

@@ -25,6 +25,10 @@ import picocli.CommandLine.Spec;
  * server refuses (for example broken JSON with {@code --json}) is reported and skipped. Reads until
  * end of input, so {@code tail -f build.log | herald publish builds} streams a log.
  *
+ * <p>Each line is sent with its own idempotency key; a line whose outcome is unknown ({@code 504},
+ * a network error) or that the server could not take ({@code 503}) is sent again with the same key,
+ * up to {@code --retries} times with a growing pause, so it is published at most once.
+ *
  * <p>Exit codes: 0 every line published; 1 some lines refused; 2 bad arguments or the server could
  * not be reached. Not thread-safe: one run at a time.
  */
@@ -60,6 +64,15 @@ public class PublishCommand implements Callable<Integer> {
   private boolean json;
 
   @Option(
+      names = "--retries",
+      paramLabel = "N",
+      defaultValue = "" + HeraldClient.DEFAULT_PUBLISH_RETRIES,
+      description =
+          "Times a line is sent again, with the same idempotency key, after a 503, 504 or network"
+              + " error (default: ${DEFAULT-VALUE}).")
+  private int retries;
+
+  @Option(
       names = {"-q", "--quiet"},
       description = "Print nothing for published lines.")
   private boolean quiet;
@@ -90,7 +103,7 @@ public class PublishCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     HeraldClient client;
     try {
-      client = HeraldClient.create(URI.create(server));
+      client = HeraldClient.builder(URI.create(server)).publishRetries(retries).build();
     } catch (IllegalArgumentException e) {
       err.println("herald publish: " + e.getMessage());
       err.flush();

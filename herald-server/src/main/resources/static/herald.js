@@ -57,6 +57,11 @@ export const TRANSPORTS = Object.freeze(['websocket', 'sse', 'long-poll', 'short
  *   `ping` command; no answer within half that time closes and reconnects
  * @property {number} [publishTimeoutMs=10000] how long a publication over WebSocket waits for
  *   its `published` reply
+ * @property {number} [publishRetries=5] how many times a publication whose outcome is unknown
+ *   (`publish_outcome_unknown`, `network`) or that the server could not take (`unavailable`,
+ *   `over_capacity`) is sent again, with the same idempotency key
+ * @property {number} [publishRetryDelayMs=250] pause before the first retry; doubles per retry up
+ *   to 5 s (jittered down by up to half)
  * @property {TokenSource} [token] the credential for a server that asks for one (PROTOCOL.md
  *   section 10): a JWT, or a function that returns one (or a promise of one). A function is
  *   called when the client first needs a token, before a WebSocket token's `expires`, and again
@@ -200,6 +205,8 @@ export class Herald {
       shortPollIntervalMs: 3000,
       pingIntervalMs: 25000,
       publishTimeoutMs: 10000,
+      publishRetries: 5,
+      publishRetryDelayMs: 250,
       ...options,
     };
     /** @private @type {Transport[]} */ this._allowed = [];
@@ -307,35 +314,58 @@ export class Herald {
   }
 
   /**
-   * Publishes one message. Over an open WebSocket it is a `publish` command; otherwise an HTTP
-   * `POST /channels/{channel}` with a JSON body.
+   * Publishes one message, at most once. Over an open WebSocket it is a `publish` command;
+   * otherwise an HTTP `POST /channels/{channel}` with a JSON body. Every publication carries an
+   * idempotency key (a new random one unless `options.idempotencyKey` is given); when its outcome
+   * is unknown (`publish_outcome_unknown`, `network`) or the server could not take it
+   * (`unavailable`, `over_capacity`), it is sent again with the same key, up to `publishRetries`
+   * times with a growing pause: the server publishes it once and answers the first offset to a
+   * repeat.
    * @param {string} channel a valid channel name
    * @param {*} data any JSON value (a string is sent as a JSON string)
-   * @param {{event?: string}} [options] the event name, `message` by default
+   * @param {{event?: string, idempotencyKey?: string}} [options] the event name (`message` by
+   *   default); the idempotency key, 1 to 128 printable ASCII characters
    * @returns {Promise<{channel: string, offset: number, epoch: string}>} where the message was
-   *   placed; rejects with an Error whose `code` is the server's error code (`message_too_large`,
-   *   `unavailable`, ...) or `network` when the server could not be reached or the answer was
-   *   lost (the message may then have been published)
+   *   placed; rejects, after the last retry, with an Error whose `code` is the server's error code
+   *   (`message_too_large`, `unavailable`, `publish_outcome_unknown`, ...) or `network` when the
+   *   server could not be reached or the answer was lost (the message may then have been
+   *   published: publish again with the same `idempotencyKey` to find out)
    */
   publish(channel, data, options = {}) {
     if (!CHANNEL_RE.test(channel)) return Promise.reject(new TypeError(`bad channel name '${channel}'`));
     if (options.event !== undefined && !EVENT_RE.test(options.event)) return Promise.reject(new TypeError(`bad event name '${options.event}'`));
-    const once = () => {
-      const d = this._driver;
-      if (d && d instanceof WebSocketDriver && d.isOpen() && d.authenticated) return d.publish(channel, options.event, data);
-      return this._httpPublish(channel, data, options.event);
-    };
-    // an expired token is renewed once (a token function only) and the publication sent again:
-    // the server refused it, so nothing was published
-    return once().catch((e) => {
-      if (e.code !== 'token_expired' || typeof this._opt.token !== 'function') throw e;
-      this._tokStale = true;
-      return once();
-    });
+    const key = options.idempotencyKey === undefined ? newIdempotencyKey() : options.idempotencyKey;
+    if (typeof key !== 'string' || !IDEMPOTENCY_KEY_RE.test(key)) {
+      return Promise.reject(new TypeError('an idempotency key must be 1 to 128 printable ASCII characters'));
+    }
+    return this._publishWithRetries(channel, data, options.event, key);
   }
 
   /** @private */
-  async _httpPublish(channel, data, event) {
+  async _publishWithRetries(channel, data, event, key) {
+    let renewed = false;
+    for (let retry = 0; ; retry++) {
+      try {
+        const d = this._driver;
+        if (d && d instanceof WebSocketDriver && d.isOpen() && d.authenticated) return await d.publish(channel, event, data, key);
+        return await this._httpPublish(channel, data, event, key);
+      } catch (e) {
+        if (e.code === 'token_expired' && typeof this._opt.token === 'function' && !renewed) {
+          // refused, so nothing was published: once with a new token, at once
+          renewed = true;
+          this._tokStale = true;
+          retry--;
+          continue;
+        }
+        if (retry >= this._opt.publishRetries || !RETRYABLE_PUBLISH.has(e.code)) throw e;
+        const cap = Math.min(5000, this._opt.publishRetryDelayMs * 2 ** Math.min(retry, 20));
+        await new Promise((resolve) => setTimeout(resolve, cap / 2 + Math.random() * (cap / 2)));
+      }
+    }
+  }
+
+  /** @private */
+  async _httpPublish(channel, data, event, key) {
     const url = `${this._base}/channels/${channel}` + (event ? `?event=${encodeURIComponent(event)}` : '');
     let res;
     let auth;
@@ -345,12 +375,15 @@ export class Herald {
       throw herr(e.code || 'token', e.message);
     }
     try {
-      res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...auth }, body: JSON.stringify(data === undefined ? null : data) });
+      res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key, ...auth }, body: JSON.stringify(data === undefined ? null : data) });
     } catch (e) {
       throw herr('network', `cannot reach ${this._base}: ${e.message}`);
     }
     const body = await res.json().catch(() => null);
-    if (!res.ok) throw herr(body && body.error ? body.error.code : 'http_' + res.status, body && body.error ? body.error.message : `HTTP ${res.status}`);
+    if (!res.ok) {
+      const code = body && body.error ? body.error.code : (res.status === 503 ? 'unavailable' : res.status === 504 ? 'publish_outcome_unknown' : 'http_' + res.status);
+      throw herr(code, body && body.error ? body.error.message : `HTTP ${res.status}`);
+    }
     return body;
   }
 
@@ -932,6 +965,20 @@ function tokenExpiry(token) {
   }
 }
 
+/** @private printable ASCII, 1 to 128 characters (PROTOCOL.md section 5) */
+const IDEMPOTENCY_KEY_RE = /^[\x20-\x7e]{1,128}$/;
+
+/** @private error codes after which a publication is sent again with its key */
+const RETRYABLE_PUBLISH = new Set(['publish_outcome_unknown', 'network', 'unavailable', 'over_capacity']);
+
+/** @private a new random idempotency key */
+function newIdempotencyKey() {
+  if (typeof crypto !== 'undefined' && crypto.randomUUID) return crypto.randomUUID();
+  let k = '';
+  for (let i = 0; i < 4; i++) k += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return k;
+}
+
 /** @private an Error with the server's error code */
 function herr(code, message) {
   const e = new Error(message);
@@ -1194,9 +1241,10 @@ class WebSocketDriver extends Driver {
 
   channelsChanged() { this.sync(); }
 
-  publish(channel, event, data) {
+  publish(channel, event, data, idempotencyKey) {
     const cmd = { type: 'publish', channel, data: data === undefined ? null : data };
     if (event) cmd.event = event;
+    if (idempotencyKey) cmd.idempotencyKey = idempotencyKey;
     return this.command(cmd, this.client._opt.publishTimeoutMs).then((f) => ({ channel: f.channel, offset: f.offset, epoch: f.epoch }));
   }
 

@@ -5,6 +5,7 @@ import io.herald.client.internal.ClientSettings;
 import io.herald.client.internal.Credentials;
 import io.herald.client.internal.Subscriptions;
 import io.herald.core.Cursor;
+import io.herald.core.IdempotencyKeys;
 import io.herald.core.Json;
 import io.herald.core.Names;
 import io.herald.core.ProtocolException;
@@ -17,7 +18,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -57,11 +61,23 @@ public final class HeraldClient {
   /** Default time a connect, publish or short poll may take: 10 seconds. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
+  /** Default retries of a publication whose outcome is unknown or that was refused: 5. */
+  public static final int DEFAULT_PUBLISH_RETRIES = 5;
+
+  /** Default pause before the first retry of a publication: 250 ms, doubling up to 5 s. */
+  public static final Duration DEFAULT_PUBLISH_RETRY_DELAY = Duration.ofMillis(250);
+
+  private static final long MAX_PUBLISH_RETRY_DELAY_MILLIS = 5_000;
+
   private final URI base;
   private final ClientSettings settings;
+  private final int publishRetries;
+  private final Duration publishRetryDelay;
 
   private HeraldClient(Builder b) {
     this.base = b.base;
+    this.publishRetries = b.publishRetries;
+    this.publishRetryDelay = b.publishRetryDelay;
     String http = b.base.toString();
     while (http.endsWith("/")) {
       http = http.substring(0, http.length() - 1);
@@ -113,7 +129,14 @@ public final class HeraldClient {
 
   /**
    * Publishes one JSON value: {@code POST /channels/{channel}} with {@code Content-Type:
-   * application/json}. Returns at once.
+   * application/json}, at most once. Returns at once.
+   *
+   * <p>Every publication carries a new random {@code Idempotency-Key}. When its outcome is unknown
+   * ({@code 504 publish_outcome_unknown}, a network error or timeout) or the server took nothing
+   * ({@code 503}), it is sent again with the same key, up to {@link Builder#publishRetries(int)}
+   * times with a doubling, jittered pause ({@link Builder#publishRetryDelay(Duration)}, up to 5 s):
+   * the server publishes it at most once and answers the first publication's offset and epoch to a
+   * repeat.
    *
    * @param channel a channel name, 1 to 200 of {@code A-Z a-z 0-9 _ - . : @ =}
    * @param event the event name, or {@code null} for {@code message}
@@ -122,16 +145,31 @@ public final class HeraldClient {
    * @return completes with where the message stands, or exceptionally with a {@link
    *     HeraldClientException} carrying the server's error code (status 0 when refused before
    *     sending, for a bad channel or event name), or an {@link java.io.IOException} when the
-   *     server could not be reached
+   *     server could not be reached; after the last retry, the last failure
    */
   public CompletableFuture<Published> publish(String channel, String event, byte[] json) {
+    return publish(channel, event, json, UUID.randomUUID().toString());
+  }
+
+  /**
+   * Publishes one JSON value with the given idempotency key, retrying as {@link #publish(String,
+   * String, byte[])} does. Use it to make a publication idempotent across restarts of the caller:
+   * the same key within the server's window (5 minutes by default) publishes nothing more.
+   *
+   * @param idempotencyKey 1 to 128 printable ASCII characters
+   * @throws IllegalArgumentException when the key is not
+   */
+  public CompletableFuture<Published> publish(
+      String channel, String event, byte[] json, String idempotencyKey) {
     Objects.requireNonNull(json, "json");
-    return send(channel, event, "application/json", json);
+    checkKey(idempotencyKey);
+    return send(channel, event, "application/json", json, idempotencyKey);
   }
 
   /**
    * Publishes a text: {@code POST /channels/{channel}} with {@code Content-Type: text/plain;
-   * charset=utf-8}; the message's {@code data} is that string. Returns at once.
+   * charset=utf-8}; the message's {@code data} is that string. Returns at once. Sent with an
+   * idempotency key and retried as {@link #publish(String, String, byte[])}.
    *
    * @param channel a channel name
    * @param event the event name, or {@code null} for {@code message}
@@ -140,11 +178,24 @@ public final class HeraldClient {
    */
   public CompletableFuture<Published> publishText(String channel, String event, String text) {
     Objects.requireNonNull(text, "text");
-    return send(channel, event, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
+    return send(
+        channel,
+        event,
+        "text/plain; charset=utf-8",
+        text.getBytes(StandardCharsets.UTF_8),
+        UUID.randomUUID().toString());
+  }
+
+  private static void checkKey(String key) {
+    try {
+      IdempotencyKeys.check(Objects.requireNonNull(key, "idempotencyKey"));
+    } catch (ProtocolException e) {
+      throw new IllegalArgumentException(e.getMessage());
+    }
   }
 
   private CompletableFuture<Published> send(
-      String channel, String event, String contentType, byte[] body) {
+      String channel, String event, String contentType, byte[] body, String key) {
     try {
       Names.channel(channel);
       if (event != null) {
@@ -166,12 +217,54 @@ public final class HeraldClient {
             .apply(HttpRequest.newBuilder(uri))
             .timeout(settings.requestTimeout())
             .header("Content-Type", contentType)
+            .header("Idempotency-Key", key)
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
             .build();
-    return settings
+    CompletableFuture<Published> result = new CompletableFuture<>();
+    attempt(request, 0, result);
+    return result;
+  }
+
+  private void attempt(HttpRequest request, int retry, CompletableFuture<Published> result) {
+    settings
         .http()
         .sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-        .thenApply(HeraldClient::published);
+        .thenApply(HeraldClient::published)
+        .whenComplete(
+            (p, error) -> {
+              if (error == null) {
+                result.complete(p);
+                return;
+              }
+              Throwable cause =
+                  error instanceof java.util.concurrent.CompletionException
+                          && error.getCause() != null
+                      ? error.getCause()
+                      : error;
+              if (retry >= publishRetries || !retryable(cause)) {
+                result.completeExceptionally(cause);
+                return;
+              }
+              long cap =
+                  Math.min(
+                      MAX_PUBLISH_RETRY_DELAY_MILLIS,
+                      publishRetryDelay.toMillis() << Math.min(retry, 20));
+              long delay = cap <= 0 ? 0 : ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
+              CompletableFuture.runAsync(
+                  () -> attempt(request, retry + 1, result),
+                  CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS));
+            });
+  }
+
+  /**
+   * Whether a failed publication may be sent again with its key: its outcome is unknown ({@code
+   * 504}, no answer) or nothing was taken ({@code 503}).
+   */
+  private static boolean retryable(Throwable cause) {
+    if (cause instanceof HeraldClientException e) {
+      return e.status() == 503 || e.status() == 504;
+    }
+    return cause instanceof java.io.IOException;
   }
 
   private static Published published(HttpResponse<byte[]> response) {
@@ -234,6 +327,8 @@ public final class HeraldClient {
     private Duration shortPollInterval = DEFAULT_SHORT_POLL_INTERVAL;
     private Duration longPollWait = DEFAULT_LONG_POLL_WAIT;
     private Duration reconnectDelay = DEFAULT_RECONNECT_DELAY;
+    private int publishRetries = DEFAULT_PUBLISH_RETRIES;
+    private Duration publishRetryDelay = DEFAULT_PUBLISH_RETRY_DELAY;
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private int pollLimit;
     private Supplier<String> token;
@@ -305,6 +400,19 @@ public final class HeraldClient {
     }
 
     /**
+     * How many times a publication is sent again after a {@code 503}, a {@code 504} or a network
+     * error, with the same idempotency key, 0 or more (default {@value
+     * HeraldClient#DEFAULT_PUBLISH_RETRIES}).
+     */
+    public Builder publishRetries(int retries) {
+      if (retries < 0) {
+        throw new IllegalArgumentException("publishRetries must be 0 or more, got " + retries);
+      }
+      this.publishRetries = retries;
+      return this;
+    }
+
+    /**
      * A token (a JWT) sent as {@code Authorization: Bearer} on every request and WebSocket upgrade
      * (default: none). A fixed token stops working at its {@code exp}: use {@link
      * #tokenSupplier(Supplier)} to renew it.
@@ -314,6 +422,18 @@ public final class HeraldClient {
     public Builder token(String token) {
       this.token = token == null || token.isEmpty() ? null : () -> token;
       this.tokenRenewable = false;
+      return this;
+    }
+
+    /**
+     * Pause before the first retry of a publication, 0 or more (default 250 ms); it doubles with
+     * each retry, up to 5 s, jittered down by up to half.
+     */
+    public Builder publishRetryDelay(Duration d) {
+      if (d.isNegative()) {
+        throw new IllegalArgumentException("publishRetryDelay must not be negative, got " + d);
+      }
+      this.publishRetryDelay = d;
       return this;
     }
 

@@ -11,7 +11,10 @@ import java.util.concurrent.CompletableFuture;
  * <ul>
  *   <li>Atomic publication: a publication either gets the channel's next offset, is retained in
  *       history and is relayed, or fails with {@link BrokerUnavailableException} and none of that
- *       happened.
+ *       happened (or, when the broker cannot tell, fails with {@link
+ *       PublishOutcomeUnknownException}).
+ *   <li>Idempotency: a publication with an idempotency key seen on the channel within the window
+ *       publishes nothing and answers the first one's offset and epoch.
  *   <li>Offsets of one epoch are consecutive from 1, with no holes; every node sees the same
  *       offsets and epochs.
  *   <li>Order: the listener receives one channel's messages in offset order. Live delivery is at
@@ -41,6 +44,32 @@ public interface Broker extends AutoCloseable {
    *     BrokerUnavailableException} when nothing was published
    */
   CompletableFuture<Message> publish(String channel, String event, byte[] data);
+
+  /**
+   * Publishes one message at most once per idempotency key (PROTOCOL.md section 5, version 1.1):
+   * when a publication to {@code channel} with the same {@code idempotencyKey} was made within the
+   * broker's idempotency window, on any node, this one publishes nothing and answers the first
+   * one's offset, epoch and time. The check and the publication are one atomic step. Keys of
+   * different channels are independent.
+   *
+   * <p>Failures: {@link BrokerUnavailableException} when nothing was published and nothing will be
+   * (for example the broker's connection is down and the command was never sent); {@link
+   * PublishOutcomeUnknownException} when the publication may have been made or may still be made (a
+   * timeout after the command was sent): retrying with the same key then settles it.
+   *
+   * @param idempotencyKey a key checked by {@link IdempotencyKeys#check}, or {@code null} for none
+   *     (then the same as {@link #publish(String, String, byte[])})
+   * @return the message as published, or the first publication's offset, epoch and time (with this
+   *     call's event and data) when the key was seen
+   */
+  default CompletableFuture<Message> publish(
+      String channel, String event, byte[] data, String idempotencyKey) {
+    if (idempotencyKey == null) {
+      return publish(channel, event, data);
+    }
+    return CompletableFuture.failedFuture(
+        new UnsupportedOperationException(describe() + " does not support idempotency keys"));
+  }
 
   /**
    * Starts live delivery of {@code channel} to the listener, creating the channel's log when it

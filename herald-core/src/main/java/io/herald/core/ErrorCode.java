@@ -56,7 +56,13 @@ public enum ErrorCode {
   /** The broker cannot take the publication: nothing was published. */
   UNAVAILABLE("unavailable", 503),
   /** An unexpected server fault. */
-  INTERNAL("internal", 500);
+  INTERNAL("internal", 500),
+  /**
+   * The broker did not answer in time after the publication may have been made (a command timeout,
+   * a connection lost after the command was written): the server cannot tell whether it was
+   * published. Retry with the same idempotency key to find out; never published twice then.
+   */
+  PUBLISH_OUTCOME_UNKNOWN("publish_outcome_unknown", 504);
 
   private final String code;
   private final int httpStatus;
@@ -71,7 +77,7 @@ public enum ErrorCode {
     return code;
   }
 
-  /** The HTTP status that carries this error, 400 to 503. */
+  /** The HTTP status that carries this error, 400 to 504. */
   public int httpStatus() {
     return httpStatus;
   }

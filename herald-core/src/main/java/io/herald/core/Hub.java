@@ -143,6 +143,20 @@ public final class Hub implements BrokerListener, AutoCloseable {
   }
 
   /**
+   * Publishes through the broker at most once per idempotency key; see {@link
+   * Broker#publish(String, String, byte[], String)}. Returns immediately.
+   *
+   * @param idempotencyKey a key checked by {@link IdempotencyKeys#check}, or {@code null}
+   * @return the published message, or the first publication's when the key was seen; fails with
+   *     {@link BrokerUnavailableException} when nothing was published, {@link
+   *     PublishOutcomeUnknownException} when the broker cannot tell
+   */
+  public CompletableFuture<Message> publish(
+      String channel, String event, byte[] data, String idempotencyKey) {
+    return broker.publish(channel, event, data, idempotencyKey);
+  }
+
+  /**
    * Opens a cursor on {@code channel} at {@code since} (PROTOCOL.md section 4): right after it when
    * recovered, at the head otherwise or when {@code since} is {@code null}. Returns immediately;
    * the future completes at once when the channel is active here, or once the broker has answered.

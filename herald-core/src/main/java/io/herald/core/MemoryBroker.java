@@ -36,6 +36,7 @@ public final class MemoryBroker implements Broker {
   private final AtomicInteger channelCount = new AtomicInteger();
   private final Map<String, Entry> logs = new ConcurrentHashMap<>();
   private final ScheduledExecutorService sweeper;
+  private final IdempotencyCache idempotency;
   private volatile BrokerListener listener;
 
   private static final class Entry {
@@ -60,7 +61,7 @@ public final class MemoryBroker implements Broker {
   }
 
   /**
-   * A memory broker for a server node.
+   * A memory broker for a server node, with the default idempotency window and key bound.
    *
    * @param history how much history each channel keeps
    * @param budget the node's bound on history bytes, shared with the {@link Hub}
@@ -78,12 +79,59 @@ public final class MemoryBroker implements Broker {
    */
   public MemoryBroker(
       HistoryConfig history, HistoryBudget budget, int maxChannels, Duration sweepInterval) {
+    this(
+        history,
+        budget,
+        maxChannels,
+        sweepInterval,
+        Duration.ofSeconds(IdempotencyKeys.DEFAULT_WINDOW_SECONDS),
+        IdempotencyKeys.DEFAULT_MAX_KEYS);
+  }
+
+  /**
+   * A memory broker with no node-wide bound on history bytes or channels, and the given idempotency
+   * window; for tools and tests.
+   */
+  public MemoryBroker(
+      HistoryConfig history,
+      Duration sweepInterval,
+      Duration idempotencyWindow,
+      int maxIdempotencyKeys) {
+    this(
+        history,
+        HistoryBudget.UNLIMITED,
+        Integer.MAX_VALUE,
+        sweepInterval,
+        idempotencyWindow,
+        maxIdempotencyKeys);
+  }
+
+  /**
+   * @param history how much history each channel keeps
+   * @param budget the node's bound on history bytes, shared with the {@link Hub}
+   * @param maxChannels the most channels held at once, 1 or more
+   * @param sweepInterval how often expired messages, idle channels and expired idempotency keys are
+   *     dropped
+   * @param idempotencyWindow how long an idempotency key is remembered after its publication, at
+   *     least 1 ms
+   * @param maxIdempotencyKeys how many idempotency keys this node remembers at most, over all
+   *     channels, 1 or more; past it the oldest are forgotten first (a retry with a forgotten key
+   *     publishes again)
+   */
+  public MemoryBroker(
+      HistoryConfig history,
+      HistoryBudget budget,
+      int maxChannels,
+      Duration sweepInterval,
+      Duration idempotencyWindow,
+      int maxIdempotencyKeys) {
     if (maxChannels < 1) {
       throw new IllegalArgumentException("max channels must be 1 or more, got " + maxChannels);
     }
     this.history = history;
     this.budget = budget;
     this.maxChannels = maxChannels;
+    this.idempotency = new IdempotencyCache(idempotencyWindow.toMillis(), maxIdempotencyKeys);
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -140,6 +188,17 @@ public final class MemoryBroker implements Broker {
 
   @Override
   public CompletableFuture<Message> publish(String channel, String event, byte[] data) {
+    return publish(channel, event, data, null);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The key is looked up and remembered under the channel's lock, with the publication.
+   */
+  @Override
+  public CompletableFuture<Message> publish(
+      String channel, String event, byte[] data, String idempotencyKey) {
     while (true) {
       Entry e;
       try {
@@ -151,6 +210,14 @@ public final class MemoryBroker implements Broker {
         if (logs.get(channel) != e) {
           continue; // swept meanwhile; use the new entry
         }
+        long now = System.currentTimeMillis();
+        if (idempotencyKey != null) {
+          IdempotencyCache.Published first = idempotency.find(channel, idempotencyKey, now);
+          if (first != null) {
+            return CompletableFuture.completedFuture(
+                Message.create(channel, first.epoch(), first.offset(), event, data, first.time()));
+          }
+        }
         ChannelLog log = e.log;
         Message m =
             Message.create(
@@ -161,6 +228,9 @@ public final class MemoryBroker implements Broker {
                 data,
                 System.currentTimeMillis());
         log.append(m);
+        if (idempotencyKey != null) {
+          idempotency.remember(idempotencyKey, m, now);
+        }
         BrokerListener l = listener;
         if (e.subscribed && l != null) {
           l.onMessage(m);
@@ -228,6 +298,7 @@ public final class MemoryBroker implements Broker {
   /** Drops expired messages, and channels that are empty and unsubscribed. */
   void sweep() {
     long now = System.currentTimeMillis();
+    idempotency.expire(now);
     for (Iterator<Map.Entry<String, Entry>> it = logs.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, Entry> me = it.next();
       Entry e = me.getValue();

@@ -62,6 +62,15 @@ public abstract class BrokerContractTest {
   protected abstract Broker createBroker(HistoryConfig history);
 
   /**
+   * A new, not yet started broker with the default history that remembers idempotency keys for
+   * {@code idempotencyWindow}. Each implementation overrides it; the suite starts and closes it.
+   */
+  protected Broker createBroker(HistoryConfig history, Duration idempotencyWindow) {
+    Assumptions.abort("this broker cannot be made with another idempotency window");
+    return null;
+  }
+
+  /**
    * Whether two brokers made by {@link #createBroker} are two nodes over the same channels (true
    * for Redis, false for the in-memory broker). When true the rules between nodes run too.
    */
@@ -118,6 +127,15 @@ public abstract class BrokerContractTest {
   /** Creates and starts a broker with a recording listener; it is closed after the test. */
   protected Node start(HistoryConfig history) {
     Broker broker = createBroker(history);
+    brokers.add(broker);
+    RecordingListener listener = new RecordingListener();
+    broker.start(listener);
+    return new Node(broker, listener);
+  }
+
+  /** Creates and starts a broker remembering idempotency keys for {@code window}. */
+  protected Node startWithIdempotencyWindow(Duration window) {
+    Broker broker = createBroker(HistoryConfig.DEFAULT, window);
     brokers.add(broker);
     RecordingListener listener = new RecordingListener();
     broker.start(listener);
@@ -568,6 +586,90 @@ public abstract class BrokerContractTest {
             .collect(Collectors.toList());
     Set<Long> distinct = Collections.unmodifiableSet(new java.util.HashSet<>(got));
     assertThat(distinct).hasSize(200).containsExactlyInAnyOrderElementsOf(range(1, 200));
+  }
+
+  // ---- idempotency keys ----
+
+  @Test
+  void aRepeatedIdempotencyKeyPublishesOnceAndAnswersTheFirstOffsetAndEpoch() {
+    Node node = start();
+    String ch = channel("a");
+    join(node.broker().subscribe(ch));
+    Message first = join(node.broker().publish(ch, "message", data(1), "key-1"));
+    Message again = join(node.broker().publish(ch, "message", data(1), "key-1"));
+    Message other = join(node.broker().publish(ch, "message", data(2), "key-2"));
+    Message third = join(node.broker().publish(ch, "message", data(1), "key-1"));
+    assertThat(again.offset()).isEqualTo(first.offset()).isEqualTo(1);
+    assertThat(again.epoch()).isEqualTo(first.epoch());
+    assertThat(third.offset()).isEqualTo(1);
+    assertThat(other.offset()).isEqualTo(2);
+    History h = join(node.broker().history(ch, 0));
+    assertThat(h.head()).isEqualTo(2);
+    assertThat(offsets(h.messages())).isEqualTo(range(1, 2));
+    eventually().until(() -> node.listener().messages(ch).size() >= 2);
+    assertThat(offsets(node.listener().messages(ch))).isEqualTo(range(1, 2));
+  }
+
+  @Test
+  void publicationsWithoutAKeyAreNeverDeduplicated() {
+    Node node = start();
+    String ch = channel("a");
+    join(node.broker().publish(ch, "message", data(1), null));
+    join(node.broker().publish(ch, "message", data(1), null));
+    assertThat(join(node.broker().history(ch, 0)).head()).isEqualTo(2);
+  }
+
+  @Test
+  void theSameKeyOnDifferentChannelsIsIndependent() {
+    Node node = start();
+    String a = channel("a");
+    String b = channel("b");
+    join(node.broker().publish(a, "message", data(1), "shared"));
+    join(node.broker().publish(a, "message", data(2), "other"));
+    Message onB = join(node.broker().publish(b, "message", data(1), "shared"));
+    assertThat(onB.channel()).isEqualTo(b);
+    assertThat(onB.offset()).isEqualTo(1);
+    assertThat(join(node.broker().history(b, 0)).head()).isEqualTo(1);
+    assertThat(join(node.broker().history(a, 0)).head()).isEqualTo(2);
+  }
+
+  @Test
+  void concurrentPublicationsWithOneKeyPublishOnce() {
+    Node node = start();
+    String ch = channel("a");
+    List<CompletableFuture<Message>> futures = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      futures.add(node.broker().publish(ch, "message", data(i), "same"));
+    }
+    List<Message> answers = futures.stream().map(BrokerContractTest::join).toList();
+    assertThat(answers).extracting(Message::offset).containsOnly(1L);
+    assertThat(answers).extracting(Message::epoch).containsOnly(answers.get(0).epoch());
+    assertThat(join(node.broker().history(ch, 0)).head()).isEqualTo(1);
+  }
+
+  @Test
+  void aKeyIsForgottenAfterTheIdempotencyWindow() {
+    Node node = startWithIdempotencyWindow(Duration.ofMillis(300));
+    String ch = channel("a");
+    assertThat(join(node.broker().publish(ch, "message", data(1), "k")).offset()).isEqualTo(1);
+    // within the window the key answers offset 1; once it has passed, the same key publishes anew
+    eventually()
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> join(node.broker().publish(ch, "message", data(1), "k")).offset() == 2);
+    assertThat(join(node.broker().history(ch, 0)).head()).isEqualTo(2);
+  }
+
+  @Test
+  void aKeyPublishedOnOneNodeIsSeenOnTheOther() {
+    Assumptions.assumeTrue(instancesShareChannels(), "brokers do not share channels");
+    Node a = start();
+    Node b = start();
+    String ch = channel("a");
+    Message first = join(a.broker().publish(ch, "message", data(1), "cross-node"));
+    Message again = join(b.broker().publish(ch, "message", data(1), "cross-node"));
+    assertThat(again.offset()).isEqualTo(first.offset());
+    assertThat(again.epoch()).isEqualTo(first.epoch());
+    assertThat(join(b.broker().history(ch, 0)).head()).isEqualTo(1);
   }
 
   // ---- lifecycle ----

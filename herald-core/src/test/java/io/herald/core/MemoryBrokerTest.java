@@ -15,6 +15,27 @@ class MemoryBrokerTest extends BrokerContractTest {
     return new MemoryBroker(history, FAST_SWEEP);
   }
 
+  @Override
+  protected Broker createBroker(HistoryConfig history, Duration idempotencyWindow) {
+    return new MemoryBroker(
+        history, FAST_SWEEP, idempotencyWindow, IdempotencyKeys.DEFAULT_MAX_KEYS);
+  }
+
+  @Test
+  void rememberedKeysAreBoundedAndTheOldestIsForgottenFirst() {
+    MemoryBroker broker = new MemoryBroker(HistoryConfig.DEFAULT, FAST_SWEEP, WAIT, 2);
+    try {
+      String ch = channel("a");
+      join(broker.publish(ch, "message", data(1), "k1"));
+      join(broker.publish(ch, "message", data(2), "k2"));
+      join(broker.publish(ch, "message", data(3), "k3")); // forgets k1
+      assertThat(join(broker.publish(ch, "message", data(3), "k3")).offset()).isEqualTo(3);
+      assertThat(join(broker.publish(ch, "message", data(1), "k1")).offset()).isEqualTo(4);
+    } finally {
+      broker.close();
+    }
+  }
+
   @Test
   void relaysEveryOffsetExactlyOnceOnThePublishersThread() {
     Node node = start();

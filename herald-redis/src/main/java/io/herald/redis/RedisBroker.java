@@ -7,13 +7,17 @@ import io.herald.core.Epochs;
 import io.herald.core.History;
 import io.herald.core.HistoryConfig;
 import io.herald.core.Message;
+import io.herald.core.PublishOutcomeUnknownException;
 import io.herald.redis.internal.LivePayload;
 import io.herald.redis.internal.RedisKeys;
 import io.herald.redis.internal.RedisScripts;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
@@ -78,10 +82,19 @@ import org.slf4j.LoggerFactory;
  * first connection attempt, so that a broker on a running Redis is available on return); the broker
  * then keeps connecting in the background, retrying with jittered exponential backoff up to {@link
  * RedisBrokerConfig#reconnectDelayMax()} (Lettuce's reconnect uses the same bounds), and {@link
- * #isAvailable()} answers whether both connections are up. While Redis is unreachable, every call
- * fails at once with {@link BrokerUnavailableException}. A command in flight when the connection
- * drops fails with {@link BrokerUnavailableException} too; for a publication this means its outcome
- * is unknown (the script ran entirely or not at all).
+ * #isAvailable()} answers whether both connections are up and Redis answers in time. While Redis is
+ * unreachable, every call fails at once with {@link BrokerUnavailableException}: commands are
+ * rejected while disconnected ({@code DisconnectedBehavior.REJECT_COMMANDS}), never buffered.
+ *
+ * <p>Publication outcomes: a publication fails with {@link BrokerUnavailableException} ({@code
+ * 503}, nothing was published) only when its script was never written to Redis (no connection, or
+ * Redis has not answered within the command timeout lately, so the broker refuses publications
+ * until a PING is answered) or Redis refused it with an error. When the script was written and no
+ * answer came (a command timeout, for example Redis frozen by SIGSTOP with its socket open; the
+ * connection lost meanwhile), Redis may run it later: the publication fails with {@link
+ * PublishOutcomeUnknownException} ({@code 504}), and a retry with the same idempotency key
+ * publishes it at most once. Commands in flight when the connection drops are cancelled, so Lettuce
+ * never replays them after the reconnect (it skips completed commands).
  *
  * <p>Thread-safe; no method blocks except {@link #close()}. Futures complete on Lettuce's I/O
  * threads, or at once on the caller's when Redis is unreachable.
@@ -93,6 +106,7 @@ public final class RedisBroker implements Broker {
   private static final long FIRST_CONNECT_WAIT_MILLIS = 2_000;
   private static final long RECONNECT_POLL_MILLIS = 20;
   private static final int MAX_RECONNECT_POLLS = 100;
+  private static final long PROBE_INTERVAL_MILLIS = 1_000;
 
   private final RedisBrokerConfig config;
   private final RedisURI redisUri;
@@ -104,6 +118,9 @@ public final class RedisBroker implements Broker {
   private final byte[] maxMessages;
   private final byte[] maxAgeMillis;
   private final byte[] ttlMillis;
+  private final byte[] idempotencyWindowMillis;
+  private final AtomicBoolean probing = new AtomicBoolean();
+  private volatile boolean responsive = true;
   private final Map<String, ChannelState> subscribed = new ConcurrentHashMap<>();
   private final Set<String> staleSubscriptions = ConcurrentHashMap.newKeySet();
   private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
@@ -174,6 +191,7 @@ public final class RedisBroker implements Broker {
     this.maxMessages = ascii(h.maxMessages());
     this.maxAgeMillis = ascii(h.maxAge().toMillis());
     this.ttlMillis = ascii(h.maxAge().plus(config.keyTtlMargin()).toMillis());
+    this.idempotencyWindowMillis = ascii(config.idempotencyWindow().toMillis());
     this.resources =
         ClientResources.builder()
             .ioThreadPoolSize(2)
@@ -223,6 +241,8 @@ public final class RedisBroker implements Broker {
     this.listener = listener;
     long every = config.headCheckInterval().toMillis();
     scheduler.scheduleWithFixedDelay(this::checkHeads, every, every, TimeUnit.MILLISECONDS);
+    long probeEvery = Math.min(PROBE_INTERVAL_MILLIS, config.commandTimeout().toMillis());
+    scheduler.scheduleWithFixedDelay(this::probe, probeEvery, probeEvery, TimeUnit.MILLISECONDS);
   }
 
   // ---------------------------------------------------------------- connections
@@ -373,7 +393,7 @@ public final class RedisBroker implements Broker {
     if (closed.get()) {
       return;
     }
-    if (!isAvailable()) {
+    if (!connected()) {
       // A connection reports itself connected a moment before it takes commands; look again soon.
       if (resubscribeNeeded.get() && reconnectPolls++ < MAX_RECONNECT_POLLS) {
         scheduler.schedule(this::afterReconnect, RECONNECT_POLL_MILLIS, TimeUnit.MILLISECONDS);
@@ -426,30 +446,154 @@ public final class RedisBroker implements Broker {
 
   @Override
   public CompletableFuture<Message> publish(String channel, String event, byte[] data) {
+    return publish(channel, event, data, null);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The key is checked and set in the publication's script, as the string key {@code
+   * <prefix>:{<channel>}:idem:<key>} with a TTL of the idempotency window, so every node over this
+   * Redis sees it. Fails with {@link BrokerUnavailableException} only when the script was never
+   * sent (no connection, or Redis has not answered within the command timeout lately, see {@link
+   * #isAvailable()}) or Redis refused it with an error; with {@link PublishOutcomeUnknownException}
+   * when it was sent and no answer came (a command timeout, the connection lost meanwhile).
+   */
+  @Override
+  public CompletableFuture<Message> publish(
+      String channel, String event, byte[] data, String idempotencyKey) {
     StatefulRedisConnection<byte[], byte[]> c = commands;
     if (closed.get() || c == null || !c.isOpen()) {
-      return CompletableFuture.failedFuture(unavailable("cannot publish to " + channel, null));
+      return CompletableFuture.failedFuture(
+          unavailable("cannot publish to " + channel + " (nothing was published)", null));
+    }
+    if (!responsive) {
+      return CompletableFuture.failedFuture(
+          new BrokerUnavailableException(
+              "cannot publish to "
+                  + channel
+                  + ": the Redis broker at "
+                  + description
+                  + " has not answered within "
+                  + config.commandTimeout().toMillis()
+                  + " ms; nothing was published; try again later"));
     }
     byte[] eventBytes = event.getBytes(StandardCharsets.UTF_8);
-    return eval(
-            c,
-            RedisScripts.PUBLISH,
-            keysOf(channel),
-            Epochs.random().getBytes(StandardCharsets.US_ASCII),
-            eventBytes,
-            data,
-            maxMessages,
-            maxAgeMillis,
-            ttlMillis,
-            keys.live(channel))
+    byte[][] scriptKeys =
+        idempotencyKey == null
+            ? keysOf(channel)
+            : new byte[][] {
+              keys.meta(channel), keys.stream(channel), keys.idempotency(channel, idempotencyKey)
+            };
+    List<byte[]> args = new ArrayList<>(8);
+    args.add(Epochs.random().getBytes(StandardCharsets.US_ASCII));
+    args.add(eventBytes);
+    args.add(data);
+    args.add(maxMessages);
+    args.add(maxAgeMillis);
+    args.add(ttlMillis);
+    args.add(keys.live(channel));
+    if (idempotencyKey != null) {
+      args.add(idempotencyWindowMillis);
+    }
+    return eval(c, RedisScripts.PUBLISH, scriptKeys, args.toArray(byte[][]::new))
         .handle(
             (r, error) -> {
               if (error != null) {
-                throw unavailable("cannot publish to " + channel, error);
+                throw publishFailure(channel, error);
               }
+              answered();
               return Message.create(
                   channel, string(r.get(0)), (Long) r.get(1), event, data, (Long) r.get(2));
             });
+  }
+
+  /**
+   * What a failed publication tells its client: {@link BrokerUnavailableException} when the script
+   * certainly did not run and will not (never sent, or refused by Redis with an error), {@link
+   * PublishOutcomeUnknownException} otherwise.
+   */
+  private RuntimeException publishFailure(String channel, Throwable error) {
+    Throwable cause = unwrap(error);
+    if (cause instanceof BrokerUnavailableException bue) {
+      return bue;
+    }
+    if (cause instanceof RedisCommandExecutionException) {
+      // Redis answered with an error before running the script (OOM, BUSY, READONLY...).
+      return unavailable("cannot publish to " + channel + " (nothing was published)", cause);
+    }
+    if (cause instanceof RedisException
+        && cause.getMessage() != null
+        && (cause.getMessage().startsWith("Currently not connected")
+            || cause.getMessage().startsWith("Connection is closed"))) {
+      // DisconnectedBehavior.REJECT_COMMANDS: the command was refused before it was written.
+      return unavailable("cannot publish to " + channel + " (nothing was published)", cause);
+    }
+    String why;
+    if (cause instanceof RedisCommandTimeoutException) {
+      unresponsive(
+          "a publication got no answer within " + config.commandTimeout().toMillis() + " ms");
+      why = "did not answer within " + config.commandTimeout().toMillis() + " ms";
+    } else if (cause instanceof CancellationException) {
+      why = "lost the connection while the publication was under way";
+    } else {
+      why = "failed while the publication was under way (" + cause.getMessage() + ")";
+    }
+    return new PublishOutcomeUnknownException(
+        "the publication to "
+            + channel
+            + " may or may not have been made: the Redis broker at "
+            + description
+            + " "
+            + why
+            + "; retry with the same Idempotency-Key to find out (it is never published twice)");
+  }
+
+  /** Redis answered a command: it is responsive again. */
+  private void answered() {
+    if (!responsive) {
+      responsive = true;
+      LOG.info("redis at {} answers again; publications are taken again", description);
+    }
+  }
+
+  /** A command got no answer within the command timeout: refuse publications until one answers. */
+  private void unresponsive(String why) {
+    if (responsive) {
+      responsive = false;
+      LOG.warn(
+          "redis at {} does not answer ({}); /health reports it down and publications fail with"
+              + " 503 until it answers a PING",
+          description,
+          why);
+    }
+  }
+
+  /**
+   * Sends a PING when none is under way; marks Redis unresponsive when it gets no answer within the
+   * command timeout, responsive when it answers. Scheduler thread.
+   */
+  private void probe() {
+    StatefulRedisConnection<byte[], byte[]> c = commands;
+    if (closed.get() || c == null || !c.isOpen() || !probing.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      c.async()
+          .ping()
+          .whenComplete(
+              (pong, error) -> {
+                probing.set(false);
+                if (error == null) {
+                  answered();
+                } else if (unwrap(error) instanceof RedisCommandTimeoutException) {
+                  unresponsive(
+                      "a PING got no answer within " + config.commandTimeout().toMillis() + " ms");
+                }
+              });
+    } catch (RuntimeException e) {
+      probing.set(false);
+    }
   }
 
   @Override
@@ -561,8 +705,20 @@ public final class RedisBroker implements Broker {
             });
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>True when both connections are up and Redis answered its last PING (sent every second, or
+   * every command timeout when shorter) and its last publication within the command timeout: a
+   * frozen Redis (for example stopped with SIGSTOP, its sockets still open) is reported down once a
+   * command has waited the command timeout for it. Reads a flag: cheap.
+   */
   @Override
   public boolean isAvailable() {
+    return connected() && responsive;
+  }
+
+  private boolean connected() {
     StatefulRedisConnection<byte[], byte[]> c = commands;
     StatefulRedisPubSubConnection<byte[], byte[]> p = pubsub;
     return !closed.get() && c != null && p != null && c.isOpen() && p.isOpen();

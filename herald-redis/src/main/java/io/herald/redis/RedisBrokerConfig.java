@@ -36,6 +36,7 @@ public final class RedisBrokerConfig {
   private final Duration commandTimeout;
   private final Duration reconnectDelayMax;
   private final String keyPrefix;
+  private final Duration idempotencyWindow;
 
   private RedisBrokerConfig(Builder b) {
     this.uri = b.uri;
@@ -45,6 +46,7 @@ public final class RedisBrokerConfig {
     this.commandTimeout = b.commandTimeout;
     this.reconnectDelayMax = b.reconnectDelayMax;
     this.keyPrefix = b.keyPrefix;
+    this.idempotencyWindow = b.idempotencyWindow;
   }
 
   /**
@@ -93,6 +95,14 @@ public final class RedisBrokerConfig {
     return keyPrefix;
   }
 
+  /**
+   * How long a publication's idempotency key is remembered in Redis (a key with that TTL); default
+   * {@link io.herald.core.IdempotencyKeys#DEFAULT_WINDOW_SECONDS} seconds.
+   */
+  public Duration idempotencyWindow() {
+    return idempotencyWindow;
+  }
+
   /** Builds a {@link RedisBrokerConfig}. Not thread-safe. */
   public static final class Builder {
     private final String uri;
@@ -102,6 +112,8 @@ public final class RedisBrokerConfig {
     private Duration commandTimeout = Duration.ofMillis(DEFAULT_COMMAND_TIMEOUT_MILLIS);
     private Duration reconnectDelayMax = Duration.ofMillis(DEFAULT_RECONNECT_DELAY_MAX_MILLIS);
     private String keyPrefix = DEFAULT_KEY_PREFIX;
+    private Duration idempotencyWindow =
+        Duration.ofSeconds(io.herald.core.IdempotencyKeys.DEFAULT_WINDOW_SECONDS);
 
     private Builder(String uri) {
       this.uri = Objects.requireNonNull(uri, "uri");
@@ -144,6 +156,12 @@ public final class RedisBrokerConfig {
             "key prefix must be non-empty and without braces, got '" + prefix + "'");
       }
       this.keyPrefix = prefix;
+      return this;
+    }
+
+    /** How long idempotency keys are remembered, 1 ms or more. */
+    public Builder idempotencyWindow(Duration window) {
+      this.idempotencyWindow = atLeast(window, Duration.ofMillis(1), "idempotency window");
       return this;
     }
 

@@ -80,6 +80,14 @@ class RedisBrokerIT extends BrokerContractTest {
   }
 
   @Override
+  protected Broker createBroker(HistoryConfig history, Duration idempotencyWindow) {
+    RedisBroker b =
+        new RedisBroker(config(redis, history).idempotencyWindow(idempotencyWindow).build());
+    await().atMost(WAIT).until(b::isAvailable);
+    return b;
+  }
+
+  @Override
   protected boolean instancesShareChannels() {
     return true;
   }

@@ -185,11 +185,61 @@ public final class RedisServerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Freezes the server with SIGSTOP: its sockets stay open and take bytes, but it answers nothing
+   * until {@link #thaw()}. Blocks until {@code kill} returned.
+   */
+  public void freeze() {
+    signal("STOP");
+  }
+
+  /**
+   * Kills the server with SIGKILL (even when frozen: it runs nothing it had not run) and waits
+   * until it exited; {@link #restart()} starts it again, empty.
+   */
+  public void kill() {
+    if (process == null || !process.isAlive()) {
+      return;
+    }
+    try {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Resumes a server frozen by {@link #freeze()} with SIGCONT. Idempotent. */
+  public void thaw() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    if (process == null || !process.isAlive()) {
+      throw new IllegalStateException("redis-server is not running");
+    }
+    try {
+      int rc =
+          new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+              .inheritIO()
+              .start()
+              .waitFor();
+      if (rc != 0) {
+        throw new IllegalStateException("kill -" + name + " answered " + rc);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while sending SIG" + name, e);
+    }
+  }
+
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and waits until it exited. Idempotent. */
   public void stop() {
     if (process == null || !process.isAlive()) {
       return;
     }
+    thaw(); // a frozen server would not act on SIGTERM
     process.destroy();
     try {
       if (!process.waitFor(5, TimeUnit.SECONDS)) {

@@ -25,6 +25,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,7 +108,13 @@ public final class HeraldServer implements AutoCloseable {
 
   private static Broker createBroker(ServerConfig config, HistoryBudget budget) {
     if (config.broker().equals("memory")) {
-      return new MemoryBroker(config.history(), budget, config.maxActiveChannels());
+      return new MemoryBroker(
+          config.history(),
+          budget,
+          config.maxActiveChannels(),
+          Duration.ofSeconds(1),
+          config.idempotencyWindow(),
+          config.idempotencyMaxKeys());
     }
     return new RedisBroker(
         RedisBrokerConfig.builder(config.broker())
@@ -115,6 +122,7 @@ public final class HeraldServer implements AutoCloseable {
             .headCheckInterval(config.redisHeadCheck())
             .commandTimeout(config.redisCommandTimeout())
             .keyPrefix(config.redisKeyPrefix())
+            .idempotencyWindow(config.idempotencyWindow())
             .build());
   }
 

@@ -199,7 +199,7 @@ final class ServeCommand implements Callable<Integer> {
       names = "--redis-command-timeout-millis",
       defaultValue = "${env:HERALD_REDIS_COMMAND_TIMEOUT_MILLIS:-5000}",
       description =
-          "With Redis: time a command may take before it fails with 503 [HERALD_REDIS_COMMAND_TIMEOUT_MILLIS] (default: ${DEFAULT-VALUE}).")
+          "With Redis: time a command may take before it fails (a publication then answers 504) [HERALD_REDIS_COMMAND_TIMEOUT_MILLIS] (default: ${DEFAULT-VALUE}).")
   long redisCommandTimeoutMillis;
 
   @Option(
@@ -280,6 +280,20 @@ final class ServeCommand implements Callable<Integer> {
   int wsMaxInflightPublishes;
 
   @Option(
+      names = "--idempotency-window-seconds",
+      defaultValue = "${env:HERALD_IDEMPOTENCY_WINDOW_SECONDS:-300}",
+      description =
+          "How long a publication's Idempotency-Key is remembered, 1 to 86400 [HERALD_IDEMPOTENCY_WINDOW_SECONDS] (default: ${DEFAULT-VALUE}).")
+  long idempotencyWindowSeconds;
+
+  @Option(
+      names = "--idempotency-max-keys",
+      defaultValue = "${env:HERALD_IDEMPOTENCY_MAX_KEYS:-100000}",
+      description =
+          "With the memory broker: most idempotency keys remembered, oldest forgotten first [HERALD_IDEMPOTENCY_MAX_KEYS] (default: ${DEFAULT-VALUE}).")
+  int idempotencyMaxKeys;
+
+  @Option(
       names = "--auth-hmac-secret",
       defaultValue = "${env:HERALD_AUTH_HMAC_SECRET}",
       description =
@@ -343,6 +357,11 @@ final class ServeCommand implements Callable<Integer> {
   boolean insecureNoAuth;
 
   ServerConfig config() {
+    return io.herald.server.demo.DemoSignIn.developmentDefaults(settings());
+  }
+
+  /** The settings from the options, before the demos' development credentials. */
+  ServerConfig.Builder settings() {
     EnumSet<Transport> disabled = EnumSet.noneOf(Transport.class);
     for (String t : disableTransports.split(",")) {
       if (t.isBlank()) {
@@ -350,52 +369,52 @@ final class ServeCommand implements Callable<Integer> {
       }
       disabled.add(Transport.parse(t));
     }
-    ServerConfig.Builder settings =
-        ServerConfig.builder()
-            .host(host)
-            .port(port)
-            .broker(broker)
-            .historySize(historySize)
-            .historyAge(Duration.ofSeconds(historyAgeSeconds))
-            .channelIdleTimeout(Duration.ofSeconds(channelIdleSeconds))
-            .maxMessageBytes(maxMessageBytes)
-            .maxChannelsPerSubscription(maxChannels)
-            .maxParkedPolls(maxParkedPolls)
-            .maxConnections(maxConnections)
-            .maxFrameBytes(maxFrameBytes)
-            .maxHeaderBytes(maxHeaderBytes)
-            .maxWait(Duration.ofSeconds(maxWaitSeconds))
-            .pollLimit(pollLimit)
-            .maxPollLimit(maxPollLimit)
-            .sseHeartbeat(Duration.ofSeconds(sseHeartbeatSeconds))
-            .sseRetry(Duration.ofMillis(sseRetryMillis))
-            .wsPingInterval(Duration.ofSeconds(wsPingSeconds))
-            .wsIdleTimeout(Duration.ofSeconds(wsIdleSeconds))
-            .writeBufferHighBytes(writeBufferBytes)
-            .ioThreads(ioThreads)
-            .shutdownTimeout(Duration.ofSeconds(shutdownSeconds))
-            .disabledTransports(disabled)
-            .demoFeed(demoFeed)
-            .redisHeadCheck(Duration.ofMillis(redisHeadCheckMillis))
-            .redisCommandTimeout(Duration.ofMillis(redisCommandTimeoutMillis))
-            .redisKeyPrefix(redisKeyPrefix)
-            .historyBytes(historyBytes)
-            .maxHistoryBytes(maxHistoryBytes)
-            .maxActiveChannels(maxActiveChannels)
-            .wsCommandRate(wsCommandRate, wsCommandBurst)
-            .httpPublishRate(httpPublishRate, httpPublishBurst)
-            .rateLimitStrikes(rateLimitStrikes, Duration.ofSeconds(rateLimitStrikeSeconds))
-            .wsMaxInflightPublishes(wsMaxInflightPublishes)
-            .authHmacSecret(authHmacSecret)
-            .authPublicKeyFile(authPublicKeyFile)
-            .authJwksUrl(authJwksUrl)
-            .authIssuer(authIssuer)
-            .authAudience(authAudience)
-            .authClockSkew(Duration.ofSeconds(authClockSkewSeconds))
-            .apiKeys(apiKeys == null ? java.util.List.of() : apiKeys)
-            .allowedOrigins(allowedOrigins == null ? java.util.List.of() : allowedOrigins)
-            .insecureNoAuth(insecureNoAuth);
-    return io.herald.server.demo.DemoSignIn.developmentDefaults(settings);
+    return ServerConfig.builder()
+        .host(host)
+        .port(port)
+        .broker(broker)
+        .historySize(historySize)
+        .historyAge(Duration.ofSeconds(historyAgeSeconds))
+        .channelIdleTimeout(Duration.ofSeconds(channelIdleSeconds))
+        .maxMessageBytes(maxMessageBytes)
+        .maxChannelsPerSubscription(maxChannels)
+        .maxParkedPolls(maxParkedPolls)
+        .maxConnections(maxConnections)
+        .maxFrameBytes(maxFrameBytes)
+        .maxHeaderBytes(maxHeaderBytes)
+        .maxWait(Duration.ofSeconds(maxWaitSeconds))
+        .pollLimit(pollLimit)
+        .maxPollLimit(maxPollLimit)
+        .sseHeartbeat(Duration.ofSeconds(sseHeartbeatSeconds))
+        .sseRetry(Duration.ofMillis(sseRetryMillis))
+        .wsPingInterval(Duration.ofSeconds(wsPingSeconds))
+        .wsIdleTimeout(Duration.ofSeconds(wsIdleSeconds))
+        .writeBufferHighBytes(writeBufferBytes)
+        .ioThreads(ioThreads)
+        .shutdownTimeout(Duration.ofSeconds(shutdownSeconds))
+        .disabledTransports(disabled)
+        .demoFeed(demoFeed)
+        .redisHeadCheck(Duration.ofMillis(redisHeadCheckMillis))
+        .redisCommandTimeout(Duration.ofMillis(redisCommandTimeoutMillis))
+        .redisKeyPrefix(redisKeyPrefix)
+        .historyBytes(historyBytes)
+        .maxHistoryBytes(maxHistoryBytes)
+        .maxActiveChannels(maxActiveChannels)
+        .wsCommandRate(wsCommandRate, wsCommandBurst)
+        .httpPublishRate(httpPublishRate, httpPublishBurst)
+        .rateLimitStrikes(rateLimitStrikes, Duration.ofSeconds(rateLimitStrikeSeconds))
+        .wsMaxInflightPublishes(wsMaxInflightPublishes)
+        .idempotencyWindow(Duration.ofSeconds(idempotencyWindowSeconds))
+        .idempotencyMaxKeys(idempotencyMaxKeys)
+        .authHmacSecret(authHmacSecret)
+        .authPublicKeyFile(authPublicKeyFile)
+        .authJwksUrl(authJwksUrl)
+        .authIssuer(authIssuer)
+        .authAudience(authAudience)
+        .authClockSkew(Duration.ofSeconds(authClockSkewSeconds))
+        .apiKeys(apiKeys == null ? java.util.List.of() : apiKeys)
+        .allowedOrigins(allowedOrigins == null ? java.util.List.of() : allowedOrigins)
+        .insecureNoAuth(insecureNoAuth);
   }
 
   @Override

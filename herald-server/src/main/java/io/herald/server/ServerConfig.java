@@ -104,6 +104,14 @@ public final class ServerConfig {
   /** Default WebSocket publications per connection sent to the broker and not yet answered. */
   public static final int DEFAULT_WS_MAX_INFLIGHT_PUBLISHES = 64;
 
+  /** Default time a publication's idempotency key is remembered (5 minutes). */
+  public static final Duration DEFAULT_IDEMPOTENCY_WINDOW =
+      Duration.ofSeconds(io.herald.core.IdempotencyKeys.DEFAULT_WINDOW_SECONDS);
+
+  /** Default most idempotency keys the memory broker remembers. */
+  public static final int DEFAULT_IDEMPOTENCY_MAX_KEYS =
+      io.herald.core.IdempotencyKeys.DEFAULT_MAX_KEYS;
+
   /**
    * Default tolerance for clock differences when checking a token's {@code exp} and {@code nbf}.
    */
@@ -145,6 +153,8 @@ public final class ServerConfig {
   private final int rateLimitStrikes;
   private final Duration rateLimitStrikeWindow;
   private final int wsMaxInflightPublishes;
+  private final Duration idempotencyWindow;
+  private final int idempotencyMaxKeys;
   private final String authHmacSecret;
   private final Path authPublicKeyFile;
   private final URI authJwksUrl;
@@ -192,6 +202,8 @@ public final class ServerConfig {
     this.rateLimitStrikes = b.rateLimitStrikes;
     this.rateLimitStrikeWindow = b.rateLimitStrikeWindow;
     this.wsMaxInflightPublishes = b.wsMaxInflightPublishes;
+    this.idempotencyWindow = b.idempotencyWindow;
+    this.idempotencyMaxKeys = b.idempotencyMaxKeys;
     this.authHmacSecret = b.authHmacSecret;
     this.authPublicKeyFile = b.authPublicKeyFile;
     this.authJwksUrl = b.authJwksUrl;
@@ -355,8 +367,9 @@ public final class ServerConfig {
   }
 
   /**
-   * With a Redis broker: how long a Redis command may take before it fails (the request then
-   * answers {@code 503 unavailable}); default 5 seconds.
+   * With a Redis broker: how long a Redis command may take before it fails (a publication then
+   * answers {@code 504 publish_outcome_unknown}, and later ones {@code 503 unavailable} until Redis
+   * answers again; {@code /health} answers 503 meanwhile); default 5 seconds.
    */
   public Duration redisCommandTimeout() {
     return redisCommandTimeout;
@@ -440,6 +453,24 @@ public final class ServerConfig {
    */
   public int wsMaxInflightPublishes() {
     return wsMaxInflightPublishes;
+  }
+
+  /**
+   * How long a publication's idempotency key is remembered: a publication to the same channel with
+   * the same key within it publishes nothing and answers the first one's offset and epoch; default
+   * 5 minutes.
+   */
+  public Duration idempotencyWindow() {
+    return idempotencyWindow;
+  }
+
+  /**
+   * With the memory broker: how many idempotency keys are remembered at most (the oldest are
+   * forgotten first); default {@value #DEFAULT_IDEMPOTENCY_MAX_KEYS}. Redis keeps each key as a key
+   * of its own, with the window as TTL.
+   */
+  public int idempotencyMaxKeys() {
+    return idempotencyMaxKeys;
   }
 
   /**
@@ -574,6 +605,10 @@ public final class ServerConfig {
         + rateLimitStrikeWindow.toSeconds()
         + "s ws-max-inflight-publishes="
         + wsMaxInflightPublishes
+        + " idempotency-window="
+        + idempotencyWindow.toSeconds()
+        + "s idempotency-max-keys="
+        + idempotencyMaxKeys
         + " auth-hmac-secret="
         + (authHmacSecret == null ? "none" : "(set)")
         + " auth-public-key-file="
@@ -639,6 +674,8 @@ public final class ServerConfig {
     private int rateLimitStrikes = DEFAULT_RATE_LIMIT_STRIKES;
     private Duration rateLimitStrikeWindow = DEFAULT_RATE_LIMIT_STRIKE_WINDOW;
     private int wsMaxInflightPublishes = DEFAULT_WS_MAX_INFLIGHT_PUBLISHES;
+    private Duration idempotencyWindow = DEFAULT_IDEMPOTENCY_WINDOW;
+    private int idempotencyMaxKeys = DEFAULT_IDEMPOTENCY_MAX_KEYS;
     private String authHmacSecret;
     private Path authPublicKeyFile;
     private URI authJwksUrl;
@@ -869,6 +906,23 @@ public final class ServerConfig {
 
     public Builder wsMaxInflightPublishes(int publishes) {
       this.wsMaxInflightPublishes = range("WebSocket in-flight publishes", publishes, 1, 100_000);
+      return this;
+    }
+
+    /** How long idempotency keys are remembered: 1 second to 1 day. */
+    public Builder idempotencyWindow(Duration window) {
+      Objects.requireNonNull(window, "idempotency window");
+      if (window.compareTo(Duration.ofSeconds(1)) < 0 || window.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException(
+            "idempotency window must be 1 to 86400 seconds, got " + window.toSeconds() + " s");
+      }
+      this.idempotencyWindow = window;
+      return this;
+    }
+
+    /** How many idempotency keys the memory broker remembers: 1 to 10,000,000. */
+    public Builder idempotencyMaxKeys(int keys) {
+      this.idempotencyMaxKeys = range("idempotency max keys", keys, 1, 10_000_000);
       return this;
     }
 

@@ -25,6 +25,10 @@ import picocli.CommandLine.Spec;
  * server refuses (for example broken JSON with {@code --json}) is reported and skipped. Reads until
  * end of input, so {@code tail -f build.log | herald publish builds} streams a log.
  *
+ * <p>Each line is sent with its own idempotency key; a line whose outcome is unknown ({@code 504},
+ * a network error) or that the server could not take ({@code 503}) is sent again with the same key,
+ * up to {@code --retries} times with a growing pause, so it is published at most once.
+ *
  * <p>Exit codes: 0 every line published; 1 some lines refused; 2 bad arguments, credentials the
  * server refuses ({@code 401}, {@code 403 forbidden}: the first such answer stops the run) or the
  * server could not be reached. A token ({@code --token}, {@code HERALD_TOKEN}) or an API key
@@ -61,6 +65,15 @@ public class PublishCommand implements Callable<Integer> {
       names = "--json",
       description = "Each line is one JSON value (default: each line is a text).")
   private boolean json;
+
+  @Option(
+      names = "--retries",
+      paramLabel = "N",
+      defaultValue = "" + HeraldClient.DEFAULT_PUBLISH_RETRIES,
+      description =
+          "Times a line is sent again, with the same idempotency key, after a 503, 504 or network"
+              + " error (default: ${DEFAULT-VALUE}).")
+  private int retries;
 
   @Option(
       names = {"-q", "--quiet"},
@@ -115,7 +128,12 @@ public class PublishCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     HeraldClient client;
     try {
-      client = HeraldClient.builder(URI.create(server)).token(token).apiKey(apiKey).build();
+      client =
+          HeraldClient.builder(URI.create(server))
+              .publishRetries(retries)
+              .token(token)
+              .apiKey(apiKey)
+              .build();
     } catch (IllegalArgumentException e) {
       err.println("herald publish: " + e.getMessage());
       err.flush();

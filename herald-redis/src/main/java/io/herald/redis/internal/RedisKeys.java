@@ -38,6 +38,15 @@ public final class RedisKeys {
   }
 
   /**
+   * The string key remembering where the publication with idempotency key {@code key} went on the
+   * channel: {@code <prefix>:{<channel>}:idem:<key>}, in the channel's hash slot. The key is
+   * printable ASCII; a brace in it does not change the hash tag, which is the first {@code {...}}.
+   */
+  public byte[] idempotency(String channel, String key) {
+    return bytes(channel, "idem:" + key);
+  }
+
+  /**
    * The Herald channel of a Pub/Sub channel name made by {@link #live}, or {@code null} when the
    * name is not one.
    */

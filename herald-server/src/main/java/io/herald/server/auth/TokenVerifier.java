@@ -59,9 +59,10 @@ import java.util.Set;
  * restart). Checks {@code exp} and {@code nbf} with a clock skew, {@code iss} and {@code aud} when
  * configured. Every refusal is an {@link AuthException} whose message says which check failed.
  *
- * <p>Thread-safe. {@link #verify} does not block, except that a JWKS fetch (at start, on expiry of
- * the cache, or on an unknown {@code kid}) blocks the caller up to {@value #JWKS_TIMEOUT_MILLIS}
- * ms.
+ * <p>Thread-safe. The constructor fetches the JWKS once (a warning when it cannot); the cache is
+ * refreshed ahead of its expiry in the background. {@link #verify} does not block, except when a
+ * token names an unknown {@code kid}: the fetch that follows blocks the caller (an event loop) up
+ * to {@value #JWKS_TIMEOUT_MILLIS} ms, at most once per {@value #JWKS_MIN_REFRESH_MILLIS} ms.
  */
 public final class TokenVerifier {
   /** Longest a JWKS fetch may take (connect and read each). */
@@ -77,6 +78,9 @@ public final class TokenVerifier {
       Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512);
   private static final Set<JWSAlgorithm> ES =
       Set.of(JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512);
+
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(TokenVerifier.class);
 
   private final List<KeyOption> keys = new ArrayList<>();
   private final Set<JWSAlgorithm> accepted = new LinkedHashSet<>();
@@ -173,10 +177,21 @@ public final class TokenVerifier {
                 .cache(JWKS_CACHE_MILLIS, JWKS_TIMEOUT_MILLIS)
                 .rateLimited(JWKS_MIN_REFRESH_MILLIS)
                 .retrying(false)
-                .refreshAheadCache(false)
+                .refreshAheadCache(true)
                 .build();
       } catch (MalformedURLException e) {
         throw new IllegalArgumentException("the JWKS URL " + jwksUrl + " is not a URL", e);
+      }
+      try {
+        // fetch the keys now, so that no request waits for the first fetch; refreshed ahead of
+        // the cache's expiry in the background, so only a token with an unknown kid waits
+        source.get(new JWKSelector(new JWKMatcher.Builder().build()), null);
+      } catch (KeySourceException e) {
+        // the issuer may be down now: start anyway, tokens are refused until the keys come
+        LOG.warn(
+            "cannot fetch the signing keys at {} now ({}); fetching again when a token comes",
+            jwksUrl,
+            e.getMessage());
       }
       Set<JWSAlgorithm> algs = new LinkedHashSet<>(RS);
       algs.addAll(ES);

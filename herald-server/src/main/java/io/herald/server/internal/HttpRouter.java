@@ -207,7 +207,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     }
     Cursor cursor = Cursor.parse(since, channels.size());
     int limit = PollHandler.limit(uri, server.config);
-    new PollHandler(ctx, server, channels, cursor, limit, wait, keepAlive).start();
+    new PollHandler(ctx, server, channels, cursor, limit, wait, keepAlive)
+        .expires(principal.expires())
+        .start();
   }
 
   private void upgrade(

@@ -1,11 +1,12 @@
 package io.herald.server.internal;
 
-import io.herald.core.BrokerUnavailableException;
 import io.herald.core.ErrorCode;
+import io.herald.core.IdempotencyKeys;
 import io.herald.core.Json;
 import io.herald.core.Message;
 import io.herald.core.Names;
 import io.herald.core.ProtocolException;
+import io.herald.core.PublishOutcomeUnknownException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -19,13 +20,18 @@ import java.util.concurrent.CompletionException;
 
 /**
  * {@code POST /channels/{channel}} (PROTOCOL.md section 5): checks the body against its content
- * type and the size limit, publishes through the hub, and answers {@code 201} with the offset and
- * epoch, or the error. The connection stops reading until the answer is written. Each connection's
- * publications pass its {@link RateLimiter} first: over it, {@code 429 rate_limited} with {@code
- * Retry-After}, and a connection refused too often gets that answer with {@code Connection: close}.
- * Runs on the channel's event loop; never blocks.
+ * type and the size limit and the optional {@code Idempotency-Key}, publishes through the hub, and
+ * answers {@code 201} with the offset and epoch (the first publication's for a repeated key), or
+ * the error: {@code 503 unavailable} when nothing was published, {@code 504
+ * publish_outcome_unknown} when the broker cannot tell. The connection stops reading until the
+ * answer is written. Each connection's publications pass its {@link RateLimiter} first: over it,
+ * {@code 429 rate_limited} with {@code Retry-After}, and a connection refused too often gets that
+ * answer with {@code Connection: close}. Runs on the channel's event loop; never blocks.
  */
 final class PublishHandler {
+  /** The header of a publication's idempotency key (IETF httpapi draft). */
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
   private PublishHandler() {}
 
   static void publish(
@@ -46,11 +52,12 @@ final class PublishHandler {
       return;
     }
     String event = Names.event(Query.single(uri, "event"));
+    String idempotencyKey = idempotencyKey(request);
     byte[] data = data(request, server.config.maxMessageBytes());
     ctx.channel().config().setAutoRead(false);
     server
         .hub
-        .publish(channel, event, data)
+        .publish(channel, event, data, idempotencyKey)
         .whenComplete(
             (m, error) ->
                 EventLoops.runOn(ctx, () -> answer(ctx, server, channel, m, error, keepOpen)));
@@ -81,11 +88,41 @@ final class PublishHandler {
       HttpResponses.write(ctx, HttpResponses.error(pe), keepAlive);
     } else {
       HttpRouter.LOG.error("publication to {} failed", channel, cause);
-      HttpResponses.write(
-          ctx,
-          HttpResponses.error(
-              new BrokerUnavailableException("the publication failed: " + cause.getMessage())),
-          keepAlive);
+      HttpResponses.write(ctx, HttpResponses.error(unexpected(cause)), keepAlive);
+    }
+  }
+
+  /**
+   * What an unexpected publication failure tells the client: the broker may have published, so
+   * {@code 504 publish_outcome_unknown}.
+   */
+  static ProtocolException unexpected(Throwable cause) {
+    return new PublishOutcomeUnknownException(
+        "the publication failed ("
+            + cause.getMessage()
+            + ") and may or may not have been made; retry with the same Idempotency-Key to find"
+            + " out (it is never published twice)");
+  }
+
+  /**
+   * The request's {@code Idempotency-Key} header (PROTOCOL.md section 5), checked, or {@code null}.
+   *
+   * @throws ProtocolException {@code 400 invalid_request} when it is not 1 to 128 printable ASCII
+   *     characters, or is given twice
+   */
+  static String idempotencyKey(FullHttpRequest request) {
+    java.util.List<String> keys = request.headers().getAll(IDEMPOTENCY_KEY);
+    if (keys.isEmpty()) {
+      return null;
+    }
+    if (keys.size() > 1) {
+      throw new ProtocolException(
+          ErrorCode.INVALID_REQUEST, "send one Idempotency-Key header, got " + keys.size());
+    }
+    try {
+      return IdempotencyKeys.check(keys.get(0));
+    } catch (ProtocolException e) {
+      throw new ProtocolException(e.code(), "Idempotency-Key: " + e.getMessage());
     }
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import io.herald.core.Cursor;
 import io.herald.core.ErrorCode;
+import io.herald.core.IdempotencyKeys;
 import io.herald.core.Json;
 import io.herald.core.Message;
 import io.herald.core.Names;
@@ -484,7 +485,9 @@ final class WebSocketTransport extends StreamingTransport {
     if (bytes.length > server.config.maxMessageBytes()) {
       throw PublishHandler.tooLarge(bytes.length, server.config.maxMessageBytes());
     }
-    CompletableFuture<Message> publication = server.hub.publish(channel, event, bytes);
+    String idempotencyKey = idempotencyKey(command);
+    CompletableFuture<Message> publication =
+        server.hub.publish(channel, event, bytes, idempotencyKey);
     inflight++; // after publish(): a publication refused by a throw is not in flight
     publication.whenComplete(
         (m, error) ->
@@ -500,6 +503,28 @@ final class WebSocketTransport extends StreamingTransport {
     }
   }
 
+  /** The optional {@code idempotencyKey} of a publish command, checked, or {@code null}. */
+  private static String idempotencyKey(WebSocketCommand command) {
+    String key;
+    try {
+      key = command.string("idempotencyKey", ErrorCode.INVALID_REQUEST);
+    } catch (ProtocolException e) {
+      throw new ProtocolException(
+          ErrorCode.INVALID_REQUEST,
+          "'idempotencyKey' must be a string of 1 to "
+              + IdempotencyKeys.MAX_LENGTH
+              + " printable ASCII characters");
+    }
+    if (key == null) {
+      return null;
+    }
+    try {
+      return IdempotencyKeys.check(key);
+    } catch (ProtocolException e) {
+      throw new ProtocolException(e.code(), "'idempotencyKey': " + e.getMessage());
+    }
+  }
+
   private void published(String id, Message m, Throwable error) {
     if (error != null) {
       Throwable cause =
@@ -507,12 +532,7 @@ final class WebSocketTransport extends StreamingTransport {
               ? error.getCause()
               : error;
       send(
-          error(
-              id,
-              cause instanceof ProtocolException pe
-                  ? pe
-                  : new ProtocolException(
-                      ErrorCode.UNAVAILABLE, "the publication failed: " + cause.getMessage())));
+          error(id, cause instanceof ProtocolException pe ? pe : PublishHandler.unexpected(cause)));
       return;
     }
     ObjectNode r = reply("published", id);

@@ -514,6 +514,24 @@ class AuthIT {
   }
 
   @Test
+  void aParkedLongPollAnswersNoLaterThanItsTokensExp() {
+    String ch = channel("chat:lp");
+    String token = token(Duration.ofSeconds(2), "chat:*");
+    // asks to wait 60 s; the client gives up after 20 s, so only an answer at exp passes
+    HttpResponse<String> r =
+        TestClients.send(
+            HttpRequest.newBuilder(URI.create(base + "/channels/" + ch + "?wait=60"))
+                .timeout(Duration.ofSeconds(20))
+                .header("Authorization", "Bearer " + token)
+                .build());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(TestClients.json(r.body()).get("messages")).isEmpty();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> httpGet(base + "/channels/" + ch, token, null).code.equals("token_expired"));
+  }
+
+  @Test
   void anSseStreamWhoseTokenExpiresSendsHeraldExpiredAndEnds() {
     String ch = channel("chat:sse");
     String token = token(Duration.ofSeconds(2), "chat:*");

@@ -789,6 +789,15 @@ export class Herald {
       else this._retry(info.reason);
       return;
     }
+    if (info.auth === 'forbidden' && renewable && n <= 2) {
+      // 4003: the token no longer grants a channel of this connection (a refresh with a narrower
+      // token). Connect again: the channels it still grants resume from their positions, the others
+      // are refused one by one (an `error` for each, not retried)
+      this._emit('error', { error: herr('forbidden', info.reason), transport });
+      this._tokStale = true;
+      this._retryTimer = this._later(() => this._connect('forbidden'), 0);
+      return;
+    }
     const code = info.auth === 'expired' ? 'token_expired' : info.auth === 'forbidden' ? 'forbidden' : info.auth === 'token' ? 'token' : 'unauthorized';
     this._emit('error', { error: herr(code, info.reason), transport });
     if (renewable && info.auth !== 'forbidden') {

@@ -215,6 +215,54 @@ class TokenRefreshIT {
   }
 
   @Test
+  void aRefreshThatNoLongerGrantsAChannelEndsThatSubscriptionAndTheOthersResume() {
+    String user = "n" + Http.channel("narrow").replace("bt-", "").replace(".", "-");
+    String own = "user:" + user;
+    String other = "user:" + user + "-other";
+    // the first token grants both channels and lives 3 s; the next ones grant only the first
+    String wide = MINTER.mint(user, List.of(own, other), List.of(), Duration.ofSeconds(3), null);
+    String narrow = MINTER.mint(user, List.of(own), List.of(), Duration.ofMinutes(5), null);
+    browser.open(base + "/test/token-harness.html?notoken=1");
+    browser.jsAsync(
+        "const done = arguments[arguments.length - 1];"
+            + "const [wide, narrow, own, other] = arguments;"
+            + "import('/herald.js').then(({ Herald }) => {"
+            + "  let calls = 0;"
+            + "  const h = new Herald(undefined, { transports: ['websocket'], token: () => (calls++ === 0 ? wide : narrow) });"
+            + "  window.narrowed = { got: [], refused: [], h };"
+            + "  h.subscribe(own, (m) => window.narrowed.got.push(m.offset));"
+            + "  h.subscribe(other, () => {}, { onError: (e) => window.narrowed.refused.push(e.code) });"
+            + "  done('ok');"
+            + "});",
+        wide,
+        narrow,
+        own,
+        other);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                browser.js(
+                        "return window.narrowed.h.position(arguments[0]) && window.narrowed.h.position(arguments[1])",
+                        own,
+                        other)
+                    != null);
+    String publisher =
+        MINTER.mint("publisher", List.of(), List.of("user:*"), Duration.ofMinutes(5), null);
+    assertThat(publish(own, publisher, "before").statusCode()).isEqualTo(201);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> browser.jsList("return window.narrowed.refused").contains("forbidden"));
+    assertThat(publish(own, publisher, "after").statusCode()).isEqualTo(201);
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> browser.jsList("return window.narrowed.got").size() >= 2);
+    assertThat(browser.jsList("return window.narrowed.got")).containsExactly(1L, 2L);
+    assertThat(browser.jsList("return window.narrowed.refused")).containsExactly("forbidden");
+    browser.js("window.narrowed.h.close()");
+  }
+
+  @Test
   void chatSignsInAndAPrivateChannelIsNotReadableByAnotherUser() {
     browser.open(base + "/demos/chat.html");
     browser.js("localStorage.setItem('herald.demo.name', 'Ada Test')");

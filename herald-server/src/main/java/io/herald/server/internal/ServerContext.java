@@ -21,6 +21,7 @@ public final class ServerContext {
   final AtomicInteger parkedPolls = new AtomicInteger();
   final AtomicInteger connections = new AtomicInteger();
   final Set<PollHandler> parked = ConcurrentHashMap.newKeySet();
+  final Refusals refusals = new Refusals();
   volatile boolean shuttingDown;
 
   public ServerContext(ServerConfig config, Hub hub) {
@@ -38,6 +39,11 @@ public final class ServerContext {
   /** Open connections now. */
   public int connections() {
     return connections.get();
+  }
+
+  /** Refused requests and cut connections, counted for the periodic summary log line. */
+  public Refusals refusals() {
+    return refusals;
   }
 
   /** Long polls parked now. */

@@ -4,4 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 mvn -B -q -ntp -DskipTests -pl herald-server -am package
-exec java -jar herald-server/target/herald.jar serve --demo-feed "$@"
+# A bounded heap, and exit on OutOfMemoryError so that a supervisor restarts the server; JAVA_OPTS
+# replaces these flags.
+JAVA_OPTS="${JAVA_OPTS:--Xmx1g -XX:+ExitOnOutOfMemoryError}"
+# shellcheck disable=SC2086
+exec java $JAVA_OPTS -jar herald-server/target/herald.jar serve --demo-feed "$@"

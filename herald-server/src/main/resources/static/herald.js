@@ -94,7 +94,10 @@ export const TRANSPORTS = Object.freeze(['websocket', 'sse', 'long-poll', 'short
  * Emitted, and passed to `onGap`, when messages could not be delivered: the server no longer held
  * them (`reason: 'gap'` for a subscriber that fell behind, `'not-recovered'` for a resume that
  * could not be served, `'epoch-changed'` when the history was reset). Delivery continues from
- * `position`.
+ * `position`. A gap only ever moves a position forwards (or into a new epoch): a position the
+ * server gave never moves backwards, and an answer behind it (a node whose log lags the channel's)
+ * is ignored; only a `since` the application gave may move back, when the server finds it ahead
+ * of the channel's head.
  * @typedef {object} GapEvent
  * @property {string} channel
  * @property {string|null} previous the position the client had
@@ -176,6 +179,11 @@ class ChannelState {
     this.rewinding = false;
     /** @type {string|null} the epoch this channel last rewound to (once per epoch, never a loop) */
     this.rewoundEpoch = null;
+    /**
+     * whether the position came from the server (a message, an answer) rather than from `since`:
+     * such a position never moves backwards; the server's first answer judges a `since`
+     */
+    this.confirmed = false;
   }
 }
 
@@ -894,6 +902,7 @@ export class Herald {
       }
     }
     state.position = `${env.epoch}:${env.offset}`;
+    state.confirmed = true;
     for (const sub of [...state.subs]) {
       if (!sub.active) continue;
       try { sub.onMessage(env); } catch (e) {
@@ -915,24 +924,36 @@ export class Herald {
     const state = this._channels.get(channel);
     if (!state || !position) return false;
     state.rewinding = false;
-    if (recovered || !state.position) {
-      state.position = position;
+    const confirmed = state.confirmed;
+    try {
+      if (recovered || !state.position) {
+        if (!confirmed || !behind(position, state.position)) state.position = position;
+        return false;
+      }
+      // Not recovered, at a position behind one the server gave us, in the same epoch: a node
+      // whose log lagged the channel's. Nothing after our position was lost: keep it, report
+      // nothing. (A `since` the application gave is the server's to judge: ahead of the head, it
+      // moves back to the head, reported as a gap.)
+      if (confirmed && behind(position, state.position)) return false;
+      const had = parsePosition(state.position);
+      const now = parsePosition(position);
+      if (had && now && had.epoch && now.epoch && had.epoch !== now.epoch && state.rewoundEpoch !== now.epoch) {
+        state.rewoundEpoch = now.epoch;
+        this._gap(state, `${now.epoch}:0`, 'not-recovered');
+        state.rewinding = true;
+        return true;
+      }
+      this._gap(state, position, 'not-recovered');
       return false;
+    } finally {
+      state.confirmed = true;
     }
-    const had = parsePosition(state.position);
-    const now = parsePosition(position);
-    if (had && now && had.epoch && now.epoch && had.epoch !== now.epoch && state.rewoundEpoch !== now.epoch) {
-      state.rewoundEpoch = now.epoch;
-      this._gap(state, `${now.epoch}:0`, 'not-recovered');
-      state.rewinding = true;
-      return true;
-    }
-    this._gap(state, position, 'not-recovered');
-    return false;
   }
 
-  /** @private */
+  /** @private a gap only ever moves a position forwards (or into another epoch); any other is none */
   _gap(state, position, reason) {
+    if (!position || position === state.position) return;
+    if (state.confirmed && behind(position, state.position)) return;
     const gap = { channel: state.name, previous: state.position, position, reason };
     state.position = position;
     for (const sub of [...state.subs]) {
@@ -1007,6 +1028,16 @@ async function probe(base, timeoutMs) {
   } finally {
     clearTimeout(t);
   }
+}
+
+/**
+ * @private whether position `candidate` lies behind `held` in the same epoch: moving there would
+ * move backwards and deliver messages again. Another epoch, a bare offset or "from now" never is.
+ */
+function behind(candidate, held) {
+  const c = parsePosition(candidate);
+  const h = parsePosition(held);
+  return !!(c && h && c.epoch !== null && c.epoch === h.epoch && c.offset < h.offset);
 }
 
 /** @private whether the server's start position for a channel is the one asked for */
@@ -1531,7 +1562,10 @@ class PollDriver extends Driver {
       for (const m of body.messages) c._deliver(m);
       list.forEach((name, i) => {
         const s = c._channels.get(name);
-        if (s && positions[i] && !rewound.has(name)) s.position = positions[i];
+        if (s && positions[i] && !rewound.has(name) && !behind(positions[i], s.position)) {
+          s.position = positions[i];
+          s.confirmed = true;
+        }
       });
       if (rewound.size) continue;
       if (this.long) {

@@ -10,22 +10,30 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP proxy on loopback between the browser and a server, so a test can cut every connection
- * (with a reset, as a dropped network does) while the server and its history live on. At most
- * {@value #MAX_CONNECTIONS} connections at once; two daemon threads per connection. Thread-safe.
+ * (with a reset, as a dropped network does) while the server and its history live on. Given several
+ * servers, it hands each new connection to the next one in turn, as a round-robin load balancer
+ * does. At most {@value #MAX_CONNECTIONS} connections at once; two daemon threads per connection.
+ * Thread-safe.
  */
 final class TcpProxy implements AutoCloseable {
   static final int MAX_CONNECTIONS = 64;
 
   private final ServerSocket listener;
-  private final int targetPort;
+  private final int[] targetPorts;
+  private final AtomicInteger next = new AtomicInteger();
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
-  TcpProxy(int targetPort) {
-    this.targetPort = targetPort;
+  /** A proxy to one server, or to several in turn (one new connection each). */
+  TcpProxy(int... targetPorts) {
+    if (targetPorts.length == 0) {
+      throw new IllegalArgumentException("at least one target port");
+    }
+    this.targetPorts = targetPorts.clone();
     try {
       listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     } catch (IOException e) {
@@ -69,6 +77,7 @@ final class TcpProxy implements AutoCloseable {
         continue;
       }
       Socket server = new Socket();
+      int targetPort = targetPorts[Math.floorMod(next.getAndIncrement(), targetPorts.length)];
       try {
         server.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 2000);
       } catch (IOException e) {

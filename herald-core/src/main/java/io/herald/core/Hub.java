@@ -121,7 +121,21 @@ public final class Hub implements BrokerListener, AutoCloseable {
   public void start() {
     broker.start(this);
     sweeper.scheduleWithFixedDelay(
-        this::sweep, sweepIntervalMillis, sweepIntervalMillis, TimeUnit.MILLISECONDS);
+        this::sweepOrFail, sweepIntervalMillis, sweepIntervalMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * A scheduled task's error would only end the task, silently: an {@link Error} (out of memory)
+   * goes to the thread's uncaught-exception handler, which the server makes end the process.
+   */
+  private void sweepOrFail() {
+    try {
+      sweep();
+    } catch (Error e) {
+      Thread t = Thread.currentThread();
+      t.getUncaughtExceptionHandler().uncaughtException(t, e);
+      throw e;
+    }
   }
 
   /** The broker beneath. */
@@ -159,14 +173,24 @@ public final class Hub implements BrokerListener, AutoCloseable {
   /**
    * Opens a cursor on {@code channel} at {@code since} (PROTOCOL.md section 4): right after it when
    * recovered, at the head otherwise or when {@code since} is {@code null}. Returns immediately;
-   * the future completes at once when the channel is active here, or once the broker has answered.
+   * the future completes at once when the channel is active here and {@code since} is at or behind
+   * the local head, or else once the broker has answered.
+   *
+   * <p>The position is judged against the broker's log, not only this node's copy of it, which may
+   * lag (Redis Pub/Sub delivers after the publisher has its answer): a position of the local epoch
+   * ahead of the local head, or of another epoch, makes the hub read the broker's history after the
+   * local head first, so a position the broker has handed out (on this node or another) resumes,
+   * recovered. Only a position ahead of the broker's head, of an epoch that is not the broker's, or
+   * behind what the history keeps is not recovered. The wait is bounded by the broker's own command
+   * timeout; no thread blocks.
    *
    * @param since the position to resume after, or {@code null} for "from now"
    * @param executor where {@code listener} runs and the subscription is used
    * @param listener run on {@code executor} whenever the log may have grown (coalesced: one run may
    *     stand for many appends), or {@code null} for a cursor that is only read (a poll)
    * @return the subscription, which the caller must close; fails with {@link
-   *     BrokerUnavailableException} when the channel cannot be activated, and with {@link
+   *     BrokerUnavailableException} when the channel cannot be activated, or when {@code since} is
+   *     ahead of the local log and the broker's history cannot be read to judge it, and with {@link
    *     ProtocolException} {@code over_capacity} when the channel is not active here and {@code
    *     maxActiveChannels} are (or the broker holds its limit of channels)
    */
@@ -196,14 +220,16 @@ public final class Hub implements BrokerListener, AutoCloseable {
       break;
     }
     HubChannel acquired = hc;
-    return hc.ready.handle(
-        (ready, error) -> {
-          if (error != null) {
-            release(acquired);
-            throw error instanceof CompletionException ce ? ce : new CompletionException(error);
-          }
-          return new Subscription(this, acquired, since, executor, listener);
-        });
+    return hc.ready
+        .thenCompose(ready -> catchUp(acquired, since))
+        .handle(
+            (ready, error) -> {
+              if (error != null) {
+                release(acquired);
+                throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+              }
+              return new Subscription(this, acquired, since, executor, listener);
+            });
   }
 
   /**
@@ -350,44 +376,113 @@ public final class Hub implements BrokerListener, AutoCloseable {
 
   private void resync(String channel) {
     HubChannel hc = channels.get(channel);
-    if (hc == null) {
-      return;
+    if (hc != null) {
+      fill(hc);
     }
+  }
+
+  /**
+   * Waits until the local log has caught up with {@code since}, when it may lag the broker's
+   * (PROTOCOL.md section 4): a position of the local epoch ahead of the local head, or a position
+   * of another epoch, was perhaps published already (on another node, or on this one before its
+   * live copy arrived). Then the local log is filled from the broker's history, read after this
+   * request arrived, so it holds every message the broker had when the position was handed out; the
+   * {@link Subscription} judges the position against that. A position the local log already holds
+   * costs nothing. Returns immediately.
+   *
+   * @return completes once the log is current enough; fails with {@link BrokerUnavailableException}
+   *     when the broker's history cannot be read (within the broker's own command timeout), since
+   *     the position can then be judged neither valid nor invalid
+   */
+  private CompletableFuture<Void> catchUp(HubChannel hc, Position since) {
+    if (since == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    ChannelLog log = hc.log();
+    boolean sameEpoch = since.epoch() == null || since.epoch().equals(log.epoch());
+    if (sameEpoch && since.offset() <= log.head()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return fill(hc);
+  }
+
+  /**
+   * Reads the broker's history after the local head and applies it: fills holes before pending live
+   * messages, catches up a log whose live copy lags, and follows an epoch change. One read at a
+   * time per channel; a call while one is under way asks for another pass after it.
+   *
+   * @return completes after a pass that started after this call was applied; fails with the
+   *     broker's error when that pass could not read the history (the sweep retries while live
+   *     messages are pending)
+   */
+  private CompletableFuture<Void> fill(HubChannel hc) {
+    CompletableFuture<Void> pass;
     long after;
     synchronized (hc) {
       if (hc.log() == null) {
-        return; // activation is under way and will read the history
+        return CompletableFuture.completedFuture(null); // activation will read the history
       }
       if (hc.filling) {
         hc.refillWanted = true;
-        return;
+        if (hc.nextFill == null) {
+          hc.nextFill = new CompletableFuture<>();
+        }
+        return hc.nextFill;
       }
       hc.filling = true;
+      pass = hc.nextFill != null ? hc.nextFill : new CompletableFuture<>();
+      hc.nextFill = null;
       after = hc.log().head();
     }
-    broker
-        .history(channel, after)
-        .whenComplete(
-            (h, error) -> {
-              boolean again;
-              synchronized (hc) {
-                hc.filling = false;
-                if (error != null) {
-                  LOG.warn(
-                      "cannot read the history of {} to fill a hole: {}; retrying",
-                      channel,
-                      unwrap(error).getMessage());
-                  hc.refillWanted = false;
-                  return; // the sweep retries while messages are pending
-                }
-                again = apply(hc, h) || hc.refillWanted;
-                hc.refillWanted = false;
-              }
-              hc.signal();
-              if (again) {
-                resync(channel);
-              }
-            });
+    CompletableFuture<History> read;
+    try {
+      read = broker.history(hc.name(), after);
+    } catch (RuntimeException e) {
+      read = CompletableFuture.failedFuture(e);
+    }
+    read.whenComplete(
+        (h, error) -> {
+          boolean again = false;
+          CompletableFuture<Void> waiting = null;
+          synchronized (hc) {
+            hc.filling = false;
+            if (error != null) {
+              hc.refillWanted = false;
+              waiting = hc.nextFill;
+              hc.nextFill = null;
+            } else {
+              again = apply(hc, h) || hc.refillWanted;
+              hc.refillWanted = false;
+            }
+          }
+          if (error != null) {
+            Throwable cause = unwrap(error);
+            boolean holes;
+            synchronized (hc) {
+              holes = !hc.pending.isEmpty();
+            }
+            if (holes) {
+              LOG.warn(
+                  "cannot read the history of {} to fill a hole: {}; retrying",
+                  hc.name(),
+                  cause.getMessage());
+            } else {
+              // only a resume position was to be judged: its request fails with 503, the log waits
+              LOG.debug("cannot read the history of {}: {}", hc.name(), cause.getMessage());
+            }
+            pass.completeExceptionally(cause);
+            if (waiting != null) {
+              waiting.completeExceptionally(cause);
+            }
+            return; // the sweep retries while messages are pending
+          }
+          hc.signal();
+          pass.complete(null);
+          if (again) {
+            fill(hc);
+          }
+        });
+    return pass;
   }
 
   /**

@@ -32,6 +32,10 @@ final class HubChannel {
   boolean dead;
   boolean filling;
   boolean refillWanted;
+
+  /** Completes after the fill pass that follows the one under way; null when none was asked. */
+  CompletableFuture<Void> nextFill;
+
   final List<Message> pending = new ArrayList<>();
 
   HubChannel(String name) {

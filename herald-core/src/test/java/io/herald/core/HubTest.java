@@ -800,4 +800,172 @@ class HubTest {
     assertThat(out).extracting(Message::offset).containsExactly(4L);
     s.close();
   }
+
+  // ---- positions ahead of the local head: the local log lags the broker's (the resume race) ----
+
+  /** A hub over a broker whose live delivery (Pub/Sub) is running late: it holds messages back. */
+  private TestBroker lateBroker(boolean async) {
+    return new TestBroker(HistoryConfig.DEFAULT, async);
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "async broker: {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void aPollAtAPositionPublishedButNotYetLiveHereIsRecoveredAndRepeatsNothing(boolean async) {
+    TestBroker broker = lateBroker(async);
+    Hub hub = hub(broker, HistoryConfig.DEFAULT, Hub.DEFAULT_IDLE_TIMEOUT);
+    Subscription warm = join(hub.subscribe(channel, null, Runnable::run, null)); // active here
+    publish(hub, channel, 1, 2);
+    eventually().until(() -> warm.hasMore());
+    broker.holdLive = true;
+    Message third = publish(hub, channel, 3); // acknowledged; its live copy is late
+    boolean[] recovered = new boolean[1];
+    List<Position> gaps = new ArrayList<>();
+    assertThat(poll(hub, channel, third.position(), gaps, recovered)).isEmpty();
+    assertThat(recovered[0]).as("a position the broker handed out is valid").isTrue();
+    try (Subscription s = join(hub.subscribe(channel, third.position(), Runnable::run, null))) {
+      assertThat(s.recovered()).isTrue();
+      assertThat(s.startPosition()).isEqualTo(third.position());
+      assertThat(s.position()).isEqualTo(third.position());
+    }
+    // The message before it is there too: a poll one behind gets exactly it.
+    assertThat(poll(hub, channel, new Position(third.epoch(), 2), gaps, recovered))
+        .extracting(Message::offset)
+        .containsExactly(3L);
+    assertThat(recovered[0]).isTrue();
+    broker.releaseLive(); // the late live copy arrives and is dropped as a repeat
+    Message fourth = publish(hub, channel, 4);
+    eventually()
+        .until(() -> poll(hub, channel, third.position(), gaps, new boolean[1]).size() == 1);
+    assertThat(poll(hub, channel, third.position(), gaps, recovered)).containsExactly(fourth);
+    assertThat(recovered[0]).isTrue();
+    assertThat(gaps).isEmpty();
+    warm.close();
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "async broker: {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void aLongPollAtAPositionNotYetLiveHereWaitsForTheNextMessageOnly(boolean async) {
+    TestBroker broker = lateBroker(async);
+    Hub hub = hub(broker, HistoryConfig.DEFAULT, Hub.DEFAULT_IDLE_TIMEOUT);
+    Subscription warm = join(hub.subscribe(channel, null, Runnable::run, null));
+    publish(hub, channel, 1, 1);
+    eventually().until(warm::hasMore);
+    broker.holdLive = true;
+    Message second = publish(hub, channel, 2);
+    // A long poll: a cursor with a listener, read when signalled.
+    Reader r = open(hub, channel, second.position(), executor("long-poll"));
+    assertThat(r.subscription().recovered()).isTrue();
+    assertThat(r.subscription().startPosition()).isEqualTo(second.position());
+    broker.releaseLive();
+    publish(hub, channel, 3);
+    eventually().until(() -> !r.messages.isEmpty());
+    assertThat(r.offsets()).containsExactly(3L);
+    assertThat(r.gaps).isEmpty();
+    warm.close();
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "async broker: {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void aStreamResumedAtAPositionNotYetLiveHereDeliversWhatFollowsOnceInOrder(boolean async) {
+    TestBroker broker = lateBroker(async);
+    Hub hub = hub(broker, HistoryConfig.DEFAULT, Hub.DEFAULT_IDLE_TIMEOUT);
+    Subscription warm = join(hub.subscribe(channel, null, Runnable::run, null));
+    publish(hub, channel, 1, 1);
+    eventually().until(warm::hasMore);
+    broker.holdLive = true;
+    List<Message> late = publish(hub, channel, 2, 5); // 2..5 acknowledged, none live here yet
+    Reader r = open(hub, channel, late.get(1).position(), executor("stream")); // at 3
+    assertThat(r.subscription().recovered()).isTrue();
+    eventually().until(() -> r.messages.size() >= 2);
+    assertThat(r.offsets()).containsExactly(4L, 5L);
+    broker.releaseLive();
+    publish(hub, channel, 6, 7);
+    eventually().until(() -> r.messages.size() >= 4);
+    assertThat(r.offsets()).containsExactly(4L, 5L, 6L, 7L);
+    assertThat(r.gaps).isEmpty();
+    warm.close();
+  }
+
+  @Test
+  void aPositionOnAChannelNotYetActiveHereIsJudgedAgainstTheBrokersHistory() {
+    TestBroker broker = lateBroker(true);
+    Hub hub = hub(broker, HistoryConfig.DEFAULT, Hub.DEFAULT_IDLE_TIMEOUT);
+    Message m = join(broker.memory().publish(channel, "message", "1".getBytes(UTF_8)));
+    boolean[] recovered = new boolean[1];
+    assertThat(poll(hub, channel, m.position(), new ArrayList<>(), recovered)).isEmpty();
+    assertThat(recovered[0]).isTrue();
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "async broker: {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void aPositionAheadOfTheBrokersHeadIsStillNotRecovered(boolean async) {
+    TestBroker broker = lateBroker(async);
+    Hub hub = hub(broker, HistoryConfig.DEFAULT, Hub.DEFAULT_IDLE_TIMEOUT);
+    Subscription warm = join(hub.subscribe(channel, null, Runnable::run, null));
+    publish(hub, channel, 1, 1);
+    eventually().until(warm::hasMore);
+    broker.holdLive = true;
+    Message second = publish(hub, channel, 2);
+    try (Subscription s =
+        join(hub.subscribe(channel, new Position(second.epoch(), 3), Runnable::run, null))) {
+      assertThat(s.recovered()).isFalse();
+      assertThat(s.startPosition())
+          .as("continues from the channel's head, which the local log has reached")
+          .isEqualTo(second.position());
+    }
+    warm.close();
+  }
+
+  @Test
+  void aPositionOfANewerEpochIsRecoveredOnceTheLocalLogFollowsTheBroker() {
+    TestBroker broker = lateBroker(false);
+    Hub hub = hub(broker, HistoryConfig.DEFAULT, Hub.DEFAULT_IDLE_TIMEOUT);
+    Subscription warm = join(hub.subscribe(channel, null, Runnable::run, null));
+    String oldEpoch = warm.startPosition().epoch();
+    broker.holdLive = true;
+    broker.loseData(); // nobody told the hub: it still has the old epoch
+    Message m = publish(hub, channel, 1);
+    assertThat(m.epoch()).isNotEqualTo(oldEpoch);
+    boolean[] recovered = new boolean[1];
+    assertThat(poll(hub, channel, m.position(), new ArrayList<>(), recovered)).isEmpty();
+    assertThat(recovered[0]).isTrue();
+    warm.close();
+  }
+
+  @Test
+  void aPositionAtOrBehindTheLocalHeadCostsNoBrokerRead() {
+    TestBroker broker = lateBroker(false);
+    Hub hub = hub(broker, HistoryConfig.DEFAULT, Hub.DEFAULT_IDLE_TIMEOUT);
+    Subscription warm = join(hub.subscribe(channel, null, Runnable::run, null));
+    List<Message> sent = publish(hub, channel, 1, 3);
+    int before = broker.historyReads.get();
+    boolean[] recovered = new boolean[1];
+    assertThat(poll(hub, channel, sent.get(2).position(), new ArrayList<>(), recovered)).isEmpty();
+    assertThat(poll(hub, channel, sent.get(0).position(), new ArrayList<>(), recovered)).hasSize(2);
+    assertThat(recovered[0]).isTrue();
+    assertThat(broker.historyReads.get()).isEqualTo(before);
+    warm.close();
+  }
+
+  @Test
+  void aPositionAheadOfTheLocalHeadFailsTheSubscriptionWhenTheBrokerCannotBeRead() {
+    TestBroker broker = lateBroker(false);
+    Hub hub = hub(broker, HistoryConfig.DEFAULT, Hub.DEFAULT_IDLE_TIMEOUT);
+    Subscription warm = join(hub.subscribe(channel, null, Runnable::run, null));
+    publish(hub, channel, 1, 1);
+    broker.holdLive = true;
+    Message second = publish(hub, channel, 2);
+    broker.failHistory = true;
+    CompletableFuture<Subscription> f =
+        hub.subscribe(channel, second.position(), Runnable::run, null);
+    assertThat(f)
+        .failsWithin(WAIT)
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(BrokerUnavailableException.class);
+    broker.failHistory = false;
+    try (Subscription s = join(hub.subscribe(channel, second.position(), Runnable::run, null))) {
+      assertThat(s.recovered()).as("a later try succeeds").isTrue();
+    }
+    warm.close();
+  }
 }

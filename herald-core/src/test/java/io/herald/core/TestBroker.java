@@ -26,6 +26,20 @@ final class TestBroker implements Broker {
   /** Live messages for which this is true are relayed twice. */
   volatile Predicate<Message> repeatLive = m -> false;
 
+  /**
+   * While true, live messages are held back (Pub/Sub running late) until {@link #releaseLive()}
+   * relays them, in order.
+   */
+  volatile boolean holdLive;
+
+  private final List<Message> held = new java.util.ArrayList<>();
+
+  /** When true, history reads fail with {@link BrokerUnavailableException}. */
+  volatile boolean failHistory;
+
+  /** How many history reads were asked for. */
+  final AtomicInteger historyReads = new AtomicInteger();
+
   /** When set, unsubscribes reach the memory broker only once this completes. */
   volatile CompletableFuture<Void> unsubscribeGate;
 
@@ -82,6 +96,12 @@ final class TestBroker implements Broker {
           if (dropLive.test(message)) {
             return;
           }
+          synchronized (held) {
+            if (holdLive) {
+              held.add(message);
+              return;
+            }
+          }
           if (relayThread != null) {
             boolean repeat = repeatLive.test(message);
             relayThread.execute(
@@ -104,6 +124,19 @@ final class TestBroker implements Broker {
           listener.onResync(channel);
         }
       };
+
+  /** Stops holding live messages back and relays those held, in order. */
+  void releaseLive() {
+    List<Message> out;
+    synchronized (held) {
+      holdLive = false;
+      out = List.copyOf(held);
+      held.clear();
+    }
+    for (Message m : out) {
+      relay.onMessage(m);
+    }
+  }
 
   /**
    * Loses every channel's history: a new memory broker takes over, then the hub is told to resync.
@@ -164,6 +197,11 @@ final class TestBroker implements Broker {
 
   @Override
   public CompletableFuture<History> history(String channel, long afterOffset) {
+    historyReads.incrementAndGet();
+    if (failHistory) {
+      return CompletableFuture.failedFuture(
+          new BrokerUnavailableException("test broker refuses history reads"));
+    }
     return later(() -> delegate.history(channel, afterOffset));
   }
 

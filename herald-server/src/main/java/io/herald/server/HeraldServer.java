@@ -7,6 +7,7 @@ import io.herald.core.MemoryBroker;
 import io.herald.redis.RedisBroker;
 import io.herald.redis.RedisBrokerConfig;
 import io.herald.server.auth.Authorizer;
+import io.herald.server.internal.FailFast;
 import io.herald.server.internal.ServerContext;
 import io.herald.server.internal.ServerInitializer;
 import io.herald.server.internal.ServerShutdown;
@@ -43,6 +44,9 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. {@link #close()} shuts down gracefully: stop accepting, close WebSockets with
  * 1001, end SSE streams, answer parked long polls, wait up to {@code shutdownTimeout} for
  * connections to close, then stop the event loops and the broker.
+ *
+ * <p>Starting a server installs {@link FailFast}: an {@code OutOfMemoryError} in any thread of the
+ * process ends it, so that a supervisor restarts it.
  */
 public final class HeraldServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HeraldServer.class);
@@ -56,6 +60,7 @@ public final class HeraldServer implements AutoCloseable {
       new DefaultChannelGroup("herald", GlobalEventExecutor.INSTANCE);
   private final Channel listener;
   private final AutoCloseable demos;
+  private final java.util.concurrent.ScheduledFuture<?> refusalLog;
   private volatile boolean closed;
 
   private HeraldServer(ServerConfig config, Authorizer authorizer) throws InterruptedException {
@@ -104,6 +109,17 @@ public final class HeraldServer implements AutoCloseable {
       throw e;
     }
     this.demos = startDemos(hub, config);
+    long every = config.refusalLogInterval().toMillis();
+    this.refusalLog =
+        workers.next().scheduleAtFixedRate(this::logRefusals, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /** The summary line of refused requests, when there were any since the last one. */
+  private void logRefusals() {
+    String counts = context.refusals().drain();
+    if (!counts.isEmpty()) {
+      LOG.info("refused in the last {} s: {}", config.refusalLogInterval().toSeconds(), counts);
+    }
   }
 
   private static Broker createBroker(ServerConfig config, HistoryBudget budget) {
@@ -164,6 +180,7 @@ public final class HeraldServer implements AutoCloseable {
    *     not loopback, without {@code insecureNoAuth}
    */
   public static HeraldServer start(ServerConfig config) {
+    FailFast.install();
     requireProtection(config);
     Authorizer authorizer = new Authorizer(config);
     try {
@@ -252,6 +269,22 @@ public final class HeraldServer implements AutoCloseable {
     return context.connections();
   }
 
+  /**
+   * Bytes queued now for all connections together (answers and frames written but not yet taken by
+   * the sockets); each connection's share is bounded by {@code maxQueuedBytes}. A snapshot, any
+   * thread.
+   */
+  public long queuedBytes() {
+    long total = 0;
+    for (Channel ch : connections) {
+      io.netty.channel.ChannelOutboundBuffer queued = ch.unsafe().outboundBuffer();
+      if (queued != null) {
+        total += queued.totalPendingWriteBytes();
+      }
+    }
+    return total;
+  }
+
   /** Graceful shutdown; blocks up to {@code shutdownTimeout} plus a second. Idempotent. */
   @Override
   public void close() {
@@ -265,6 +298,7 @@ public final class HeraldServer implements AutoCloseable {
     } catch (Exception e) {
       LOG.warn("demo feeds did not stop cleanly", e);
     }
+    refusalLog.cancel(false);
     listener.close().syncUninterruptibly();
     context.beginShutdown();
     for (Channel ch : connections) {

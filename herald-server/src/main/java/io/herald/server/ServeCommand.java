@@ -294,6 +294,62 @@ final class ServeCommand implements Callable<Integer> {
   int idempotencyMaxKeys;
 
   @Option(
+      names = "--max-queued-bytes",
+      defaultValue = "${env:HERALD_MAX_QUEUED_BYTES:-1048576}",
+      description =
+          "Bytes queued for one connection before it is closed as a slow client [HERALD_MAX_QUEUED_BYTES] (default: ${DEFAULT-VALUE}).")
+  int maxQueuedBytes;
+
+  @Option(
+      names = "--request-head-timeout-millis",
+      defaultValue = "${env:HERALD_REQUEST_HEAD_TIMEOUT_MILLIS:-10000}",
+      description =
+          "Time for a request line and headers to arrive; past it 408 [HERALD_REQUEST_HEAD_TIMEOUT_MILLIS] (default: ${DEFAULT-VALUE}).")
+  long requestHeadTimeoutMillis;
+
+  @Option(
+      names = "--request-body-timeout-millis",
+      defaultValue = "${env:HERALD_REQUEST_BODY_TIMEOUT_MILLIS:-30000}",
+      description =
+          "Time for a request body to arrive; past it 408 [HERALD_REQUEST_BODY_TIMEOUT_MILLIS] (default: ${DEFAULT-VALUE}).")
+  long requestBodyTimeoutMillis;
+
+  @Option(
+      names = "--keep-alive-timeout-millis",
+      defaultValue = "${env:HERALD_KEEP_ALIVE_TIMEOUT_MILLIS:-60000}",
+      description =
+          "Time an idle keep-alive connection stays open [HERALD_KEEP_ALIVE_TIMEOUT_MILLIS] (default: ${DEFAULT-VALUE}).")
+  long keepAliveTimeoutMillis;
+
+  @Option(
+      names = "--ws-first-frame-timeout-millis",
+      defaultValue = "${env:HERALD_WS_FIRST_FRAME_TIMEOUT_MILLIS:-10000}",
+      description =
+          "Time for the first frame on a /ws with no subscription [HERALD_WS_FIRST_FRAME_TIMEOUT_MILLIS] (default: ${DEFAULT-VALUE}).")
+  long wsFirstFrameTimeoutMillis;
+
+  @Option(
+      names = "--linger-millis",
+      defaultValue = "${env:HERALD_LINGER_MILLIS:-5000}",
+      description =
+          "Longest lingering close after an error answer [HERALD_LINGER_MILLIS] (default: ${DEFAULT-VALUE}).")
+  long lingerMillis;
+
+  @Option(
+      names = "--linger-max-bytes",
+      defaultValue = "${env:HERALD_LINGER_MAX_BYTES:-16777216}",
+      description =
+          "Most bytes dropped during a lingering close [HERALD_LINGER_MAX_BYTES] (default: ${DEFAULT-VALUE}).")
+  int lingerMaxBytes;
+
+  @Option(
+      names = "--refusal-log-seconds",
+      defaultValue = "${env:HERALD_REFUSAL_LOG_SECONDS:-60}",
+      description =
+          "Interval of the refused-requests summary log line [HERALD_REFUSAL_LOG_SECONDS] (default: ${DEFAULT-VALUE}).")
+  long refusalLogSeconds;
+
+  @Option(
       names = "--auth-hmac-secret",
       defaultValue = "${env:HERALD_AUTH_HMAC_SECRET}",
       description =
@@ -406,6 +462,14 @@ final class ServeCommand implements Callable<Integer> {
         .wsMaxInflightPublishes(wsMaxInflightPublishes)
         .idempotencyWindow(Duration.ofSeconds(idempotencyWindowSeconds))
         .idempotencyMaxKeys(idempotencyMaxKeys)
+        .maxQueuedBytes(maxQueuedBytes)
+        .requestHeadTimeout(Duration.ofMillis(requestHeadTimeoutMillis))
+        .requestBodyTimeout(Duration.ofMillis(requestBodyTimeoutMillis))
+        .keepAliveTimeout(Duration.ofMillis(keepAliveTimeoutMillis))
+        .wsFirstFrameTimeout(Duration.ofMillis(wsFirstFrameTimeoutMillis))
+        .lingerTimeout(Duration.ofMillis(lingerMillis))
+        .lingerMaxBytes(lingerMaxBytes)
+        .refusalLogInterval(Duration.ofSeconds(refusalLogSeconds))
         .authHmacSecret(authHmacSecret)
         .authPublicKeyFile(authPublicKeyFile)
         .authJwksUrl(authJwksUrl)

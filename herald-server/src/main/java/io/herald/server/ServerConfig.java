@@ -112,6 +112,30 @@ public final class ServerConfig {
   public static final int DEFAULT_IDEMPOTENCY_MAX_KEYS =
       io.herald.core.IdempotencyKeys.DEFAULT_MAX_KEYS;
 
+  /** Default bytes that may be queued for one connection before it is closed as a slow client. */
+  public static final int DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+
+  /** Default time for a request line and headers to arrive, from the request's first byte. */
+  public static final Duration DEFAULT_REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Default time for a request body to arrive, from the end of its headers. */
+  public static final Duration DEFAULT_REQUEST_BODY_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Default time a keep-alive connection with no request under way stays open. */
+  public static final Duration DEFAULT_KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(60);
+
+  /** Default time for the first frame on a WebSocket opened with no subscription. */
+  public static final Duration DEFAULT_WS_FIRST_FRAME_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Default longest lingering close: reading and dropping what a client still sends. */
+  public static final Duration DEFAULT_LINGER_TIMEOUT = Duration.ofSeconds(5);
+
+  /** Default most bytes read and dropped during a lingering close. */
+  public static final int DEFAULT_LINGER_MAX_BYTES = 16 * 1024 * 1024;
+
+  /** Default interval of the summary log line of refused requests. */
+  public static final Duration DEFAULT_REFUSAL_LOG_INTERVAL = Duration.ofSeconds(60);
+
   /**
    * Default tolerance for clock differences when checking a token's {@code exp} and {@code nbf}.
    */
@@ -155,6 +179,14 @@ public final class ServerConfig {
   private final int wsMaxInflightPublishes;
   private final Duration idempotencyWindow;
   private final int idempotencyMaxKeys;
+  private final int maxQueuedBytes;
+  private final Duration requestHeadTimeout;
+  private final Duration requestBodyTimeout;
+  private final Duration keepAliveTimeout;
+  private final Duration wsFirstFrameTimeout;
+  private final Duration lingerTimeout;
+  private final int lingerMaxBytes;
+  private final Duration refusalLogInterval;
   private final String authHmacSecret;
   private final Path authPublicKeyFile;
   private final URI authJwksUrl;
@@ -204,6 +236,14 @@ public final class ServerConfig {
     this.wsMaxInflightPublishes = b.wsMaxInflightPublishes;
     this.idempotencyWindow = b.idempotencyWindow;
     this.idempotencyMaxKeys = b.idempotencyMaxKeys;
+    this.maxQueuedBytes = b.maxQueuedBytes;
+    this.requestHeadTimeout = b.requestHeadTimeout;
+    this.requestBodyTimeout = b.requestBodyTimeout;
+    this.keepAliveTimeout = b.keepAliveTimeout;
+    this.wsFirstFrameTimeout = b.wsFirstFrameTimeout;
+    this.lingerTimeout = b.lingerTimeout;
+    this.lingerMaxBytes = b.lingerMaxBytes;
+    this.refusalLogInterval = b.refusalLogInterval;
     this.authHmacSecret = b.authHmacSecret;
     this.authPublicKeyFile = b.authPublicKeyFile;
     this.authJwksUrl = b.authJwksUrl;
@@ -474,6 +514,69 @@ public final class ServerConfig {
   }
 
   /**
+   * Bytes that may be queued for one connection (answers, replies, pongs, frames not yet taken by
+   * the socket); a write that finds more queued closes the connection as a slow client (a WebSocket
+   * with {@code 1008}). One answer larger than this is still sent whole. Reading from a connection
+   * pauses while more than {@code writeBufferHighBytes} is queued, and delivery to a subscriber
+   * queues at most that plus 8 messages, so keep this above {@code writeBufferHighBytes + 8 x
+   * maxMessageBytes}, or slow subscribers are cut instead of lagging. Default 1 MiB.
+   */
+  public int maxQueuedBytes() {
+    return maxQueuedBytes;
+  }
+
+  /**
+   * Time for a request line and headers to arrive, from the request's first byte (from the
+   * connection's opening for its first request); past it {@code 408} and close. Default 10 s.
+   */
+  public Duration requestHeadTimeout() {
+    return requestHeadTimeout;
+  }
+
+  /** Time for a whole request body to arrive; past it {@code 408} and close. Default 30 s. */
+  public Duration requestBodyTimeout() {
+    return requestBodyTimeout;
+  }
+
+  /**
+   * Time a keep-alive connection may wait for its next request (none under way, none parked); past
+   * it the connection is closed. Default 60 s.
+   */
+  public Duration keepAliveTimeout() {
+    return keepAliveTimeout;
+  }
+
+  /**
+   * Time for the first frame of a WebSocket opened on {@code /ws} with no subscription; past it
+   * close {@code 1008}. Default 10 s.
+   */
+  public Duration wsFirstFrameTimeout() {
+    return wsFirstFrameTimeout;
+  }
+
+  /**
+   * Longest lingering close: after an error answer that ends the connection, what the client still
+   * sends is read and dropped for at most this long, so it sees the answer and not a reset. Default
+   * 5 s.
+   */
+  public Duration lingerTimeout() {
+    return lingerTimeout;
+  }
+
+  /** Most bytes read and dropped during a lingering close; default 16 MiB. */
+  public int lingerMaxBytes() {
+    return lingerMaxBytes;
+  }
+
+  /**
+   * Interval of the summary log line of refused requests by status and code (written only when some
+   * were refused); default 60 s.
+   */
+  public Duration refusalLogInterval() {
+    return refusalLogInterval;
+  }
+
+  /**
    * The shared secret (UTF-8, at least 32 bytes) that HS256/384/512 tokens are signed with, or
    * null.
    */
@@ -609,6 +712,23 @@ public final class ServerConfig {
         + idempotencyWindow.toSeconds()
         + "s idempotency-max-keys="
         + idempotencyMaxKeys
+        + " max-queued-bytes="
+        + maxQueuedBytes
+        + " request-head-timeout="
+        + requestHeadTimeout.toMillis()
+        + "ms request-body-timeout="
+        + requestBodyTimeout.toMillis()
+        + "ms keep-alive-timeout="
+        + keepAliveTimeout.toMillis()
+        + "ms ws-first-frame-timeout="
+        + wsFirstFrameTimeout.toMillis()
+        + "ms linger-timeout="
+        + lingerTimeout.toMillis()
+        + "ms linger-max-bytes="
+        + lingerMaxBytes
+        + " refusal-log-interval="
+        + refusalLogInterval.toSeconds()
+        + "s"
         + " auth-hmac-secret="
         + (authHmacSecret == null ? "none" : "(set)")
         + " auth-public-key-file="
@@ -676,6 +796,14 @@ public final class ServerConfig {
     private int wsMaxInflightPublishes = DEFAULT_WS_MAX_INFLIGHT_PUBLISHES;
     private Duration idempotencyWindow = DEFAULT_IDEMPOTENCY_WINDOW;
     private int idempotencyMaxKeys = DEFAULT_IDEMPOTENCY_MAX_KEYS;
+    private int maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+    private Duration requestHeadTimeout = DEFAULT_REQUEST_HEAD_TIMEOUT;
+    private Duration requestBodyTimeout = DEFAULT_REQUEST_BODY_TIMEOUT;
+    private Duration keepAliveTimeout = DEFAULT_KEEP_ALIVE_TIMEOUT;
+    private Duration wsFirstFrameTimeout = DEFAULT_WS_FIRST_FRAME_TIMEOUT;
+    private Duration lingerTimeout = DEFAULT_LINGER_TIMEOUT;
+    private int lingerMaxBytes = DEFAULT_LINGER_MAX_BYTES;
+    private Duration refusalLogInterval = DEFAULT_REFUSAL_LOG_INTERVAL;
     private String authHmacSecret;
     private Path authPublicKeyFile;
     private URI authJwksUrl;
@@ -923,6 +1051,55 @@ public final class ServerConfig {
     /** How many idempotency keys the memory broker remembers: 1 to 10,000,000. */
     public Builder idempotencyMaxKeys(int keys) {
       this.idempotencyMaxKeys = range("idempotency max keys", keys, 1, 10_000_000);
+      return this;
+    }
+
+    /** 64 KiB to 1 GiB; see {@link ServerConfig#maxQueuedBytes()}. */
+    public Builder maxQueuedBytes(int bytes) {
+      this.maxQueuedBytes = range("max queued bytes", bytes, 64 * 1024, 1024 * 1024 * 1024);
+      return this;
+    }
+
+    /** At least 100 ms; see {@link ServerConfig#requestHeadTimeout()}. */
+    public Builder requestHeadTimeout(Duration timeout) {
+      this.requestHeadTimeout = atLeast("request head timeout", timeout, Duration.ofMillis(100));
+      return this;
+    }
+
+    /** At least 100 ms; see {@link ServerConfig#requestBodyTimeout()}. */
+    public Builder requestBodyTimeout(Duration timeout) {
+      this.requestBodyTimeout = atLeast("request body timeout", timeout, Duration.ofMillis(100));
+      return this;
+    }
+
+    /** At least 100 ms; see {@link ServerConfig#keepAliveTimeout()}. */
+    public Builder keepAliveTimeout(Duration timeout) {
+      this.keepAliveTimeout = atLeast("keep-alive timeout", timeout, Duration.ofMillis(100));
+      return this;
+    }
+
+    /** At least 100 ms; see {@link ServerConfig#wsFirstFrameTimeout()}. */
+    public Builder wsFirstFrameTimeout(Duration timeout) {
+      this.wsFirstFrameTimeout =
+          atLeast("WebSocket first frame timeout", timeout, Duration.ofMillis(100));
+      return this;
+    }
+
+    /** Zero (close at once) or more; see {@link ServerConfig#lingerTimeout()}. */
+    public Builder lingerTimeout(Duration timeout) {
+      this.lingerTimeout = atLeast("linger timeout", timeout, Duration.ZERO);
+      return this;
+    }
+
+    /** 0 to 1 GiB; see {@link ServerConfig#lingerMaxBytes()}. */
+    public Builder lingerMaxBytes(int bytes) {
+      this.lingerMaxBytes = range("linger max bytes", bytes, 0, 1024 * 1024 * 1024);
+      return this;
+    }
+
+    /** At least 1 s; see {@link ServerConfig#refusalLogInterval()}. */
+    public Builder refusalLogInterval(Duration interval) {
+      this.refusalLogInterval = atLeast("refusal log interval", interval, Duration.ofSeconds(1));
       return this;
     }
 

@@ -179,7 +179,10 @@ abstract class AbstractSubscription implements HeraldSubscription {
       return;
     }
     if (!announced.add(channel)) {
-      // A reconnection: silent when it resumed, a gap when it could not.
+      // A reconnection, from a position the server gave us: silent when it resumed, a gap when it
+      // could not. A gap is reported only when it moves the position forwards: not recovered at a
+      // position behind ours in the same epoch is a node whose log lagged the channel's, and
+      // nothing after our position was lost.
       if (!recovered) {
         gap(channel, position);
       } else {
@@ -187,7 +190,10 @@ abstract class AbstractSubscription implements HeraldSubscription {
       }
       return;
     }
-    tracker.set(channel, position);
+    // The first answer judges the position the application gave (PROTOCOL.md section 4): where
+    // the server says the subscription stands holds, even behind it (a position ahead of the
+    // channel's head is not recovered and continues from the head).
+    tracker.reset(channel, position);
     try {
       listener.onSubscribed(channel, position, recovered);
     } catch (RuntimeException e) {
@@ -199,7 +205,9 @@ abstract class AbstractSubscription implements HeraldSubscription {
     if (closed) {
       return;
     }
-    tracker.advance(m);
+    if (tracker.advance(m) < 0) {
+      return; // a repeat of a message the listener was given (or of a channel not subscribed)
+    }
     try {
       listener.onMessage(m);
     } catch (RuntimeException e) {
@@ -207,11 +215,19 @@ abstract class AbstractSubscription implements HeraldSubscription {
     }
   }
 
+  /**
+   * Reports a gap that moves the channel's position forwards (or into another epoch); a gap at or
+   * behind the position in the same epoch is no gap and is ignored.
+   */
   void gap(String channel, Position position) {
     if (channel == null || position == null || closed) {
       return;
     }
-    tracker.set(channel, position);
+    int i = tracker.indexOf(channel);
+    Position held = i < 0 ? null : tracker.get(i);
+    if (i < 0 || position.equals(held) || !tracker.set(channel, position)) {
+      return;
+    }
     try {
       listener.onGap(channel, position);
     } catch (RuntimeException e) {

@@ -9,8 +9,11 @@ import java.util.Map;
 
 /**
  * The current cursor of a subscription: one position per channel, moved forward by messages, {@code
- * subscribed} answers, gaps and the cursors the server sends (poll answers, SSE ids). Thread-safe:
- * readers never block writers for long.
+ * subscribed} answers, gaps and the cursors the server sends (poll answers, SSE ids). A position
+ * never moves backwards within an epoch: a server answer behind it (a node whose log lags the
+ * broker's) is ignored, and a message at or behind it is a repeat. The one exception is {@link
+ * #reset}: the server's first judgement of a position the application gave. Thread-safe: readers
+ * never block writers for long.
  */
 public final class CursorTracker {
   private final List<String> channels;
@@ -62,25 +65,69 @@ public final class CursorTracker {
     return channels;
   }
 
-  /** Moves channel {@code channel} to {@code position}; ignores channels not subscribed. */
-  public synchronized void set(String channel, Position position) {
+  /**
+   * Whether {@code candidate} lies behind {@code held} in the same epoch: moving there would move
+   * the cursor backwards and deliver messages again. Positions of different epochs, or without an
+   * epoch (a bare offset), or {@code null} ("from now") are never behind.
+   */
+  public static boolean behind(Position candidate, Position held) {
+    return candidate != null
+        && held != null
+        && candidate.epoch() != null
+        && candidate.epoch().equals(held.epoch())
+        && candidate.offset() < held.offset();
+  }
+
+  /**
+   * Moves channel {@code channel} to {@code position} unless that is behind its position in the
+   * same epoch (a position never moves backwards); ignores channels not subscribed.
+   *
+   * @return whether the position is now {@code position}: false for a channel not subscribed or a
+   *     move backwards
+   */
+  public synchronized boolean set(String channel, Position position) {
+    int i = indexOf(channel);
+    if (i < 0 || behind(position, cursor.get(i))) {
+      return false;
+    }
+    cursor = cursor.with(i, position);
+    return true;
+  }
+
+  /**
+   * Moves channel {@code channel} to {@code position} even when that is backwards: for the first
+   * answer of the server about a position the application gave, which the server judges (a position
+   * ahead of the channel's head continues from the head). Ignores channels not subscribed.
+   */
+  public synchronized void reset(String channel, Position position) {
     int i = indexOf(channel);
     if (i >= 0) {
       cursor = cursor.with(i, position);
     }
   }
 
-  /** Moves the message's channel to right after the message; returns the channel's index or -1. */
+  /**
+   * Moves the message's channel to right after the message, unless the cursor already holds it (an
+   * offset at or behind the position, in the same epoch): that message is a repeat.
+   *
+   * @return the channel's index, or -1 for a channel not subscribed or a repeat (not to deliver)
+   */
   public synchronized int advance(Message message) {
     int i = indexOf(message.channel());
-    if (i >= 0) {
-      cursor = cursor.with(i, message.position());
+    if (i < 0) {
+      return -1;
     }
+    Position held = cursor.get(i);
+    if (held != null && message.epoch().equals(held.epoch()) && message.offset() <= held.offset()) {
+      return -1;
+    }
+    cursor = cursor.with(i, message.position());
     return i;
   }
 
   /**
-   * Replaces the cursor with one the server sent; entries that are empty keep the current position.
+   * Replaces the cursor with one the server sent; entries that are empty, or behind the current
+   * position in the same epoch, keep the current position.
    *
    * @throws IllegalArgumentException when the sizes differ
    */
@@ -91,7 +138,7 @@ public final class CursorTracker {
     }
     Cursor c = cursor;
     for (int i = 0; i < server.size(); i++) {
-      if (server.get(i) != null) {
+      if (server.get(i) != null && !behind(server.get(i), c.get(i))) {
         c = c.with(i, server.get(i));
       }
     }

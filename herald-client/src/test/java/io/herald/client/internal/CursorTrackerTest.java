@@ -60,4 +60,44 @@ class CursorTrackerTest {
     assertThatThrownBy(() -> new CursorTracker(List.of("a", "b"), Cursor.parse("e1:3", 1)))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void aPositionNeverMovesBackwardsInTheSameEpoch() {
+    CursorTracker t = new CursorTracker(List.of("a"), Cursor.parse("e1:5", 1));
+    assertThat(t.set("a", Position.parse("e1:4"))).isFalse();
+    t.replace(Cursor.parse("e1:3", 1));
+    assertThat(t.cursor().toString()).isEqualTo("e1:5");
+    assertThat(t.set("a", Position.parse("e1:5"))).isTrue();
+    assertThat(t.set("a", Position.parse("e1:8"))).isTrue();
+    assertThat(t.cursor().toString()).isEqualTo("e1:8");
+  }
+
+  @Test
+  void aMessageAtOrBehindThePositionIsARepeatAndDoesNotMoveIt() {
+    CursorTracker t = new CursorTracker(List.of("a"), Cursor.parse("e1:5", 1));
+    assertThat(t.advance(message("a", "e1", 5))).isEqualTo(-1);
+    assertThat(t.advance(message("a", "e1", 2))).isEqualTo(-1);
+    assertThat(t.cursor().toString()).isEqualTo("e1:5");
+    assertThat(t.advance(message("a", "e1", 6))).isZero();
+    assertThat(t.cursor().toString()).isEqualTo("e1:6");
+  }
+
+  @Test
+  void anotherEpochOrABareOffsetIsNeverBehind() {
+    CursorTracker t = new CursorTracker(List.of("a"), Cursor.parse("e1:5", 1));
+    assertThat(CursorTracker.behind(Position.parse("e2:1"), t.get(0))).isFalse();
+    assertThat(CursorTracker.behind(Position.parse("1"), t.get(0))).isFalse();
+    assertThat(CursorTracker.behind(Position.parse("e1:1"), null)).isFalse();
+    assertThat(t.set("a", Position.parse("e2:1"))).isTrue();
+    assertThat(t.advance(message("a", "e2", 2))).isZero();
+    assertThat(t.cursor().toString()).isEqualTo("e2:2");
+  }
+
+  @Test
+  void resetMovesEvenBackwardsForTheServersFirstJudgement() {
+    CursorTracker t = new CursorTracker(List.of("a"), Cursor.parse("e1:99", 1));
+    t.reset("a", Position.parse("e1:2"));
+    assertThat(t.cursor().toString()).isEqualTo("e1:2");
+    assertThat(t.advance(message("a", "e1", 3))).isZero();
+  }
 }

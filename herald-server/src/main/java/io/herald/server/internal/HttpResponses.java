@@ -53,10 +53,40 @@ final class HttpResponses {
    * The error body {@code {"error":{"code":"...","message":"..."}}} with the code's HTTP status.
    */
   static FullHttpResponse error(ErrorCode code, String message) {
+    return error(HttpResponseStatus.valueOf(code.httpStatus()), code.code(), message);
+  }
+
+  /**
+   * The error body with any status and code (for answers the protocol's codes do not cover, such as
+   * {@code 408 request_timeout}).
+   */
+  static FullHttpResponse error(HttpResponseStatus status, String code, String message) {
     Map<String, Object> error = new LinkedHashMap<>();
-    error.put("code", code.code());
+    error.put("code", code);
     error.put("message", message);
-    return json(HttpResponseStatus.valueOf(code.httpStatus()), Map.of("error", error));
+    byte[] body;
+    try {
+      body = Json.MAPPER.writeValueAsBytes(Map.of("error", error));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    FullHttpResponse r = new ErrorResponse(status, code, Unpooled.wrappedBuffer(body));
+    r.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+        .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
+        .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+    return r;
+  }
+
+  /** An error answer that knows its protocol code, so refusals can be counted by code. */
+  static final class ErrorResponse extends DefaultFullHttpResponse {
+    final String code;
+
+    ErrorResponse(HttpResponseStatus status, String code, ByteBuf body) {
+      super(HttpVersion.HTTP_1_1, status, body);
+      this.code = code;
+    }
   }
 
   /**
@@ -99,7 +129,8 @@ final class HttpResponses {
 
   /**
    * Writes and flushes {@code response}; keeps the connection open when {@code keepAlive}, closes
-   * it after the write otherwise.
+   * it after the write otherwise (with {@code Connection: close}; after an error answer, a
+   * lingering close, see {@link ConnectionGuard}).
    */
   static ChannelFuture write(
       ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
@@ -109,7 +140,11 @@ final class HttpResponses {
     cors(ctx, response.headers());
     ChannelFuture f = ctx.writeAndFlush(response);
     if (!keepAlive) {
-      f.addListener(ChannelFutureListener.CLOSE);
+      if (response.status().code() >= 400) {
+        ConnectionGuard.closeAfterError(ctx.channel(), f);
+      } else {
+        f.addListener(ChannelFutureListener.CLOSE);
+      }
     }
     return f;
   }

@@ -35,9 +35,9 @@ import org.slf4j.LoggerFactory;
  * subscribe transports, {@code /ws}, {@code /health} and the static pages; answers errors with the
  * shape of section 8. One instance per connection, after {@code HttpObjectAggregator}.
  *
- * <p>While a request is being answered asynchronously (a publication, a parked long poll) the
- * connection stops reading, so pipelined requests wait their turn and a client cannot pile up work.
- * Confined to the channel's event loop.
+ * <p>While a request is being answered (a publication, a parked long poll) the connection stops
+ * reading ({@link ConnectionGuard}), so pipelined requests wait their turn, are answered in order,
+ * and a client cannot pile up work. Confined to the channel's event loop.
  */
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
   static final Logger LOG = LoggerFactory.getLogger(HttpRouter.class);
@@ -73,7 +73,17 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
   private void route(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-    String path = uri.path();
+    String path;
+    try {
+      path = uri.path();
+      uri.parameters();
+    } catch (IllegalArgumentException e) {
+      throw new ProtocolException(
+          ErrorCode.INVALID_REQUEST,
+          "the path or query is not valid: "
+              + e.getMessage()
+              + "; escape '%' as %25 and use only %XX escapes of UTF-8");
+    }
     HttpMethod method = request.method();
     ctx.channel().attr(HttpResponses.ALLOW_ORIGIN).set(null);
     if (server.shuttingDown) {
@@ -349,7 +359,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
    */
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-    if (evt == ServerShutdown.INSTANCE && !streaming && ctx.channel().config().isAutoRead()) {
+    ConnectionGuard guard = ConnectionGuard.of(ctx.channel());
+    if (evt == ServerShutdown.INSTANCE
+        && !streaming
+        && (guard == null ? ctx.channel().config().isAutoRead() : !guard.answering())) {
       ctx.close();
       return;
     }
@@ -358,9 +371,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (!ClientFaults.isClientFault(cause)) {
-      LOG.error("connection {} failed", ctx.channel().remoteAddress(), cause);
-    }
+    ClientFaults.log(ctx, cause);
     ctx.close();
   }
 

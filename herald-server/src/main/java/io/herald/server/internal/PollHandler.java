@@ -108,7 +108,6 @@ final class PollHandler {
   }
 
   void start() {
-    ctx.channel().config().setAutoRead(false);
     ctx.channel().closeFuture().addListener(onClose);
     Runnable listener = wait != null && wait > 0 ? this::onAppend : null;
     for (int i = 0; i < channels.size(); i++) {
@@ -246,7 +245,6 @@ final class PollHandler {
 
   private void respond(FullHttpResponse response) {
     finish();
-    ctx.channel().config().setAutoRead(true);
     HttpResponses.write(ctx, response, keepAlive && !server.shuttingDown);
   }
 

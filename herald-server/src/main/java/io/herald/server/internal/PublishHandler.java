@@ -54,7 +54,6 @@ final class PublishHandler {
     String event = Names.event(Query.single(uri, "event"));
     String idempotencyKey = idempotencyKey(request);
     byte[] data = data(request, server.config.maxMessageBytes());
-    ctx.channel().config().setAutoRead(false);
     server
         .hub
         .publish(channel, event, data, idempotencyKey)
@@ -75,7 +74,6 @@ final class PublishHandler {
       Message m,
       Throwable error,
       boolean keepOpen) {
-    ctx.channel().config().setAutoRead(true);
     boolean keepAlive = keepOpen && !server.shuttingDown;
     if (error == null) {
       HttpResponses.write(

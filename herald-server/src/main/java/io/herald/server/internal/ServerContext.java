@@ -21,6 +21,7 @@ public final class ServerContext {
   final AtomicInteger parkedPolls = new AtomicInteger();
   final AtomicInteger connections = new AtomicInteger();
   final Set<PollHandler> parked = ConcurrentHashMap.newKeySet();
+  final Refusals refusals = new Refusals();
   volatile boolean shuttingDown;
   volatile io.herald.server.demo.DemoSignIn demoSignIn;
 
@@ -47,6 +48,11 @@ public final class ServerContext {
   /** Open connections now. */
   public int connections() {
     return connections.get();
+  }
+
+  /** Refused requests and cut connections, counted for the periodic summary log line. */
+  public Refusals refusals() {
+    return refusals;
   }
 
   /** Long polls parked now. */

@@ -1,16 +1,24 @@
 package io.herald.server.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystemAlreadyExistsException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
- * The demo pages and {@code herald.js}, read from the class path under a prefix and kept in memory
- * after the first read. Paths with {@code ..}, backslashes or hidden segments are never served.
- * Thread-safe.
+ * The demo pages and {@code herald.js}: every file under a class-path prefix, read once when the
+ * server starts. A request for anything else is a miss that costs no memory. Paths with {@code ..},
+ * backslashes or hidden segments are never served. Immutable, thread-safe.
  */
 final class StaticFiles {
   /** A file's bytes and content type. */
@@ -29,11 +37,61 @@ final class StaticFiles {
           "txt", "text/plain; charset=utf-8",
           "md", "text/markdown; charset=utf-8");
 
-  private final String prefix;
-  private final Map<String, Optional<Asset>> cache = new ConcurrentHashMap<>();
+  private final Map<String, Asset> assets;
 
+  /**
+   * Reads every file with a known type under {@code prefix} (a class-path folder such as {@code
+   * static/}, in a directory or in the jar).
+   *
+   * @throws UncheckedIOException when the files cannot be read
+   */
   StaticFiles(String prefix) {
-    this.prefix = prefix;
+    this.assets = Map.copyOf(load(prefix));
+  }
+
+  private static Map<String, Asset> load(String prefix) {
+    Map<String, Asset> found = new HashMap<>();
+    URL root = StaticFiles.class.getClassLoader().getResource(prefix);
+    if (root == null) {
+      return found;
+    }
+    try {
+      URI uri = root.toURI();
+      if (uri.getScheme().equals("jar")) {
+        FileSystem fs;
+        try {
+          fs = FileSystems.newFileSystem(uri, Map.of());
+        } catch (FileSystemAlreadyExistsException e) {
+          fs = FileSystems.getFileSystem(uri);
+        }
+        walk(fs.getPath(prefix), found);
+      } else {
+        walk(Path.of(uri), found);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the static files under " + prefix, e);
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+    return found;
+  }
+
+  private static void walk(Path dir, Map<String, Asset> into) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+        String name = p.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String type = dot < 0 ? null : TYPES.get(name.substring(dot + 1));
+        if (type == null) {
+          continue;
+        }
+        StringBuilder path = new StringBuilder();
+        for (Path part : dir.relativize(p)) {
+          path.append('/').append(part.toString());
+        }
+        into.put(path.toString(), new Asset(Files.readAllBytes(p), type));
+      }
+    }
   }
 
   /**
@@ -50,20 +108,11 @@ final class StaticFiles {
       return Optional.empty();
     }
     String p = path.endsWith("/") ? path + "index.html" : path;
-    return cache.computeIfAbsent(p, this::load);
+    return Optional.ofNullable(assets.get(p));
   }
 
-  private Optional<Asset> load(String path) {
-    int dot = path.lastIndexOf('.');
-    String type = dot < 0 ? null : TYPES.get(path.substring(dot + 1));
-    if (type == null) {
-      return Optional.empty();
-    }
-    try (InputStream in =
-        StaticFiles.class.getClassLoader().getResourceAsStream(prefix + path.substring(1))) {
-      return in == null ? Optional.empty() : Optional.of(new Asset(in.readAllBytes(), type));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  /** How many files were loaded. */
+  int size() {
+    return assets.size();
   }
 }

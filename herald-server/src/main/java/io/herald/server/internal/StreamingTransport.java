@@ -26,6 +26,12 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
   /** Messages read from one cursor before the drain moves to the next channel. */
   static final int BATCH = 64;
 
+  /**
+   * Messages read at once; the drain checks writability between chunks, so what it queues past the
+   * write buffer is at most one chunk (and stays within the connection's byte budget).
+   */
+  static final int CHUNK = 8;
+
   protected final ServerContext server;
   protected ChannelHandlerContext ctx;
   protected final List<Subscription> subscriptions = new ArrayList<>();
@@ -102,21 +108,26 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
       boolean more = true;
       while (more && ctx.channel().isWritable()) {
         more = false;
-        for (int i = 0; i < subscriptions.size(); i++) {
+        for (int i = 0; i < subscriptions.size() && ctx.channel().isWritable(); i++) {
           Subscription s = subscriptions.get(i);
-          batch.clear();
-          Position gap = s.read(batch, BATCH);
-          if (gap != null) {
-            writeGap(i, s, gap);
-            wrote = true;
+          int taken = 0;
+          while (taken < BATCH && ctx.channel().isWritable()) {
+            batch.clear();
+            Position gap = s.read(batch, CHUNK);
+            if (gap != null) {
+              writeGap(i, s, gap);
+              wrote = true;
+            }
+            for (int j = 0; j < batch.size(); j++) {
+              writeMessage(i, s, batch.get(j));
+            }
+            taken += batch.size();
+            wrote |= !batch.isEmpty();
+            if (batch.size() < CHUNK) {
+              break;
+            }
           }
-          for (int j = 0; j < batch.size(); j++) {
-            writeMessage(i, s, batch.get(j));
-          }
-          if (!batch.isEmpty()) {
-            wrote = true;
-            more |= batch.size() == BATCH;
-          }
+          more |= taken >= BATCH;
         }
       }
     } finally {
@@ -176,9 +187,7 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (!ClientFaults.isClientFault(cause)) {
-      HttpRouter.LOG.error("connection {} failed", ctx.channel().remoteAddress(), cause);
-    }
+    ClientFaults.log(ctx, cause);
     ctx.close();
   }
 }

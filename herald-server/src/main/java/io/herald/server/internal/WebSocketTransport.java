@@ -89,6 +89,7 @@ final class WebSocketTransport extends StreamingTransport {
   private ScheduledFuture<?> expiry;
   private long lastSeen = System.nanoTime();
   private boolean closing;
+  private boolean sawFrame;
 
   private WebSocketTransport(
       ServerContext server,
@@ -179,6 +180,7 @@ final class WebSocketTransport extends StreamingTransport {
     long every = server.config.wsPingInterval().toMillis();
     pinger = ctx.executor().scheduleAtFixedRate(this::ping, every, every, TimeUnit.MILLISECONDS);
     if (server.authorizer.enabled() && principal.anonymous() && initialChannels.isEmpty()) {
+      // must authenticate (PROTOCOL.md section 10): connect, or use a public channel, within 10 s
       connectDeadline =
           ctx.executor()
               .schedule(
@@ -190,6 +192,9 @@ final class WebSocketTransport extends StreamingTransport {
                               + " seconds"),
                   CONNECT_DEADLINE_SECONDS,
                   TimeUnit.SECONDS);
+    } else if (initialChannels.isEmpty()) {
+      long first = server.config.wsFirstFrameTimeout().toMillis();
+      ctx.executor().schedule(this::firstFrameDue, first, TimeUnit.MILLISECONDS);
     }
     scheduleExpiry();
     if (!initialChannels.isEmpty()) {
@@ -213,6 +218,16 @@ final class WebSocketTransport extends StreamingTransport {
     }
   }
 
+  private void firstFrameDue() {
+    if (!sawFrame) {
+      close(
+          1008,
+          "no frame within "
+              + server.config.wsFirstFrameTimeout().toMillis()
+              + " ms of opening; subscribe first");
+    }
+  }
+
   private void ping() {
     if (System.nanoTime() - lastSeen
         > TimeUnit.MILLISECONDS.toNanos(server.config.wsIdleTimeout().toMillis())) {
@@ -225,6 +240,7 @@ final class WebSocketTransport extends StreamingTransport {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     lastSeen = System.nanoTime();
+    sawFrame = true;
     if (closing && (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame)) {
       ReferenceCountUtil.release(msg); // the server is closing: commands are no longer carried out
       return;
@@ -320,14 +336,14 @@ final class WebSocketTransport extends StreamingTransport {
   private void pauseReading() {
     if (!pausedReading) {
       pausedReading = true;
-      ctx.channel().config().setAutoRead(false);
+      ConnectionGuard.holdReading(ctx.channel(), true);
     }
   }
 
   private void resumeReading() {
     if (pausedReading) {
       pausedReading = false;
-      ctx.channel().config().setAutoRead(true);
+      ConnectionGuard.holdReading(ctx.channel(), false);
     }
   }
 

@@ -222,6 +222,12 @@ class KeysIT {
   }
 
   @Test
+  void heraldServeOnANonLoopbackHostWithoutCredentialsExitsWithStatus2() {
+    assertThat(Main.commandLine().execute("serve", "--host", "0.0.0.0", "--port", "0"))
+        .isEqualTo(2);
+  }
+
+  @Test
   void heraldTokenWithoutASecretExplainsWhereToSetIt() {
     StringWriter err = new StringWriter();
     int code =

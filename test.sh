@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, integration tests over real sockets, the Redis broker against a real
-# redis-server, and the browser tests in headless Chromium. Installs Debian's redis-server, chromium
-# and chromium-driver first when they are missing. Extra arguments go to Maven.
+# redis-server, the browser tests in headless Chromium, then a bounded fuzzing run (fuzz.sh).
+# Installs Debian's redis-server, chromium and chromium-driver first when they are missing. Extra
+# arguments go to Maven.
 set -euo pipefail
 cd "$(dirname "$0")"
 missing=()
@@ -15,4 +16,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-exec mvn -B -ntp verify "$@"
+mvn -B -ntp verify "$@"
+# Then a bounded fuzzing run: every Jazzer @FuzzTest for its maxDuration (10 s or 30 s), or
+# FUZZ_SECONDS each; a finding fails the run. FUZZ_SECONDS=0 skips it. See the README's "Fuzzing".
+if [ "${FUZZ_SECONDS:-}" != 0 ]; then
+  ./fuzz.sh
+fi

@@ -32,10 +32,13 @@ public final class Json {
   private Json() {}
 
   /**
-   * Checks that {@code bytes} hold exactly one JSON value, with nothing but white space around it,
-   * and returns it without white space at either end (inner bytes kept as they are).
+   * Checks that {@code bytes} hold exactly one JSON value in strict UTF-8 (RFC 8259 section 8.1),
+   * with nothing but white space around it, and returns it without white space at either end (inner
+   * bytes kept as they are).
    *
-   * @throws ProtocolException {@code invalid_json} saying where it failed
+   * @throws ProtocolException {@code invalid_json} saying where it failed, or that the bytes are
+   *     not UTF-8 (Jackson lets overlong forms and encoded surrogates through inside strings, and
+   *     takes text with NUL bytes for UTF-16 or UTF-32; none could be delivered byte for byte)
    */
   public static byte[] requireValue(byte[] bytes) {
     try (JsonParser parser = FACTORY.createParser(bytes)) {
@@ -51,9 +54,14 @@ public final class Json {
       }
     } catch (IOException e) {
       throw new ProtocolException(
-          ErrorCode.INVALID_JSON, "the body is not valid JSON: " + firstLine(e.getMessage()));
+          ErrorCode.INVALID_JSON, "the body is not valid JSON: " + parserMessage(e.getMessage()));
     }
-    int start = 0;
+    if (!isUtf8(bytes)) {
+      throw new ProtocolException(
+          ErrorCode.INVALID_JSON, "the body is not valid UTF-8; JSON must be sent as UTF-8");
+    }
+    // A UTF-8 byte order mark, which Jackson skips, is dropped like white space (RFC 8259 8.1).
+    int start = hasUtf8Bom(bytes) ? 3 : 0;
     int end = bytes.length;
     while (start < end && isSpace(bytes[start])) {
       start++;
@@ -75,20 +83,49 @@ public final class Json {
    * @throws ProtocolException {@code invalid_json} when {@code utf8} is not valid UTF-8
    */
   public static byte[] stringValue(byte[] utf8) {
-    String text;
-    try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(utf8))
-              .toString();
-    } catch (CharacterCodingException e) {
+    String text = strictUtf8(utf8);
+    if (text == null) {
       throw new ProtocolException(
           ErrorCode.INVALID_JSON, "the body is not valid UTF-8; send UTF-8 text");
     }
     return stringValue(text);
+  }
+
+  /**
+   * Whether {@code bytes} are UTF-8 that can be JSON text. A NUL byte never can (it would have to
+   * be escaped in a string), and it is what Jackson takes for UTF-16 or UTF-32 when it guesses the
+   * encoding (found by PublishBodyFuzzTest: {@code 00 22 00 22} passed as UTF-16 {@code ""}).
+   */
+  static boolean isUtf8(byte[] bytes) {
+    boolean ascii = true;
+    for (byte b : bytes) {
+      if (b == 0) {
+        return false;
+      }
+      ascii &= b > 0;
+    }
+    return ascii || strictUtf8(bytes) != null; // only non-ASCII input pays for decoding
+  }
+
+  private static boolean hasUtf8Bom(byte[] bytes) {
+    return bytes.length >= 3
+        && bytes[0] == (byte) 0xef
+        && bytes[1] == (byte) 0xbb
+        && bytes[2] == (byte) 0xbf;
+  }
+
+  /** The text of strict UTF-8 {@code bytes}, or {@code null} when they are not. */
+  private static String strictUtf8(byte[] bytes) {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
   }
 
   /** Encodes {@code text} as a JSON string value, quotes included. */
@@ -112,11 +149,15 @@ public final class Json {
     return b == ' ' || b == '\t' || b == '\n' || b == '\r';
   }
 
-  private static String firstLine(String s) {
+  /**
+   * The first line of a parser's message, which may quote the input, as one printable line of at
+   * most 200 characters (found by PublishBodyFuzzTest: control characters came through).
+   */
+  static String parserMessage(String s) {
     if (s == null) {
       return "unexpected input";
     }
     int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    return Names.printable(nl < 0 ? s : s.substring(0, nl), 200);
   }
 }

@@ -129,6 +129,9 @@ public final class Message {
     String event = Names.DEFAULT_EVENT;
     byte[] data = null;
     long time = 0;
+    if (!Json.isUtf8(json)) { // else Jackson may read UTF-16, and byte offsets mean nothing
+      throw notAnEnvelope(json, "not UTF-8 JSON text");
+    }
     try (JsonParser p = Json.FACTORY.createParser(json)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw notAnEnvelope(json, "not a JSON object");
@@ -161,7 +164,10 @@ public final class Message {
     } catch (IOException e) {
       throw notAnEnvelope(
           json,
-          e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage());
+          Json.parserMessage(
+              e instanceof JsonProcessingException jpe
+                  ? jpe.getOriginalMessage()
+                  : e.getMessage()));
     }
     if (channel == null || epoch == null || offset < 1 || event == null || data == null) {
       throw notAnEnvelope(
@@ -170,7 +176,7 @@ public final class Message {
     try {
       return create(channel, epoch, offset, event, data, time);
     } catch (IllegalArgumentException e) {
-      throw notAnEnvelope(json, e.getMessage());
+      throw notAnEnvelope(json, Json.parserMessage(e.getMessage()));
     }
   }
 

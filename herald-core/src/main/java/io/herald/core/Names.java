@@ -143,8 +143,17 @@ public final class Names {
 
   /** Shortens and escapes user input for use inside an error message. */
   static String printable(String s) {
+    return printable(s, 64);
+  }
+
+  /**
+   * Escapes control characters (as backslash, u and four hex digits) and cuts after {@code max}
+   * characters, marking the cut with {@code ...}: user input, or a parser's message quoting it,
+   * made one printable line.
+   */
+  static String printable(String s, int max) {
     StringBuilder b = new StringBuilder();
-    for (int i = 0; i < s.length() && i < 64; i++) {
+    for (int i = 0; i < s.length() && i < max; i++) {
       char c = s.charAt(i);
       if (c < 0x20 || c == 0x7f) {
         b.append(String.format("\\u%04x", (int) c));
@@ -152,7 +161,7 @@ public final class Names {
         b.append(c);
       }
     }
-    if (s.length() > 64) {
+    if (s.length() > max) {
       b.append("...");
     }
     return b.toString();

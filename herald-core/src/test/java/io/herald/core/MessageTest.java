@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -264,6 +265,38 @@ class MessageTest {
         .isEqualTo(ErrorCode.INVALID_JSON);
     assertThat(codeOf(() -> Json.requireValue(new byte[] {'"', (byte) 0xff, '"'})))
         .isEqualTo(ErrorCode.INVALID_JSON);
+  }
+
+  /** Found by PublishBodyFuzzTest: Jackson lets these through inside strings. */
+  @Test
+  void requireValueRejectsOverlongFormsAndEncodedSurrogatesInsideStrings() {
+    assertThat(codeOf(() -> Json.requireValue(new byte[] {'"', (byte) 0xc0, (byte) 0xaf, '"'})))
+        .isEqualTo(ErrorCode.INVALID_JSON);
+    assertThat(
+            codeOf(
+                () ->
+                    Json.requireValue(
+                        new byte[] {'"', (byte) 0xed, (byte) 0xa0, (byte) 0x80, '"'})))
+        .isEqualTo(ErrorCode.INVALID_JSON);
+  }
+
+  /** Found by PublishBodyFuzzTest: Jackson took 00 22 00 22 for UTF-16 and accepted it. */
+  @Test
+  void requireValueRejectsUtf16AndNulBytesButDropsAUtf8ByteOrderMark() {
+    assertThat(codeOf(() -> Json.requireValue(new byte[] {0, '"', 0, '"'})))
+        .isEqualTo(ErrorCode.INVALID_JSON);
+    assertThat(codeOf(() -> Json.requireValue("{\"a\":1}".getBytes(StandardCharsets.UTF_16LE))))
+        .isEqualTo(ErrorCode.INVALID_JSON);
+    assertThat(
+            codeOf(
+                () ->
+                    Message.parseEnvelope(
+                        "{\"channel\":\"c\",\"offset\":1,\"epoch\":\"e\",\"data\":1}"
+                            .getBytes(StandardCharsets.UTF_16BE))))
+        .isEqualTo(ErrorCode.INVALID_JSON);
+    assertThat(
+            text(Json.requireValue(new byte[] {(byte) 0xef, (byte) 0xbb, (byte) 0xbf, ' ', '1'})))
+        .isEqualTo("1");
   }
 
   @Test

@@ -38,6 +38,7 @@ final class ClientFaults {
     return cause instanceof IOException
         || cause instanceof CorruptedWebSocketFrameException
         || cause instanceof DecoderException
+        // the client closed in the middle of a request body (found by HttpRouterFuzzTest)
         || cause instanceof PrematureChannelClosureException
         || cause instanceof WebSocketHandshakeException;
   }

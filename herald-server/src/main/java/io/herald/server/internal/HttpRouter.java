@@ -72,18 +72,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
   }
 
   private void route(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
-    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-    String path;
-    try {
-      path = uri.path();
-      uri.parameters();
-    } catch (IllegalArgumentException e) {
-      throw new ProtocolException(
-          ErrorCode.INVALID_REQUEST,
-          "the path or query is not valid: "
-              + e.getMessage()
-              + "; escape '%' as %25 and use only %XX escapes of UTF-8");
-    }
+    QueryStringDecoder uri = Query.decode(request.uri());
+    String path = uri.path();
     HttpMethod method = request.method();
     ctx.channel().attr(HttpResponses.ALLOW_ORIGIN).set(null);
     if (server.shuttingDown) {

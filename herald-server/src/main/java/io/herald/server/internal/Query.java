@@ -11,6 +11,25 @@ import java.util.List;
 final class Query {
   private Query() {}
 
+  /**
+   * Decodes a request target ({@code /channels/a?since=0}) at once, path and parameters, so that a
+   * malformed {@code %}-escape is a client error here rather than an exception later.
+   *
+   * @throws ProtocolException {@code invalid_request} for a malformed {@code %}-escape
+   */
+  static QueryStringDecoder decode(String uri) {
+    QueryStringDecoder decoder = new QueryStringDecoder(uri);
+    try {
+      decoder.path();
+      decoder.parameters();
+    } catch (IllegalArgumentException e) { // found by HttpRouterFuzzTest
+      throw new ProtocolException(
+          ErrorCode.INVALID_REQUEST,
+          "the request target has a malformed %-escape; write % followed by two hex digits");
+    }
+    return decoder;
+  }
+
   /** The parameter's one value, or {@code null} when absent; fails when repeated. */
   static String single(QueryStringDecoder uri, String name) {
     List<String> values = uri.parameters().get(name);

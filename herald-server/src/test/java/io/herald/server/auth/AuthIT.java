@@ -591,6 +591,20 @@ class AuthIT {
   }
 
   @Test
+  void aTooLargePublicationFromAnAllowedOriginIsAnswered413WithItsCorsHeaders() {
+    HttpResponse<String> r =
+        TestClients.send(
+            HttpRequest.newBuilder(URI.create(base + "/channels/" + channel("open:big")))
+                .header("Origin", "https://app.example")
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(70_000)))
+                .build());
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(r.headers().firstValue("Access-Control-Allow-Origin"))
+        .hasValue("https://app.example");
+  }
+
+  @Test
   void preflightNamesTheOriginAndAllowsTheAuthorizationHeaders() {
     HttpResponse<String> r =
         TestClients.send(

@@ -10,6 +10,7 @@ import java.nio.file.FileSystemAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -51,22 +52,24 @@ final class StaticFiles {
 
   private static Map<String, Asset> load(String prefix) {
     Map<String, Asset> found = new HashMap<>();
-    URL root = StaticFiles.class.getClassLoader().getResource(prefix);
-    if (root == null) {
-      return found;
-    }
     try {
-      URI uri = root.toURI();
-      if (uri.getScheme().equals("jar")) {
-        FileSystem fs;
-        try {
-          fs = FileSystems.newFileSystem(uri, Map.of());
-        } catch (FileSystemAlreadyExistsException e) {
-          fs = FileSystems.getFileSystem(uri);
+      // Every class-path root that holds the prefix (the server's own files, and for example a
+      // test's pages beside them); a path found in two roots is served from the first.
+      for (URL root : Collections.list(StaticFiles.class.getClassLoader().getResources(prefix))) {
+        Map<String, Asset> here = new HashMap<>();
+        URI uri = root.toURI();
+        if (uri.getScheme().equals("jar")) {
+          FileSystem fs;
+          try {
+            fs = FileSystems.newFileSystem(uri, Map.of());
+          } catch (FileSystemAlreadyExistsException e) {
+            fs = FileSystems.getFileSystem(uri);
+          }
+          walk(fs.getPath(prefix), here);
+        } else {
+          walk(Path.of(uri), here);
         }
-        walk(fs.getPath(prefix), found);
-      } else {
-        walk(Path.of(uri), found);
+        here.forEach(found::putIfAbsent);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the static files under " + prefix, e);

@@ -35,7 +35,14 @@ public final class AuthException extends ProtocolException {
     if (!tokenPresented) {
       return "Bearer realm=\"herald\"";
     }
-    String description = getMessage().replace('"', '\'').replace('\\', '/');
+    // RFC 6750 section 3: error_description is printable ASCII without '"' and '\'; the message
+    // may quote a token's claims, so anything else (a line break, say) becomes '?'
+    StringBuilder description = new StringBuilder();
+    String message = getMessage();
+    for (int i = 0; i < message.length() && description.length() < 200; i++) {
+      char c = message.charAt(i);
+      description.append(c == '"' ? '\'' : c == '\\' ? '/' : c < 0x20 || c > 0x7e ? '?' : c);
+    }
     return "Bearer realm=\"herald\", error=\"invalid_token\", error_description=\""
         + description
         + "\"";

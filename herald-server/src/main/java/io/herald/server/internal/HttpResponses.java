@@ -74,9 +74,8 @@ final class HttpResponses {
     r.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
-        .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
-        .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
-    return r;
+        .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+    return r; // CORS headers are added by write(), for the request's allowed origin only
   }
 
   /** An error answer that knows its protocol code, so refusals can be counted by code. */

@@ -592,7 +592,8 @@ final class WebSocketTransport extends StreamingTransport {
       try {
         server.authorizer.checkSubscribe(next, List.of(s.channel()));
       } catch (AuthException e) {
-        close(4003, "the new token does not grant " + s.channel());
+        send(error(id, e)); // names the channel; a close reason holds at most 123 bytes
+        close(4003, "the new token does not grant every subscribed channel");
         return;
       }
     }

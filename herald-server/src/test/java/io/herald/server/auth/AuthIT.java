@@ -413,6 +413,21 @@ class AuthIT {
   }
 
   @Test
+  void claimsQuotedInARefusalCannotInjectHeaders() {
+    String token =
+        hs256(
+            SECRET,
+            claims(Instant.now().plusSeconds(60), "chat:*")
+                .issuer("evil\r\nX-Injected: yes \"\\ \u00e9")
+                .build());
+    Result r = httpGet(base + "/channels/" + channel("chat:inj"), token, null);
+    assertThat(r.status).isEqualTo(401);
+    assertThat(r.response.headers().firstValue("X-Injected")).isEmpty();
+    assertThat(r.response.headers().firstValue("WWW-Authenticate").orElseThrow())
+        .contains("error=\"invalid_token\"", "evil??X-Injected: yes '/ ?");
+  }
+
+  @Test
   void aMultiChannelSubscriptionNamingOneForbiddenChannelIsRefusedWholeNamingIt() {
     String allowed = channel("chat:a");
     String forbidden = channel("secret:b");
@@ -509,6 +524,9 @@ class AuthIT {
           "{\"type\":\"refresh\",\"id\":5,\"token\":\""
               + token(Duration.ofMinutes(5), "other:*")
               + "\"}");
+      JsonNode refused = s.nextReply();
+      assertThat(refused.at("/error/code").asText()).isEqualTo("forbidden");
+      assertThat(refused.at("/error/message").asText()).contains(ch);
       assertThat(s.closeCode()).isEqualTo(4003);
     }
   }
@@ -588,6 +606,20 @@ class AuthIT {
     Result evilPublish =
         httpPublish(channel("open:cors"), null, null, "Origin", "http://evil.example");
     assertThat(evilPublish.code).isEqualTo("origin_not_allowed");
+  }
+
+  @Test
+  void aTooLargePublicationFromAnAllowedOriginIsAnswered413WithItsCorsHeaders() {
+    HttpResponse<String> r =
+        TestClients.send(
+            HttpRequest.newBuilder(URI.create(base + "/channels/" + channel("open:big")))
+                .header("Origin", "https://app.example")
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(70_000)))
+                .build());
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(r.headers().firstValue("Access-Control-Allow-Origin"))
+        .hasValue("https://app.example");
   }
 
   @Test

@@ -14,15 +14,36 @@ import java.util.concurrent.TimeUnit;
  * through a queue and asks the socket for the next frame only when that thread took one: a reader
  * that stops taking stops reading the socket (backpressure reaches the server).
  *
+ * <p>Liveness, as herald.js does it: after {@link #PING_AFTER_MILLIS} without a frame while the
+ * reader is taking, it sends a {@code ping} command, and when no frame at all comes within {@link
+ * #ANSWER_WITHIN_MILLIS} after it, {@link #take} throws: the connection is dead. The JDK's client
+ * does not always notice the end of a connection the peer closed (a socket left in CLOSE-WAIT for
+ * good, seen under the proxy's cuts), and a stalled network delivers nothing either; without this a
+ * subscriber would wait in silence forever. Time the reader spends away (a stalled client) does not
+ * count as silence.
+ *
  * <p>One reading thread; {@link #send} from any thread.
  */
 final class WsConnection implements AutoCloseable {
   /** Put in the queue when the connection ends; {@link #take} answers null after it. */
   private static final String END = new String("end");
 
+  /** Silence while taking after which a {@code ping} command is sent, in milliseconds. */
+  static final long PING_AFTER_MILLIS = 2_000;
+
+  /** How long after the ping some frame must come, in milliseconds. */
+  static final long ANSWER_WITHIN_MILLIS = 3_000;
+
+  /** A gap between two {@link #take} calls longer than this: the reader was away (stalled). */
+  private static final long AWAY_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private final BlockingQueue<String> frames = new LinkedBlockingQueue<>();
   private final WebSocket ws;
   private volatile String endReason = "";
+  private long quietSince = System.nanoTime();
+  private long lastTake = System.nanoTime();
+  private long pingedAt;
+  private boolean pinged;
 
   WsConnection(HttpClient http, URI uri) throws Exception {
     this.ws =
@@ -42,15 +63,37 @@ final class WsConnection implements AutoCloseable {
    * ended.
    */
   String take(long millis) throws Exception {
+    long start = System.nanoTime();
+    if (start - lastTake > AWAY_NANOS) {
+      quietSince = start; // the reader was away: its own silence, not the connection's
+      pinged = false;
+    }
     String f = frames.poll(millis, TimeUnit.MILLISECONDS);
+    long now = System.nanoTime();
+    lastTake = now;
     if (f == END) {
       frames.add(END);
       throw new java.io.IOException("websocket ended: " + endReason);
     }
     if (f != null) {
+      quietSince = now;
+      pinged = false;
       ws.request(1);
+      return f;
     }
-    return f;
+    if (!pinged && now - quietSince > TimeUnit.MILLISECONDS.toNanos(PING_AFTER_MILLIS)) {
+      pinged = true;
+      pingedAt = now;
+      send("{\"type\":\"ping\",\"id\":\"alive\"}");
+    } else if (pinged && now - pingedAt > TimeUnit.MILLISECONDS.toNanos(ANSWER_WITHIN_MILLIS)) {
+      throw new java.io.IOException(
+          "websocket silent: no frame within "
+              + ANSWER_WITHIN_MILLIS
+              + " ms of a ping, after "
+              + PING_AFTER_MILLIS
+              + " ms without any");
+    }
+    return null;
   }
 
   @Override

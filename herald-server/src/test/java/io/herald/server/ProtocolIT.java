@@ -208,7 +208,13 @@ class ProtocolIT {
     publish(base, b, "2");
     publish(base, a, "3");
     JsonNode r = json(get(base + "/channels/" + a + "," + b + "?since=0,0").body());
-    assertThat(r.get("messages")).extracting(m -> m.get("data").asInt()).containsExactly(1, 2, 3);
+    // Across channels the order is the server's acceptance order "as best it can" (PROTOCOL.md
+    // section 2): publications within one millisecond may merge either way. Within a channel it is
+    // exact.
+    assertThat(r.get("messages"))
+        .extracting(m -> m.get("data").asInt())
+        .containsExactlyInAnyOrder(1, 2, 3)
+        .containsSubsequence(1, 3);
     String[] positions = r.get("cursor").asText().split(",");
     assertThat(positions).hasSize(2);
     assertThat(positions[0]).endsWith(":2");

@@ -505,15 +505,16 @@ final class WebSocketTransport extends StreamingTransport {
     CompletableFuture<Message> publication =
         server.hub.publish(channel, event, bytes, idempotencyKey);
     inflight++; // after publish(): a publication refused by a throw is not in flight
-    publication.whenComplete(
-        (m, error) ->
-            EventLoops.runOn(
-                ctx,
-                () -> {
-                  inflight--;
-                  published(id, m, error);
-                  runHeld();
-                }));
+    // Always a task, never inline: a publication sent from runHeld() that the broker answers before
+    // this line would otherwise be answered inline, ahead of an earlier publication whose answer
+    // is already queued on the event loop (answers must keep the broker's order)
+    publication.whenCompleteAsync(
+        (m, error) -> {
+          inflight--;
+          published(id, m, error);
+          runHeld();
+        },
+        ctx.executor());
     if (atInflightCap()) {
       pauseReading();
     }

@@ -15,7 +15,7 @@
  * await herald.publish('chat:lobby', { text: 'hello' });
  * sub.unsubscribe();
  *
- * Wire contract: PROTOCOL.md (version 1) of the Herald server.
+ * Wire contract: PROTOCOL.md (version 1.1) of the Herald server; tokens as its section 10 says.
  *
  * @module herald
  */
@@ -62,6 +62,17 @@ export const TRANSPORTS = Object.freeze(['websocket', 'sse', 'long-poll', 'short
  *   `over_capacity`) is sent again, with the same idempotency key
  * @property {number} [publishRetryDelayMs=250] pause before the first retry; doubles per retry up
  *   to 5 s (jittered down by up to half)
+ * @property {TokenSource} [token] the credential for a server that asks for one (PROTOCOL.md
+ *   section 10): a JWT, or a function that returns one (or a promise of one). A function is
+ *   called when the client first needs a token, before a WebSocket token's `expires`, and again
+ *   whenever the server says the token expired; a string is sent as is until it expires.
+ */
+
+/**
+ * A token, or a function that gets one (from your backend, typically a `fetch` to your own
+ * sign-in endpoint). It is called again for each renewal, so it must return a fresh token each
+ * time (not a cached one that may have expired).
+ * @typedef {string|(() => string|Promise<string>)} TokenSource
  */
 
 /**
@@ -73,6 +84,10 @@ export const TRANSPORTS = Object.freeze(['websocket', 'sse', 'long-poll', 'short
  *   (EventSource) only hands out events whose names it was told; the other transports deliver
  *   every event anyway.
  * @property {(gap: GapEvent) => void} [onGap] called when messages of this channel were lost
+ * @property {(error: Error) => void} [onError] called once when the server refuses this
+ *   subscription (`error.code` is `forbidden`: the token does not grant the channel, or
+ *   `unauthorized`: the channel needs a token and none was given); the subscription then ends
+ *   (`active` becomes false) and is not retried. Subscribe again, with a new token, to try again.
  */
 
 /**
@@ -93,8 +108,9 @@ export const TRANSPORTS = Object.freeze(['websocket', 'sse', 'long-poll', 'short
 /**
  * Event payloads: `connected` {transport}; `disconnected` {transport, reason}; `transport`
  * {transport, previous, reason}; `gap` {@link GapEvent}; `error` {error: Error, transport?,
- * channel?}; `state` {state, transport}.
- * @typedef {'connected'|'disconnected'|'transport'|'gap'|'error'|'state'} ClientEvent
+ * channel?}; `state` {state, transport}; `token` {expires, transport, reason}: the client got a
+ * new token from its token function (`expires`: its `exp` in ms since the Unix epoch, or null).
+ * @typedef {'connected'|'disconnected'|'transport'|'gap'|'error'|'state'|'token'} ClientEvent
  */
 
 /**
@@ -128,6 +144,7 @@ export class Subscription {
     /** @private */ this._state = state;
     /** @type {(m: Envelope) => void} */ this.onMessage = onMessage;
     /** @type {((g: GapEvent) => void)|undefined} */ this.onGap = options.onGap;
+    /** @type {((e: Error) => void)|undefined} */ this.onError = options.onError;
     /** @type {boolean} */ this.active = true;
   }
 
@@ -217,6 +234,13 @@ export class Herald {
     /** @private */ this._nextId = 1;
     /** @private */ this._memoryKey = 'herald.ladder:' + base;
     /** @private @type {Record<string, number>} */ this._failedMemory = {};
+    /** @private @type {string|null} the token held (from the token function) */ this._tok = null;
+    /** @private @type {number|null} its `exp` in ms, when it has one */ this._tokExp = null;
+    /** @private @type {Promise<string>|null} a call of the token function under way */ this._tokPending = null;
+    /** @private the server said the token expired: the next request gets a new one */ this._tokStale = false;
+    /** @private auth refusals in a row without a working connection */ this._authFailures = 0;
+    /** @private stopped on a refusal that retrying cannot fix; setToken or reconnect resumes */ this._authStopped = false;
+    checkToken(this._opt.token);
     /** @private */ this._onOnline = () => this._online();
     /** @private */ this._onOffline = () => this._offline();
     if (typeof window !== 'undefined') {
@@ -327,12 +351,20 @@ export class Herald {
 
   /** @private */
   async _publishWithRetries(channel, data, event, key) {
+    let renewed = false;
     for (let retry = 0; ; retry++) {
       try {
         const d = this._driver;
-        if (d && d instanceof WebSocketDriver && d.isOpen()) return await d.publish(channel, event, data, key);
+        if (d && d instanceof WebSocketDriver && d.isOpen() && d.authenticated) return await d.publish(channel, event, data, key);
         return await this._httpPublish(channel, data, event, key);
       } catch (e) {
+        if (e.code === 'token_expired' && typeof this._opt.token === 'function' && !renewed) {
+          // refused, so nothing was published: once with a new token, at once
+          renewed = true;
+          this._tokStale = true;
+          retry--;
+          continue;
+        }
         if (retry >= this._opt.publishRetries || !RETRYABLE_PUBLISH.has(e.code)) throw e;
         const cap = Math.min(5000, this._opt.publishRetryDelayMs * 2 ** Math.min(retry, 20));
         await new Promise((resolve) => setTimeout(resolve, cap / 2 + Math.random() * (cap / 2)));
@@ -344,8 +376,14 @@ export class Herald {
   async _httpPublish(channel, data, event, key) {
     const url = `${this._base}/channels/${channel}` + (event ? `?event=${encodeURIComponent(event)}` : '');
     let res;
+    let auth;
     try {
-      res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key }, body: JSON.stringify(data === undefined ? null : data) });
+      auth = await this._authHeaders();
+    } catch (e) {
+      throw herr(e.code || 'token', e.message);
+    }
+    try {
+      res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key, ...auth }, body: JSON.stringify(data === undefined ? null : data) });
     } catch (e) {
       throw herr('network', `cannot reach ${this._base}: ${e.message}`);
     }
@@ -400,6 +438,25 @@ export class Herald {
     this._timers.clear();
     this._setState('closed');
     if (d) this._emit('disconnected', { transport: d.transport, reason: 'closed' });
+  }
+
+  /**
+   * Replaces the token (a string, a function, or null for none). The next request and the next
+   * connection use it; a client stopped by a refusal (`unauthorized` with a fixed token, `4003`)
+   * connects again at once.
+   * @param {TokenSource|null} token
+   */
+  setToken(token) {
+    checkToken(token);
+    this._opt.token = token;
+    this._tok = null;
+    this._tokExp = null;
+    this._tokStale = false;
+    this._authFailures = 0;
+    if (this._authStopped) {
+      this._authStopped = false;
+      this.reconnect('new token');
+    }
   }
 
   /** Forgets the rungs remembered as failed (for this server). */
@@ -513,6 +570,7 @@ export class Herald {
   _connect(reason, rung) {
     this._retryTimer = this._clear(this._retryTimer);
     if (this._state === 'closed' || this._channels.size === 0 || this._driver) return;
+    this._authStopped = false;
     if (typeof navigator !== 'undefined' && navigator.onLine === false) {
       this._setState('offline');
       return;
@@ -539,6 +597,7 @@ export class Herald {
     this._connectTimer = this._clear(this._connectTimer);
     driver.openedAt = Date.now();
     this._reachableFailures[driver.transport] = 0;
+    this._authFailures = 0;
     this._setState('connected');
     this._emit('connected', { transport: driver.transport });
     this._stableTimer = this._clear(this._stableTimer);
@@ -583,6 +642,10 @@ export class Herald {
     const climbing = this._climbing;
     this._climbing = false;
     if (this._state === 'closed') return;
+    if (info.auth) {
+      this._authDown(driver, info, driver.established);
+      return;
+    }
     if (typeof navigator !== 'undefined' && navigator.onLine === false) {
       this._setState('offline');
       if (wasConnected) this._emit('disconnected', { transport, reason: 'offline' });
@@ -665,6 +728,163 @@ export class Herald {
     const was = this._state;
     this._setState('offline');
     if (d && was === 'connected') this._emit('disconnected', { transport: d.transport, reason: 'offline' });
+  }
+
+  // ---- credentials (PROTOCOL.md section 10)
+
+  /** @private whether this client sends a token at all */
+  _hasToken() {
+    const t = this._opt.token;
+    return t !== undefined && t !== null && t !== '';
+  }
+
+  /**
+   * @private the token to send, or null when none is configured. A token function is called when
+   * no token is held yet, when `fresh` (or the server said the held one expired), and when the
+   * held one expires within two seconds; concurrent callers share one call.
+   * @param {boolean} [fresh]
+   * @returns {Promise<string|null>} rejects with code `token` when the function fails
+   */
+  async _credential(fresh = false) {
+    const t = this._opt.token;
+    if (!this._hasToken()) return null;
+    if (typeof t === 'string') return t;
+    const stale = fresh || this._tokStale || !this._tok || (this._tokExp !== null && this._tokExp - Date.now() < 2000);
+    if (!stale) return this._tok;
+    if (!this._tokPending) {
+      const pending = (async () => {
+        let v;
+        try {
+          v = await t();
+        } catch (e) {
+          throw herr('token', `the token function failed: ${e && e.message ? e.message : e}`);
+        }
+        if (typeof v !== 'string' || !v) throw herr('token', 'the token function returned no token (it must return a string)');
+        if (this._opt.token !== t) return this._credential(); // replaced meanwhile by setToken
+        this._tok = v;
+        this._tokExp = tokenExpiry(v);
+        this._tokStale = false;
+        this._emit('token', { expires: this._tokExp, transport: this._transport, reason: fresh ? 'renewed' : 'needed' });
+        return v;
+      })();
+      this._tokPending = pending;
+      pending.then(() => { if (this._tokPending === pending) this._tokPending = null; }, () => { if (this._tokPending === pending) this._tokPending = null; });
+    }
+    return this._tokPending;
+  }
+
+  /** @private `Authorization: Bearer` for fetch requests, or nothing */
+  async _authHeaders() {
+    const tok = await this._credential();
+    return tok ? { Authorization: `Bearer ${tok}` } : {};
+  }
+
+  /**
+   * @private a transport stopped on an auth answer: renew the token and resume, or report and stop.
+   * Never a rung failure: another transport would be refused the same way.
+   */
+  _authDown(driver, info, wasEstablished) {
+    const transport = driver.transport;
+    this._setState('disconnected');
+    if (wasEstablished) this._emit('disconnected', { transport, reason: info.reason });
+    const renewable = typeof this._opt.token === 'function';
+    const n = ++this._authFailures;
+    if (info.auth === 'expired' && renewable) {
+      // expected at every token's end (4001, herald.expired, 401 token_expired): resume at once
+      // with a new token from the positions held; back off only when it keeps happening
+      this._tokStale = true;
+      if (n <= 2) this._retryTimer = this._later(() => this._connect('token expired'), 0);
+      else this._retry(info.reason);
+      return;
+    }
+    if (info.auth === 'forbidden' && renewable && n <= 2) {
+      // 4003: the token no longer grants a channel of this connection (a refresh with a narrower
+      // token). Connect again: the channels it still grants resume from their positions, the others
+      // are refused one by one (an `error` for each, not retried)
+      this._emit('error', { error: herr('forbidden', info.reason), transport });
+      this._tokStale = true;
+      this._retryTimer = this._later(() => this._connect('forbidden'), 0);
+      return;
+    }
+    const code = info.auth === 'expired' ? 'token_expired' : info.auth === 'forbidden' ? 'forbidden' : info.auth === 'token' ? 'token' : 'unauthorized';
+    this._emit('error', { error: herr(code, info.reason), transport });
+    if (renewable && info.auth !== 'forbidden') {
+      this._tokStale = info.auth !== 'token';
+      this._retry(info.reason); // the token function may do better next time (a user who signs in)
+      return;
+    }
+    this._authStopped = true; // a fixed token, no token, or forbidden: retrying cannot help
+  }
+
+  /**
+   * @private the server refused a channel (`forbidden`, or `unauthorized` for a channel that needs a
+   * token): end its subscriptions with an error, keep the other channels going
+   * @param {string} name @param {Error} error @param {Transport} [transport]
+   */
+  _refuse(name, error, transport) {
+    const state = this._channels.get(name);
+    if (!state) return;
+    this._channels.delete(name);
+    for (const sub of [...state.subs]) {
+      sub.active = false;
+      if (sub.onError) {
+        try { sub.onError(error); } catch (e) { this._emit('error', { error: e, channel: name }); }
+      }
+    }
+    this._emit('error', { error, transport, channel: name });
+    this._channelsChanged();
+  }
+
+  /**
+   * @private asks what a request for these channels is answered (a short poll, with the token):
+   * used when a stream failed before it started (EventSource hides the status), and to find which
+   * channels of a list a 403 was about
+   * @param {string[]} list
+   * @returns {Promise<{status: number, code: string|null, message: string}|null>} null when the server could not be reached
+   */
+  async _ask(list) {
+    let res;
+    let body;
+    try {
+      const auth = await this._authHeaders();
+      const ctl = new AbortController();
+      const timer = setTimeout(() => ctl.abort(), this._opt.connectTimeoutMs);
+      try {
+        res = await fetch(`${this._base}/channels/${list.join(',')}?limit=1`, { headers: { Accept: 'application/json', ...auth }, cache: 'no-store', signal: ctl.signal });
+        body = await res.json().catch(() => null);
+      } finally {
+        clearTimeout(timer);
+      }
+    } catch (e) {
+      if (e.code === 'token') return { status: 0, code: 'token', message: e.message };
+      return null;
+    }
+    const err = body && body.error ? body.error : {};
+    return { status: res.status, code: err.code || null, message: err.message || `HTTP ${res.status}` };
+  }
+
+  /**
+   * @private an auth refusal of a request for `list` (a poll's answer, or what `_ask` found):
+   * refuses the forbidden channels, or says how the transport must stop
+   * @param {string[]} list @param {{status: number, code: string|null, message: string}} answer
+   * @param {Transport} transport
+   * @returns {Promise<{reason: string, auth: string}|null>} how the transport must stop; null
+   *   when it may go on (the forbidden channels were refused, or the answer is no auth refusal)
+   */
+  async _authAnswer(list, answer, transport) {
+    const reason = `HTTP ${answer.status} ${answer.code || ''}: ${answer.message}`;
+    if (answer.code === 'token') return { reason: answer.message, auth: 'token' };
+    if (answer.status === 401) return { reason, auth: answer.code === 'token_expired' ? 'expired' : 'unauthorized' };
+    if (answer.status !== 403 || answer.code !== 'forbidden') return null;
+    // a list is refused whole: find the channels the token does not grant, one request each
+    let refused = list;
+    if (list.length > 1) {
+      const answers = await Promise.all(list.map((name) => this._ask([name])));
+      refused = list.filter((name, i) => answers[i] && answers[i].status === 403 && answers[i].code === 'forbidden');
+      if (!refused.length) return { reason, auth: 'forbidden' };
+    }
+    for (const name of refused) this._refuse(name, herr('forbidden', answer.message), transport);
+    return null;
   }
 
   // ---- delivery, shared by every transport
@@ -754,7 +974,27 @@ export class Herald {
   _id() { return this._nextId++; }
 }
 
-/** @private an Error with the server's error code */
+/** @private throws a TypeError for a token option that is neither a string nor a function */
+function checkToken(token) {
+  if (token !== undefined && token !== null && typeof token !== 'string' && typeof token !== 'function') {
+    throw new TypeError('token must be a string (a JWT) or a function that returns one');
+  }
+}
+
+/**
+ * @private the `exp` of a JWT in ms since the Unix epoch, or null when it has none or cannot be
+ * read (the client only reads it to renew in time; the server verifies the token)
+ */
+function tokenExpiry(token) {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(part + '='.repeat((4 - (part.length % 4)) % 4)));
+    return typeof claims.exp === 'number' ? claims.exp * 1000 : null;
+  } catch (e) {
+    return null;
+  }
+}
+
 /** @private printable ASCII, 1 to 128 characters (PROTOCOL.md section 5) */
 const IDEMPOTENCY_KEY_RE = /^[\x20-\x7e]{1,128}$/;
 
@@ -769,6 +1009,7 @@ function newIdempotencyKey() {
   return k;
 }
 
+/** @private an Error with the server's error code */
 function herr(code, message) {
   const e = new Error(message);
   e.code = code;
@@ -833,7 +1074,11 @@ class Driver {
     this.established = true;
     this.client._opened(this);
   }
-  /** @param {{reason: string, rungFailure?: boolean, goingAway?: boolean, timeout?: boolean}} info */
+  /**
+   * @param {{reason: string, rungFailure?: boolean, goingAway?: boolean, timeout?: boolean,
+   *   auth?: 'expired'|'unauthorized'|'forbidden'|'token'}} info `auth`: stopped on an auth answer
+   *   (never a rung failure)
+   */
   fail(info) {
     if (this.stopped) return;
     this.stop();
@@ -842,7 +1087,11 @@ class Driver {
   }
 }
 
-/** @private WebSocket on /ws: subscribe, unsubscribe, publish and ping commands over one socket */
+/**
+ * @private WebSocket on /ws: subscribe, unsubscribe, publish and ping commands over one socket.
+ * With a token, the first command is `connect` (the token never goes in the URL), and a `refresh`
+ * with a new token is sent before the `expires` the server gave.
+ */
 class WebSocketDriver extends Driver {
   start() {
     /** @type {Set<string>} */ this.subscribed = new Set();
@@ -860,9 +1109,22 @@ class WebSocketDriver extends Driver {
     ws.onopen = () => {
       if (this.stopped) return;
       this.lastFrame = Date.now();
-      this.opened();
-      this.sync();
       this.pinger = setInterval(() => this.ping(), Math.max(1000, this.client._opt.pingIntervalMs / 2));
+      if (!this.client._hasToken()) {
+        this.ready();
+        return;
+      }
+      this.client._credential().then((token) => {
+        if (!this.isOpen()) return undefined;
+        return this.command({ type: 'connect', token }, this.client._opt.connectTimeoutMs).then((f) => {
+          this.scheduleRefresh(f.expires);
+          this.ready();
+        }, (e) => {
+          if (e.code === 'token_expired') this.authFail('expired', e.message);
+          else if (e.code === 'unauthorized' || e.code === 'forbidden') this.authFail(e.code, e.message);
+          else if (e.code !== 'network') this.ready(); // a server that does not know `connect` needs no token
+        });
+      }, (e) => this.authFail('token', e.message));
     };
     ws.onmessage = (ev) => {
       if (this.stopped) return;
@@ -874,13 +1136,61 @@ class WebSocketDriver extends Driver {
     };
     ws.onclose = (ev) => {
       this.cleanup(`connection closed (${ev.code}${ev.reason ? ': ' + ev.reason : ''})`);
-      this.fail({ reason: `WebSocket closed with ${ev.code}${ev.reason ? ' (' + ev.reason + ')' : ''}`, goingAway: ev.code === 1001 });
+      const reason = `WebSocket closed with ${ev.code}${ev.reason ? ' (' + ev.reason + ')' : ''}`;
+      if (ev.code === 4001 || ev.code === 4003) {
+        this.fail({ reason, auth: ev.code === 4001 ? 'expired' : 'forbidden' });
+        return;
+      }
+      this.fail({ reason, goingAway: ev.code === 1001 });
     };
     ws.onerror = () => { /* onclose follows */ };
   }
 
   isOpen() { return !this.stopped && this.ws && this.ws.readyState === 1; }
 
+  /** the socket may carry subscriptions: authenticated, or no token needed */
+  ready() {
+    if (this.stopped) return;
+    this.authenticated = true;
+    this.opened();
+    this.sync();
+  }
+
+  /** stops on an auth answer: the client renews the token, or reports and stops */
+  authFail(auth, reason) {
+    if (this.stopped) return;
+    this.cleanup(reason);
+    if (this.ws) {
+      this.ws.onclose = null;
+      try { this.ws.close(1000, 'client closing'); } catch (e) { /* closing anyway */ }
+    }
+    this.fail({ reason, auth });
+  }
+
+  /**
+   * sends `refresh` with a new token before `expires` (ms since the Unix epoch, the server's
+   * clock): a fifth of the time left ahead, at least 1 s and at most 30 s. Late or failed, the
+   * server closes with 4001 and the client resumes on a new connection: nothing is lost either way.
+   */
+  scheduleRefresh(expires) {
+    clearTimeout(this.refresher);
+    if (typeof expires !== 'number' || typeof this.client._opt.token !== 'function') return;
+    const left = expires - Date.now();
+    const lead = Math.min(30000, Math.max(1000, left / 5));
+    this.refresher = setTimeout(() => this.refresh(), Math.max(0, left - lead));
+  }
+
+  refresh() {
+    if (!this.isOpen()) return;
+    this.client._credential(true).then((token) => {
+      if (!this.isOpen()) return undefined;
+      return this.command({ type: 'refresh', token }, this.client._opt.connectTimeoutMs).then((f) => this.scheduleRefresh(f.expires));
+    }).catch((e) => {
+      if (this.stopped) return;
+      if (e.code === 'token_expired') this.authFail('expired', e.message);
+      else this.client._emit('error', { error: e, transport: 'websocket' }); // the server closes with 4001 at exp
+    });
+  }
   frame(f) {
     const c = this.client;
     switch (f.type) {
@@ -890,7 +1200,7 @@ class WebSocketDriver extends Driver {
         if (c._subscribed(f.channel, f.position, f.recovered !== false)) this.resubscribe(f.channel);
         break;
       case 'gap': c._gapNotice(f.channel, f.position); break;
-      case 'published': case 'pong': case 'unsubscribed': this.reply(f); break;
+      case 'published': case 'pong': case 'unsubscribed': case 'connected': case 'refreshed': this.reply(f); break;
       case 'error': {
         if (!this.reply(f)) c._emit('error', { error: herr(f.error && f.error.code, f.error && f.error.message), transport: 'websocket', channel: f.channel });
         break;
@@ -906,7 +1216,13 @@ class WebSocketDriver extends Driver {
     clearTimeout(p.timer);
     if (f.type === 'error') {
       const e = herr(f.error && f.error.code, f.error && f.error.message);
-      if (p.channel) this.client._emit('error', { error: e, transport: 'websocket', channel: p.channel });
+      if (p.channel && (e.code === 'forbidden' || e.code === 'unauthorized')) {
+        // the token does not grant this channel: end its subscription, keep the others
+        this.subscribed.delete(p.channel);
+        this.client._refuse(p.channel, e, 'websocket');
+      } else if (p.channel && e.code === 'token_expired') {
+        this.authFail('expired', e.message);
+      } else if (p.channel) this.client._emit('error', { error: e, transport: 'websocket', channel: p.channel });
       p.reject(e);
     } else p.resolve(f);
     return true;
@@ -933,7 +1249,7 @@ class WebSocketDriver extends Driver {
 
   /** subscribes and unsubscribes so that the socket carries exactly the client's channels */
   sync() {
-    if (!this.isOpen()) return;
+    if (!this.isOpen() || !this.authenticated) return;
     const want = this.client._channels;
     const timeout = this.client._opt.connectTimeoutMs;
     for (const name of want.keys()) {
@@ -989,6 +1305,7 @@ class WebSocketDriver extends Driver {
 
   cleanup(reason) {
     clearInterval(this.pinger);
+    clearTimeout(this.refresher);
     if (!this.pending) return;
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
@@ -1010,18 +1327,42 @@ class WebSocketDriver extends Driver {
   }
 }
 
-/** @private one EventSource for all channels, reopened with the new list and a cursor when it changes */
+/**
+ * @private one EventSource for all channels, reopened with the new list and a cursor when it
+ * changes. EventSource cannot set headers: a token goes in the `token` query parameter. A stream
+ * refused before it started is asked about with one short poll (EventSource hides the status), so
+ * that a 401 or 403 is handled as such and not blamed on the transport.
+ */
 class SseDriver extends Driver {
   start() { this.open(); }
 
   open() {
     if (this.stopped) return;
     const c = this.client;
+    this.list = c._channelList();
+    this.opening = true;
+    c._credential().then((token) => {
+      this.opening = false;
+      if (this.stopped) return;
+      // the list may have changed while the token was fetched: open with the current one
+      this.openWith(token);
+    }, (e) => {
+      this.opening = false;
+      this.fail({ reason: e.message, auth: 'token' });
+    });
+  }
+
+  openWith(token) {
+    const c = this.client;
     const list = c._channelList();
+    if (!list.length) return;
     const since = c._cursor(list);
     this.list = list;
     this.requested = since.split(',');
-    const url = `${c._base}/channels/${list.join(',')}` + (/[^,]/.test(since) ? `?since=${encodeURIComponent(since)}` : '');
+    const query = [];
+    if (/[^,]/.test(since)) query.push(`since=${encodeURIComponent(since)}`);
+    if (token) query.push(`token=${encodeURIComponent(token)}`);
+    const url = `${c._base}/channels/${list.join(',')}` + (query.length ? `?${query.join('&')}` : '');
     const es = new EventSource(url);
     this.es = es;
     this.ready = false;
@@ -1061,11 +1402,37 @@ class SseDriver extends Driver {
         c._gapNotice(d.channel, d.position);
       } catch (e) { /* ignore */ }
     });
+    es.addEventListener('herald.expired', () => {
+      // the token expired: the server ends the stream; resume from the cursor with a new token
+      if (this.stopped || es !== this.es) return;
+      es.close();
+      this.fail({ reason: 'the token expired (herald.expired)', auth: 'expired' });
+    });
     es.onerror = () => {
       if (this.stopped || es !== this.es) return;
       es.close();
-      this.fail({ reason: this.ready ? 'the event stream ended' : 'the event stream was refused or broke before it started' });
+      if (this.ready) {
+        this.fail({ reason: 'the event stream ended' });
+        return;
+      }
+      this.es = null;
+      this.refused(list);
     };
+  }
+
+  /** a stream refused before it started: an auth refusal, or a transport failure */
+  refused(list) {
+    const c = this.client;
+    const plain = { reason: 'the event stream was refused or broke before it started' };
+    c._ask(list).then(async (answer) => {
+      if (this.stopped) return;
+      if (!answer || answer.status === 200) { this.fail(plain); return; }
+      const stop = await c._authAnswer(list, answer, 'sse');
+      if (this.stopped) return;
+      if (stop) this.fail(stop);
+      else if (answer.status === 403 && answer.code === 'forbidden') this.open(); // the channels left
+      else this.fail(plain);
+    });
   }
 
   eventsChanged() {
@@ -1084,7 +1451,7 @@ class SseDriver extends Driver {
     // debounce: many subscribe calls in a row reopen the stream once
     this.reopen = setTimeout(() => {
       this.reopen = null;
-      if (this.stopped) return;
+      if (this.stopped || this.opening || (!this.es && !this.ready)) return; // about to open with the current list
       const want = this.client._channelList().join(',');
       if (this.list && want === this.list.join(',')) return;
       if (this.es) this.es.close();
@@ -1100,7 +1467,11 @@ class SseDriver extends Driver {
   }
 }
 
-/** @private long polling (`wait`) or short polling (every `shortPollIntervalMs`) of all channels in one request */
+/**
+ * @private long polling (`wait`) or short polling (every `shortPollIntervalMs`) of all channels in
+ * one request, with the token as `Authorization: Bearer`. A `401 token_expired` gets a new token
+ * and polls again at once from the same cursor.
+ */
 class PollDriver extends Driver {
   start() {
     this.long = this.transport === 'long-poll';
@@ -1123,11 +1494,20 @@ class PollDriver extends Driver {
       this.changed = false;
       const started = Date.now();
       const limitMs = (this.long ? wait * 1000 : 0) + c._opt.connectTimeoutMs;
+      let auth;
+      try {
+        auth = await c._authHeaders();
+      } catch (e) {
+        this.fail({ reason: e.message, auth: 'token' });
+        return;
+      }
+      if (this.stopped) return;
+      if (this.changed) continue;
       const timer = setTimeout(() => ctl.abort(), limitMs);
       let res;
       let body;
       try {
-        res = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store', signal: ctl.signal });
+        res = await fetch(url, { headers: { Accept: 'application/json', ...auth }, cache: 'no-store', signal: ctl.signal });
         body = await res.json().catch(() => null);
       } catch (e) {
         clearTimeout(timer);
@@ -1147,11 +1527,22 @@ class PollDriver extends Driver {
           for (const name of list) { const s = c._channels.get(name); if (s) s.position = null; }
           c._emit('error', { error: herr(code, reason), transport: this.transport });
         }
+        if (res.status === 401 && code === 'token_expired' && typeof c._opt.token === 'function' && !this.renewed) {
+          // renew and poll again at once from the same cursor: nothing missed, nothing repeated
+          this.renewed = true;
+          c._tokStale = true;
+          continue;
+        }
+        const stop = await c._authAnswer(list, { status: res.status, code, message: body && body.error ? body.error.message : reason }, this.transport);
+        if (this.stopped) return;
+        if (stop) { this.fail(stop); return; }
+        if (res.status === 403 && code === 'forbidden') continue; // the channels left
         const rungFailure = [403, 404, 405, 406, 501].includes(res.status) || (res.ok && !body);
         this.fail({ reason, rungFailure });
         return;
       }
       this.opened();
+      this.renewed = false;
       const requested = since.split(',');
       const positions = String(body.cursor || '').split(',');
       const rewound = new Set();

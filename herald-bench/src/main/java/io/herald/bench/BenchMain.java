@@ -212,6 +212,18 @@ public final class BenchMain implements Runnable {
     @Option(names = "--json", description = "Write the results as JSON here.")
     Path json;
 
+    @Option(
+        names = "--token",
+        defaultValue = "${env:HERALD_TOKEN}",
+        description = "Bearer token sent with every request and upgrade [HERALD_TOKEN].")
+    String token;
+
+    @Option(
+        names = "--api-key",
+        defaultValue = "${env:HERALD_API_KEY}",
+        description = "X-Api-Key sent with every request and upgrade [HERALD_API_KEY].")
+    String apiKey;
+
     @Option(names = "--report", description = "Write the HTML report here.")
     Path report;
 
@@ -290,6 +302,8 @@ public final class BenchMain implements Runnable {
           }
         }
         Runner.checkOpenFiles(o.subscribers);
+        Clients.token = o.token;
+        Clients.apiKey = o.apiKey;
       } catch (IllegalArgumentException e) {
         System.err.println("herald-bench: " + e.getMessage());
         return 2;

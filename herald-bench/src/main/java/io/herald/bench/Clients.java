@@ -50,6 +50,26 @@ import java.util.concurrent.TimeUnit;
  * else runs on the loops.
  */
 final class Clients {
+  /**
+   * Credentials sent with every request and WebSocket upgrade ({@code --token}, {@code --api-key});
+   * null for none. Set once before a run.
+   */
+  static volatile String token;
+
+  static volatile String apiKey;
+
+  /** Adds {@code Authorization: Bearer} and {@code X-Api-Key} when configured. */
+  static io.netty.handler.codec.http.HttpHeaders authorize(
+      io.netty.handler.codec.http.HttpHeaders headers) {
+    if (token != null) {
+      headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+    }
+    if (apiKey != null) {
+      headers.set("X-Api-Key", apiKey);
+    }
+    return headers;
+  }
+
   private final Bootstrap bootstrap;
   private final Target target;
   private final Transport transport;
@@ -125,6 +145,9 @@ final class Clients {
                             new WebSocketClientProtocolHandler(
                                 WebSocketClientProtocolConfig.newBuilder()
                                     .webSocketUri(wsUri(sub))
+                                    .customHeaders(
+                                        authorize(
+                                            new io.netty.handler.codec.http.DefaultHttpHeaders()))
                                     .version(WebSocketVersion.V13)
                                     .maxFramePayloadLength(maxFrameBytes)
                                     .handshakeTimeoutMillis(60_000)
@@ -206,6 +229,7 @@ final class Clients {
         new DefaultFullHttpRequest(
             HttpVersion.HTTP_1_1, HttpMethod.GET, uri, Unpooled.EMPTY_BUFFER);
     req.headers().set(HttpHeaderNames.HOST, remote.getHostString() + ":" + remote.getPort());
+    authorize(req.headers());
     return req;
   }
 

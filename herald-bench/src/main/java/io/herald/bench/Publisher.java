@@ -237,6 +237,7 @@ final class Publisher {
     req.headers().set(HttpHeaderNames.HOST, u.getHost() + ":" + Clients.port(u));
     req.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
     req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+    Clients.authorize(req.headers());
     c.inflight.add(new long[] {idx, System.nanoTime()});
     issued++;
     outstanding++;

@@ -80,7 +80,8 @@ class HostileIT {
     assertThat(status).isIn(0, 3);
 
     JsonNode doc = new ObjectMapper().readTree(json.toFile());
-    // The command is this JVM's own arguments: the test runner's here, the bench's when run by hand.
+    // The command is this JVM's own arguments: the test runner's here, the bench's when run by
+    // hand.
     assertThat(doc.get("command").asText()).startsWith("herald-bench");
     for (String phase : List.of("baseline", "attack")) {
       JsonNode r = doc.get(phase);

@@ -2,6 +2,7 @@ package io.herald.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.client.internal.ClientSettings;
+import io.herald.client.internal.Credentials;
 import io.herald.client.internal.Subscriptions;
 import io.herald.core.Cursor;
 import io.herald.core.IdempotencyKeys;
@@ -21,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A client of one Herald server: publishes over HTTP and subscribes over WebSocket, SSE, long poll
@@ -34,6 +36,14 @@ import java.util.concurrent.TimeUnit;
  * HeraldSubscription s = client.subscribe(List.of("chat"), Transport.SSE, null, listener);
  * Cursor resumeFrom = s.cursor();                            // resumes on any transport
  * }</pre>
+ *
+ * <p>On a server that asks for credentials (PROTOCOL.md section 10), give a token ({@link
+ * Builder#token(String)}, or {@link Builder#tokenSupplier(Supplier)} to renew it) or an API key
+ * ({@link Builder#apiKey(String)}); they go in headers on every request and WebSocket upgrade. A
+ * subscription whose token expires (close {@code 4001}, SSE {@code herald.expired}, {@code 401
+ * token_expired}) reconnects from its cursor with a new token from the supplier, losing and
+ * repeating nothing; with a fixed token it ends with that error. A refusal ({@code 401
+ * unauthorized}, {@code 403 forbidden}, close {@code 4003}) ends the subscription.
  */
 public final class HeraldClient {
   /** The server when none is given: {@code http://127.0.0.1:8080}. */
@@ -92,7 +102,8 @@ public final class HeraldClient {
             b.longPollWait,
             b.reconnectDelay,
             b.requestTimeout,
-            b.pollLimit);
+            b.pollLimit,
+            new Credentials(b.token, b.tokenRenewable, b.apiKey));
   }
 
   /**
@@ -201,7 +212,9 @@ public final class HeraldClient {
                 + channel
                 + (event == null ? "" : "?event=" + event));
     HttpRequest request =
-        HttpRequest.newBuilder(uri)
+        settings
+            .credentials()
+            .apply(HttpRequest.newBuilder(uri))
             .timeout(settings.requestTimeout())
             .header("Content-Type", contentType)
             .header("Idempotency-Key", key)
@@ -318,6 +331,9 @@ public final class HeraldClient {
     private Duration publishRetryDelay = DEFAULT_PUBLISH_RETRY_DELAY;
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private int pollLimit;
+    private Supplier<String> token;
+    private boolean tokenRenewable;
+    private String apiKey;
 
     private Builder(URI base) {
       Objects.requireNonNull(base, "base");
@@ -397,6 +413,19 @@ public final class HeraldClient {
     }
 
     /**
+     * A token (a JWT) sent as {@code Authorization: Bearer} on every request and WebSocket upgrade
+     * (default: none). A fixed token stops working at its {@code exp}: use {@link
+     * #tokenSupplier(Supplier)} to renew it.
+     *
+     * @param token the token, or {@code null} for none
+     */
+    public Builder token(String token) {
+      this.token = token == null || token.isEmpty() ? null : () -> token;
+      this.tokenRenewable = false;
+      return this;
+    }
+
+    /**
      * Pause before the first retry of a publication, 0 or more (default 250 ms); it doubles with
      * each retry, up to 5 s, jittered down by up to half.
      */
@@ -405,6 +434,32 @@ public final class HeraldClient {
         throw new IllegalArgumentException("publishRetryDelay must not be negative, got " + d);
       }
       this.publishRetryDelay = d;
+      return this;
+    }
+
+    /**
+     * Gives the token for each request and each connection (default: none): called again whenever
+     * one is needed, so it can return a renewed token; when the server says a token expired, the
+     * subscription reconnects from its cursor with the supplier's next one. Called on the thread
+     * that opens the request (the caller's, or the HttpClient's executor); it must be thread-safe
+     * and should not block for long (cache the token and renew it ahead of its {@code exp}).
+     *
+     * @param supplier gives the token, or {@code null} or an empty string for none
+     */
+    public Builder tokenSupplier(Supplier<String> supplier) {
+      this.token = Objects.requireNonNull(supplier, "supplier");
+      this.tokenRenewable = true;
+      return this;
+    }
+
+    /**
+     * An API key sent as {@code X-Api-Key} on every request and WebSocket upgrade (default: none):
+     * for backends, which may then publish to and read every channel. Never sent in a URL.
+     *
+     * @param apiKey the key, or {@code null} for none
+     */
+    public Builder apiKey(String apiKey) {
+      this.apiKey = apiKey == null || apiKey.isEmpty() ? null : apiKey;
       return this;
     }
 

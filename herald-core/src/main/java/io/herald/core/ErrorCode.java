@@ -21,6 +21,18 @@ public enum ErrorCode {
   TOO_MANY_CHANNELS("too_many_channels", 400),
   /** Transport refused by this server's settings (for example WebSocket upgrades disabled). */
   TRANSPORT_DISABLED("transport_disabled", 403),
+  /**
+   * No credentials, or credentials that are not valid (bad signature, wrong issuer or audience, not
+   * yet valid), where the channel or action needs them (PROTOCOL.md section 10). HTTP answers carry
+   * {@code WWW-Authenticate: Bearer} (RFC 6750).
+   */
+  UNAUTHORIZED("unauthorized", 401),
+  /** The token's {@code exp} has passed: get a new token and retry or reconnect. */
+  TOKEN_EXPIRED("token_expired", 401),
+  /** Valid credentials that do not grant this channel or action. */
+  FORBIDDEN("forbidden", 403),
+  /** A browser request or WebSocket upgrade from an origin this server does not allow. */
+  ORIGIN_NOT_ALLOWED("origin_not_allowed", 403),
   /** No such path. */
   NOT_FOUND("not_found", 404),
   /** The path exists but does not take this method. */

@@ -6,6 +6,7 @@ import io.herald.core.Hub;
 import io.herald.core.MemoryBroker;
 import io.herald.redis.RedisBroker;
 import io.herald.redis.RedisBrokerConfig;
+import io.herald.server.auth.Authorizer;
 import io.herald.server.internal.FailFast;
 import io.herald.server.internal.ServerContext;
 import io.herald.server.internal.ServerInitializer;
@@ -62,7 +63,7 @@ public final class HeraldServer implements AutoCloseable {
   private final java.util.concurrent.ScheduledFuture<?> refusalLog;
   private volatile boolean closed;
 
-  private HeraldServer(ServerConfig config) throws InterruptedException {
+  private HeraldServer(ServerConfig config, Authorizer authorizer) throws InterruptedException {
     this.config = config;
     HistoryBudget budget = new HistoryBudget(config.maxHistoryBytes());
     this.hub =
@@ -73,7 +74,10 @@ public final class HeraldServer implements AutoCloseable {
             budget,
             config.maxActiveChannels());
     hub.start();
-    this.context = new ServerContext(config, hub);
+    this.context = new ServerContext(config, hub, authorizer);
+    if (config.demoFeed()) {
+      context.demoSignIn(demoSignIn(config));
+    }
     boolean epoll = Epoll.isAvailable();
     this.boss = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
     this.workers =
@@ -139,6 +143,27 @@ public final class HeraldServer implements AutoCloseable {
             .build());
   }
 
+  /**
+   * The demos' sign-in: mints with the configured HMAC secret (and issuer and audience), or, on a
+   * server without credentials (everything public: tokens are not checked), with a throwaway one;
+   * none when tokens are verified with a public key or JWKS only.
+   */
+  private static io.herald.server.demo.DemoSignIn demoSignIn(ServerConfig config) {
+    LOG.warn(
+        "demo sign-in at POST /demo/token mints tokens for anyone who asks: development only,"
+            + " never use --demo-feed in production");
+    String secret = config.authHmacSecret();
+    if (secret == null && config.credentialsConfigured()) {
+      return new io.herald.server.demo.DemoSignIn(null);
+    }
+    return new io.herald.server.demo.DemoSignIn(
+        new io.herald.server.auth.TokenMinter(
+            secret != null ? secret : io.herald.server.demo.DemoSignIn.developmentSecret(),
+            config.authIssuer(),
+            config.authAudience(),
+            java.time.Clock.systemUTC()));
+  }
+
   private static AutoCloseable startDemos(Hub hub, ServerConfig config) {
     try {
       return io.herald.server.demo.DemoFeeds.start(hub, config);
@@ -152,17 +177,26 @@ public final class HeraldServer implements AutoCloseable {
    * Binds and starts serving; returns once bound.
    *
    * @throws IllegalStateException when the address cannot be bound (the port is taken, say)
+   * @throws IllegalArgumentException in protected mode: no credential configured and a host that is
+   *     not loopback, without {@code insecureNoAuth}
    */
   public static HeraldServer start(ServerConfig config) {
     FailFast.install();
+    requireProtection(config);
+    Authorizer authorizer = new Authorizer(config);
     try {
-      HeraldServer server = new HeraldServer(config);
+      HeraldServer server = new HeraldServer(config, authorizer);
       LOG.info(
           "Herald listening on {} (broker {}, epoll {})",
           server.baseUrl(),
           server.hub.broker().describe(),
           Epoll.isAvailable());
       LOG.info("settings: {}", config);
+      if (config.credentialsConfigured() || !config.insecureNoAuth()) {
+        LOG.info(Authorizer.describe(config));
+      } else {
+        LOG.warn(Authorizer.describe(config));
+      }
       return server;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -171,6 +205,38 @@ public final class HeraldServer implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException(
           "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Protected mode (as Redis has it): with no credential configured, only a loopback address may be
+   * bound, unless {@code insecureNoAuth}.
+   *
+   * @throws IllegalArgumentException naming both ways out
+   */
+  static void requireProtection(ServerConfig config) {
+    if (config.credentialsConfigured() || config.insecureNoAuth() || isLoopback(config.host())) {
+      return;
+    }
+    throw new IllegalArgumentException(
+        "refusing to start: no credential is configured and --host "
+            + config.host()
+            + " is not a loopback address, so anyone who can reach this server could read and"
+            + " publish every channel. Either configure a credential (--auth-hmac-secret,"
+            + " --auth-public-key-file, --auth-jwks-url or --api-key), or pass --insecure-no-auth"
+            + " to serve without authorization on purpose.");
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      for (java.net.InetAddress a : java.net.InetAddress.getAllByName(host)) {
+        if (!a.isLoopbackAddress()) {
+          return false;
+        }
+      }
+      return true;
+    } catch (java.net.UnknownHostException e) {
+      return false;
     }
   }
 

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code herald} command: {@code serve} runs the server; {@code publish} and {@code subscribe}
- * are the command-line client. {@code herald --help} lists them; each has its own {@code --help}.
+ * are the command-line client; {@code token} mints a development token. {@code herald --help} lists
+ * them; each has its own {@code --help}.
  */
 @Command(
     name = "herald",
@@ -19,6 +20,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       PublishCommand.class,
       SubscribeCommand.class,
+      TokenCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -147,7 +147,13 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("herald serve: " + e.getMessage().replace("\n", "\nherald serve: "));
       return 2;
     }
-    HeraldServer server = HeraldServer.start(config);
+    HeraldServer server;
+    try {
+      server = HeraldServer.start(config);
+    } catch (IllegalArgumentException e) { // protected mode: a non-loopback host, no credential
+      System.err.println("herald serve: " + e.getMessage());
+      return 2;
+    }
     String base = server.baseUrl();
     System.out.println();
     System.out.println("  Herald is running. Open:");

@@ -6,6 +6,8 @@ import io.herald.core.Hub;
 import io.herald.core.Transport;
 import io.herald.redis.RedisBrokerConfig;
 import io.herald.server.auth.NamespacePolicy;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -134,6 +136,11 @@ public final class ServerConfig {
   /** Default interval of the summary log line of refused requests. */
   public static final Duration DEFAULT_REFUSAL_LOG_INTERVAL = Duration.ofSeconds(60);
 
+  /**
+   * Default tolerance for clock differences when checking a token's {@code exp} and {@code nbf}.
+   */
+  public static final Duration DEFAULT_AUTH_CLOCK_SKEW = Duration.ofSeconds(30);
+
   private final String host;
   private final int port;
   private final String broker;
@@ -181,6 +188,15 @@ public final class ServerConfig {
   private final Duration lingerTimeout;
   private final int lingerMaxBytes;
   private final Duration refusalLogInterval;
+  private final String authHmacSecret;
+  private final Path authPublicKeyFile;
+  private final URI authJwksUrl;
+  private final String authIssuer;
+  private final String authAudience;
+  private final Duration authClockSkew;
+  private final List<String> apiKeys;
+  private final List<String> allowedOrigins;
+  private final boolean insecureNoAuth;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
@@ -229,6 +245,15 @@ public final class ServerConfig {
     this.lingerTimeout = b.lingerTimeout;
     this.lingerMaxBytes = b.lingerMaxBytes;
     this.refusalLogInterval = b.refusalLogInterval;
+    this.authHmacSecret = b.authHmacSecret;
+    this.authPublicKeyFile = b.authPublicKeyFile;
+    this.authJwksUrl = b.authJwksUrl;
+    this.authIssuer = b.authIssuer;
+    this.authAudience = b.authAudience;
+    this.authClockSkew = b.authClockSkew;
+    this.apiKeys = List.copyOf(b.apiKeys);
+    this.allowedOrigins = List.copyOf(b.allowedOrigins);
+    this.insecureNoAuth = b.insecureNoAuth;
     this.namespaceHistory = namespaceHistory(namespaces, history);
   }
 
@@ -583,6 +608,65 @@ public final class ServerConfig {
     return refusalLogInterval;
   }
 
+  /**
+   * The shared secret (UTF-8, at least 32 bytes) that HS256/384/512 tokens are signed with, or
+   * null.
+   */
+  public String authHmacSecret() {
+    return authHmacSecret;
+  }
+
+  /** A PEM file with the public key (RSA or EC) that RS/ES tokens are signed with, or null. */
+  public Path authPublicKeyFile() {
+    return authPublicKeyFile;
+  }
+
+  /** A JWKS URL whose keys sign RS/ES tokens (cached, fetched again on an unknown kid), or null. */
+  public URI authJwksUrl() {
+    return authJwksUrl;
+  }
+
+  /** The {@code iss} every token must carry, or null for no check. */
+  public String authIssuer() {
+    return authIssuer;
+  }
+
+  /** The {@code aud} every token must include, or null for no check. */
+  public String authAudience() {
+    return authAudience;
+  }
+
+  /** Tolerance for clock differences on {@code exp} and {@code nbf}; default 30 s. */
+  public Duration authClockSkew() {
+    return authClockSkew;
+  }
+
+  /** API keys for backends ({@code X-Api-Key}); empty by default. Never logged. */
+  public List<String> apiKeys() {
+    return apiKeys;
+  }
+
+  /**
+   * Origins (besides the page's own) allowed to open WebSockets and make CORS requests, such as
+   * {@code https://app.example}; {@code *} allows any. Empty by default: same origin only.
+   */
+  public List<String> allowedOrigins() {
+    return allowedOrigins;
+  }
+
+  /** Whether the server may run without credentials on a non-loopback address. */
+  public boolean insecureNoAuth() {
+    return insecureNoAuth;
+  }
+
+  /** Whether any credential (HMAC secret, public key, JWKS URL, API key) is configured. */
+  public boolean credentialsConfigured() {
+    return authHmacSecret != null
+        || authPublicKeyFile != null
+        || authJwksUrl != null
+        || !apiKeys.isEmpty();
+  }
+
   /** The settings as one line for the start-up log (see {@link Settings#describe}). */
   @Override
   public String toString() {
@@ -644,6 +728,15 @@ public final class ServerConfig {
     private Duration lingerTimeout = DEFAULT_LINGER_TIMEOUT;
     private int lingerMaxBytes = DEFAULT_LINGER_MAX_BYTES;
     private Duration refusalLogInterval = DEFAULT_REFUSAL_LOG_INTERVAL;
+    private String authHmacSecret;
+    private Path authPublicKeyFile;
+    private URI authJwksUrl;
+    private String authIssuer;
+    private String authAudience;
+    private Duration authClockSkew = DEFAULT_AUTH_CLOCK_SKEW;
+    private List<String> apiKeys = List.of();
+    private List<String> allowedOrigins = List.of();
+    private boolean insecureNoAuth;
 
     private Builder() {}
 
@@ -961,6 +1054,112 @@ public final class ServerConfig {
     /** At least 1 s; see {@link ServerConfig#refusalLogInterval()}. */
     public Builder refusalLogInterval(Duration interval) {
       this.refusalLogInterval = atLeast("refusal log interval", interval, Duration.ofSeconds(1));
+      return this;
+    }
+
+    /**
+     * The HMAC secret for HS256/384/512 tokens: at least 32 UTF-8 bytes (HS384 needs 48, HS512 64);
+     * null or empty for none.
+     */
+    public Builder authHmacSecret(String secret) {
+      if (secret != null && secret.isEmpty()) {
+        secret = null;
+      }
+      if (secret != null
+          && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+              < io.herald.server.auth.TokenMinter.MIN_SECRET_BYTES) {
+        throw new IllegalArgumentException(
+            "auth HMAC secret must be at least "
+                + io.herald.server.auth.TokenMinter.MIN_SECRET_BYTES
+                + " bytes (HS256), got "
+                + secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                + "; generate one with: openssl rand -base64 48");
+      }
+      this.authHmacSecret = secret;
+      return this;
+    }
+
+    /** A PEM file with an RSA or EC public key (or certificate); null for none. */
+    public Builder authPublicKeyFile(Path file) {
+      this.authPublicKeyFile = file;
+      return this;
+    }
+
+    /** A JWKS URL (http or https); null for none. */
+    public Builder authJwksUrl(URI url) {
+      if (url != null
+          && !("https".equalsIgnoreCase(url.getScheme())
+              || "http".equalsIgnoreCase(url.getScheme()))) {
+        throw new IllegalArgumentException(
+            "auth JWKS URL must be an http or https URL, got '" + url + "'");
+      }
+      this.authJwksUrl = url;
+      return this;
+    }
+
+    /** The required {@code iss}; null or empty for no check. */
+    public Builder authIssuer(String issuer) {
+      this.authIssuer = issuer == null || issuer.isEmpty() ? null : issuer;
+      return this;
+    }
+
+    /** The required {@code aud}; null or empty for no check. */
+    public Builder authAudience(String audience) {
+      this.authAudience = audience == null || audience.isEmpty() ? null : audience;
+      return this;
+    }
+
+    /** Clock skew tolerated on {@code exp} and {@code nbf}, 0 to 600 seconds. */
+    public Builder authClockSkew(Duration skew) {
+      Objects.requireNonNull(skew, "auth clock skew");
+      if (skew.isNegative() || skew.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException(
+            "auth clock skew must be 0 to 600 seconds, got " + skew.toSeconds());
+      }
+      this.authClockSkew = skew;
+      return this;
+    }
+
+    /** API keys for backends; each 16 to 512 printable ASCII characters. */
+    public Builder apiKeys(List<String> keys) {
+      for (String k : keys) {
+        if (k.length() < 16 || k.length() > 512 || !k.chars().allMatch(c -> c > 32 && c < 127)) {
+          throw new IllegalArgumentException(
+              "an API key must be 16 to 512 printable ASCII characters without spaces, got one of "
+                  + k.length()
+                  + " characters");
+        }
+      }
+      this.apiKeys = List.copyOf(keys);
+      return this;
+    }
+
+    /**
+     * Origins allowed besides the page's own: each {@code scheme://host[:port]}, or {@code *} for
+     * any.
+     */
+    public Builder allowedOrigins(List<String> origins) {
+      List<String> out = new java.util.ArrayList<>();
+      for (String o : origins) {
+        String t = o.trim();
+        if (t.isEmpty()) {
+          continue;
+        }
+        if (!t.equals("*") && !t.matches("(?i)https?://[^/?#\\s]+")) {
+          throw new IllegalArgumentException(
+              "an allowed origin is scheme://host[:port] (https://app.example) or *, got '"
+                  + t
+                  + "'");
+        }
+        out.add(t.equals("*") ? t : t.toLowerCase(java.util.Locale.ROOT));
+      }
+      this.allowedOrigins = List.copyOf(out);
+      return this;
+    }
+
+    /** Allows running without credentials on a non-loopback address. */
+    public Builder insecureNoAuth(boolean on) {
+      this.insecureNoAuth = on;
       return this;
     }
 

@@ -2,6 +2,7 @@ package io.herald.server;
 
 import io.herald.core.Transport;
 import io.herald.server.auth.NamespacePolicy;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -424,7 +425,58 @@ public final class Settings {
               "seconds",
               "interval of the summary log line of refused requests by status and code",
               c -> c.refusalLogInterval().toSeconds(),
-              (b, v) -> b.refusalLogInterval(Duration.ofSeconds(v))));
+              (b, v) -> b.refusalLogInterval(Duration.ofSeconds(v))),
+          Setting.secret(
+              "auth-hmac-secret",
+              "shared secret of HS256/384/512 tokens, at least 32 bytes (HS384 48, HS512 64); `herald token` mints with it",
+              c -> c.authHmacSecret() == null ? "" : c.authHmacSecret(),
+              ServerConfig.Builder::authHmacSecret),
+          Setting.text(
+              "auth-public-key-file",
+              "PEM public key (or certificate) of RS256/384/512 (RSA) or ES256/384/512 (EC, by curve) tokens",
+              c -> c.authPublicKeyFile() == null ? "" : c.authPublicKeyFile().toString(),
+              (b, v) -> b.authPublicKeyFile(v.isEmpty() ? null : Path.of(v))),
+          Setting.text(
+              "auth-jwks-url",
+              "JWKS URL of the keys of RS/ES tokens; cached 5 minutes, fetched again (at most once a second) when a token names an unknown `kid`",
+              c -> c.authJwksUrl() == null ? "" : c.authJwksUrl().toString(),
+              (b, v) -> b.authJwksUrl(v.isEmpty() ? null : URI.create(v))),
+          Setting.text(
+              "auth-issuer",
+              "the `iss` every token must carry",
+              c -> c.authIssuer() == null ? "" : c.authIssuer(),
+              ServerConfig.Builder::authIssuer),
+          Setting.text(
+              "auth-audience",
+              "an `aud` every token must include",
+              c -> c.authAudience() == null ? "" : c.authAudience(),
+              ServerConfig.Builder::authAudience),
+          Setting.longInteger(
+              "auth-clock-skew-seconds",
+              0,
+              600,
+              "seconds",
+              "clock difference tolerated on `exp` and `nbf`, 0 to 600",
+              c -> c.authClockSkew().toSeconds(),
+              (b, v) -> b.authClockSkew(Duration.ofSeconds(v))),
+          Setting.list(
+                  "api-key",
+                  List.of(),
+                  "API key of a backend (`X-Api-Key` header only, never the URL), repeatable or comma-separated, 16 to 512 characters",
+                  ServerConfig::apiKeys,
+                  ServerConfig.Builder::apiKeys)
+              .asSecret(),
+          Setting.list(
+              "allowed-origins",
+              List.of(),
+              "origins besides the page's own that may open WebSockets and make CORS requests (`https://app.example`, comma-separated), or `*` for any; others get `403 origin_not_allowed`",
+              ServerConfig::allowedOrigins,
+              ServerConfig.Builder::allowedOrigins),
+          Setting.flag(
+              "insecure-no-auth",
+              "serve with no credential on a `--host` that is not loopback (otherwise such a start is refused)",
+              ServerConfig::insecureNoAuth,
+              ServerConfig.Builder::insecureNoAuth));
 
   private static final Map<String, Setting<?>> BY_NAME =
       ALL.stream()

@@ -29,8 +29,11 @@ import picocli.CommandLine.Spec;
  * a network error) or that the server could not take ({@code 503}) is sent again with the same key,
  * up to {@code --retries} times with a growing pause, so it is published at most once.
  *
- * <p>Exit codes: 0 every line published; 1 some lines refused; 2 bad arguments or the server could
- * not be reached. Not thread-safe: one run at a time.
+ * <p>Exit codes: 0 every line published; 1 some lines refused; 2 bad arguments, credentials the
+ * server refuses ({@code 401}, {@code 403 forbidden}: the first such answer stops the run) or the
+ * server could not be reached. A token ({@code --token}, {@code HERALD_TOKEN}) or an API key
+ * ({@code --api-key}, {@code HERALD_API_KEY}) goes in a header of every request. Not thread-safe:
+ * one run at a time.
  */
 @Command(
     name = "publish",
@@ -78,10 +81,32 @@ public class PublishCommand implements Callable<Integer> {
   private boolean quiet;
 
   @Option(
+      names = "--token",
+      paramLabel = "JWT",
+      defaultValue = "${env:HERALD_TOKEN}",
+      description =
+          "A token sent as Authorization: Bearer (default: $HERALD_TOKEN; prefer the variable: "
+              + "options show in the process list).")
+  private String token;
+
+  @Option(
+      names = "--api-key",
+      paramLabel = "KEY",
+      defaultValue = "${env:HERALD_API_KEY}",
+      description =
+          "An API key sent as X-Api-Key, for backends (default: $HERALD_API_KEY; prefer the "
+              + "variable).")
+  private String apiKey;
+
+  @Option(
       names = {"-h", "--help"},
       usageHelp = true,
       description = "Show this help and exit.")
   private boolean help;
+
+  /** Refusals of the credentials (PROTOCOL.md section 10): no use going on with the next line. */
+  private static final java.util.Set<String> AUTH_REFUSALS =
+      java.util.Set.of("unauthorized", "token_expired", "forbidden");
 
   private InputStream input = System.in;
 
@@ -103,7 +128,12 @@ public class PublishCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     HeraldClient client;
     try {
-      client = HeraldClient.builder(URI.create(server)).publishRetries(retries).build();
+      client =
+          HeraldClient.builder(URI.create(server))
+              .publishRetries(retries)
+              .token(token)
+              .apiKey(apiKey)
+              .build();
     } catch (IllegalArgumentException e) {
       err.println("herald publish: " + e.getMessage());
       err.flush();
@@ -131,7 +161,8 @@ public class PublishCommand implements Callable<Integer> {
       } catch (CompletionException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
         if (cause instanceof HeraldClientException h) {
-          if (h.status() == 0) {
+          if (h.status() == 0 || AUTH_REFUSALS.contains(h.code())) {
+            // A bad name, or credentials the server refuses: every further line would fail too.
             err.println("herald publish: " + h.code() + ": " + messageOf(h));
             err.flush();
             return 2;

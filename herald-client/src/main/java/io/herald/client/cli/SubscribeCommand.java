@@ -95,6 +95,24 @@ public class SubscribeCommand implements Callable<Integer> {
   private long count;
 
   @Option(
+      names = "--token",
+      paramLabel = "JWT",
+      defaultValue = "${env:HERALD_TOKEN}",
+      description =
+          "A token sent as Authorization: Bearer (default: $HERALD_TOKEN; prefer the variable: "
+              + "options show in the process list).")
+  private String token;
+
+  @Option(
+      names = "--api-key",
+      paramLabel = "KEY",
+      defaultValue = "${env:HERALD_API_KEY}",
+      description =
+          "An API key sent as X-Api-Key, for backends (default: $HERALD_API_KEY; prefer the "
+              + "variable).")
+  private String apiKey;
+
+  @Option(
       names = {"-h", "--help"},
       usageHelp = true,
       description = "Show this help and exit.")
@@ -118,6 +136,8 @@ public class SubscribeCommand implements Callable<Integer> {
           HeraldClient.builder(URI.create(server))
               .shortPollInterval(Duration.ofMillis(pollIntervalMillis))
               .longPollWait(Duration.ofSeconds(waitSeconds))
+              .token(token)
+              .apiKey(apiKey)
               .build();
       cursor = since == null ? null : Cursor.parse(since, list.size());
     } catch (IllegalArgumentException | ProtocolException e) {

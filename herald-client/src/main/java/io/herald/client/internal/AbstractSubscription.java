@@ -122,9 +122,41 @@ abstract class AbstractSubscription implements HeraldSubscription {
         });
   }
 
+  private final java.util.concurrent.atomic.AtomicInteger renewals =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /**
+   * Whether {@code e} is a {@code token_expired} refusal that a new token from the supplier may
+   * cure (so it is retried rather than ending the subscription).
+   */
+  boolean renewsToken(HeraldClientException e) {
+    return "token_expired".equals(e.code()) && settings.credentials().renewable();
+  }
+
+  /**
+   * Runs {@code action} at once after a token expired: twice in a row at most, then with the
+   * reconnect delay (a supplier that keeps giving expired tokens must not spin).
+   */
+  void renewal(Runnable action) {
+    if (closed) {
+      return;
+    }
+    if (renewals.incrementAndGet() <= 2) {
+      CompletableFuture.runAsync(
+          () -> {
+            if (!closed) {
+              action.run();
+            }
+          });
+    } else {
+      later(action);
+    }
+  }
+
   /** Records a successful connection or poll: the next reconnect waits the base delay again. */
   void connected() {
     failures.set(0);
+    renewals.set(0);
   }
 
   /**

@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param reconnectDelay the pause before reopening a dropped connection or retrying a failed poll
  * @param requestTimeout how long a publish or short poll may take before it fails
  * @param pollLimit the {@code limit} of each poll, or 0 to use the server's default
+ * @param credentials the token and API key sent with every request and upgrade
  */
 public record ClientSettings(
     HttpClient http,
@@ -23,4 +24,5 @@ public record ClientSettings(
     Duration longPollWait,
     Duration reconnectDelay,
     Duration requestTimeout,
-    int pollLimit) {}
+    int pollLimit,
+    Credentials credentials) {}

@@ -1,6 +1,7 @@
 package io.herald.client.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.herald.client.HeraldClientException;
 import io.herald.client.SubscriptionListener;
 import io.herald.core.Cursor;
 import io.herald.core.Json;
@@ -83,7 +84,9 @@ final class PollSubscription extends AbstractSubscription {
             ? settings.longPollWait().plus(settings.requestTimeout())
             : settings.requestTimeout();
     HttpRequest request =
-        HttpRequest.newBuilder(uri)
+        settings
+            .credentials()
+            .apply(HttpRequest.newBuilder(uri))
             .timeout(timeout)
             .header("Accept", "application/json")
             .GET()
@@ -111,7 +114,11 @@ final class PollSubscription extends AbstractSubscription {
   private void answered(HttpResponse<byte[]> response) {
     int status = response.statusCode();
     if (status != 200) {
-      if (status >= 500) {
+      HeraldClientException refused = errorOf(status, response.body());
+      if (renewsToken(refused)) {
+        error(refused);
+        renewal(this::poll); // again from the same cursor with the supplier's next token
+      } else if (status >= 500) {
         error(errorOf(status, response.body()));
         later(this::poll);
       } else {

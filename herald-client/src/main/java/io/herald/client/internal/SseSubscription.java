@@ -1,6 +1,7 @@
 package io.herald.client.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.herald.client.HeraldClientException;
 import io.herald.client.SubscriptionListener;
 import io.herald.core.Cursor;
 import io.herald.core.Json;
@@ -60,7 +61,9 @@ final class SseSubscription extends AbstractSubscription {
                 + String.join(",", channels())
                 + (since.isEmpty() ? "" : "?" + since));
     HttpRequest request =
-        HttpRequest.newBuilder(uri)
+        settings
+            .credentials()
+            .apply(HttpRequest.newBuilder(uri))
             .header("Accept", "text/event-stream")
             .header("Cache-Control", "no-cache")
             .GET()
@@ -77,8 +80,11 @@ final class SseSubscription extends AbstractSubscription {
               return BodySubscribers.mapping(
                   BodySubscribers.ofByteArray(),
                   bytes -> {
-                    if (info.statusCode() >= 500) {
-                      retry(gen, errorOf(info.statusCode(), bytes));
+                    HeraldClientException e = errorOf(info.statusCode(), bytes);
+                    if (renewsToken(e)) {
+                      retryNow(gen, e);
+                    } else if (info.statusCode() >= 500) {
+                      retry(gen, e);
                     } else {
                       fail(errorOf(info.statusCode(), bytes));
                     }
@@ -95,6 +101,15 @@ final class SseSubscription extends AbstractSubscription {
                         : error);
               }
             });
+  }
+
+  /** Reconnects at once with a new token, once per connection. */
+  private void retryNow(int gen, Throwable error) {
+    if (closed || gen != generation || retried.getAndSet(gen) == gen) {
+      return;
+    }
+    error(error);
+    renewal(this::connect);
   }
 
   /** Reports {@code error} and reconnects, once per connection. */
@@ -180,6 +195,21 @@ final class SseSubscription extends AbstractSubscription {
                 if (p != null) {
                   subscribed(channels().get(i), p, recovered || resumed(sent.get(i), p));
                 }
+              }
+              break;
+            }
+          case "herald.expired":
+            {
+              // The token expired and the server ends the stream: resume from the cursor with a
+              // new token, or end when the token cannot be renewed.
+              HeraldClientException expired =
+                  new HeraldClientException(
+                      401, "token_expired", "the token expired (herald.expired)");
+              if (renewsToken(expired)) {
+                subscription.cancel();
+                retryNow(gen, expired);
+              } else {
+                fail(expired);
               }
               break;
             }

@@ -73,8 +73,8 @@ final class WebSocketSubscription extends AbstractSubscription {
                 + (since.isEmpty() ? "" : "?" + since));
     Cursor sent = tracker.cursor();
     settings
-        .http()
-        .newWebSocketBuilder()
+        .credentials()
+        .apply(settings.http().newWebSocketBuilder())
         .connectTimeout(settings.requestTimeout())
         .buildAsync(uri, new Frames(gen, sent))
         .whenComplete(
@@ -96,7 +96,7 @@ final class WebSocketSubscription extends AbstractSubscription {
                         : body instanceof String s
                             ? s.getBytes(StandardCharsets.UTF_8)
                             : new byte[0];
-                if (status >= 400 && status < 500) {
+                if (status >= 400 && status < 500 && !renewsToken(errorOf(status, bytes))) {
                   fail(errorOf(status, bytes));
                   return;
                 }
@@ -105,6 +105,15 @@ final class WebSocketSubscription extends AbstractSubscription {
               }
               retry(gen, cause);
             });
+  }
+
+  /** Reconnects at once (a token renewal, not a failure), once per connection. */
+  private void retryNow(int gen, Throwable error) {
+    if (closed || gen != generation || retried.getAndSet(gen) == gen) {
+      return;
+    }
+    error(error);
+    renewal(this::connect);
   }
 
   private void retry(int gen, Throwable error) {
@@ -175,7 +184,10 @@ final class WebSocketSubscription extends AbstractSubscription {
               "the server closed the WebSocket with "
                   + code
                   + (reason.isEmpty() ? "" : " (" + reason + ")"));
-      if (code == 1008 || code == 1009) {
+      if (code == 4001 && settings.credentials().renewable()) {
+        // the token expired (or none was accepted): reconnect at once with the supplier's next one
+        retryNow(gen, e);
+      } else if (code == 1008 || code == 1009 || code == 4001 || code == 4003) {
         fail(e);
       } else {
         retry(gen, e);

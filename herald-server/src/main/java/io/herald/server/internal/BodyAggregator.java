@@ -1,7 +1,9 @@
 package io.herald.server.internal;
 
 import io.herald.core.ErrorCode;
+import io.herald.server.auth.OriginPolicy;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 
@@ -14,14 +16,30 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
  */
 final class BodyAggregator extends HttpObjectAggregator {
   private final int maxBytes;
+  private final OriginPolicy origins;
 
   BodyAggregator(int maxBytes) {
+    this(maxBytes, null);
+  }
+
+  /** With {@code origins}, the 413 answer carries the CORS headers of the request's origin. */
+  BodyAggregator(int maxBytes, OriginPolicy origins) {
     super(maxBytes);
     this.maxBytes = maxBytes;
+    this.origins = origins;
   }
 
   @Override
   protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+    String allow =
+        origins == null
+            ? null
+            : origins.allowOrigin(
+                oversized.headers().get(HttpHeaderNames.ORIGIN),
+                oversized.headers().get(HttpHeaderNames.HOST));
+    ctx.channel()
+        .attr(HttpResponses.ALLOW_ORIGIN)
+        .set(OriginPolicy.REFUSED.equals(allow) ? null : allow);
     HttpResponses.write(
         ctx,
         HttpResponses.error(

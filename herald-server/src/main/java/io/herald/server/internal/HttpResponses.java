@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.herald.core.ErrorCode;
 import io.herald.core.Json;
 import io.herald.core.ProtocolException;
+import io.herald.server.auth.AuthException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -13,8 +14,10 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AttributeKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -33,8 +36,7 @@ final class HttpResponses {
     r.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
-        .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
-        .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+        .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
     return r;
   }
 
@@ -72,9 +74,8 @@ final class HttpResponses {
     r.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
-        .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
-        .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
-    return r;
+        .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+    return r; // CORS headers are added by write(), for the request's allowed origin only
   }
 
   /** An error answer that knows its protocol code, so refusals can be counted by code. */
@@ -87,8 +88,42 @@ final class HttpResponses {
     }
   }
 
+  /**
+   * The error answer of {@code e}; a 401 carries {@code WWW-Authenticate: Bearer} (RFC 6750), a 403
+   * of a token {@code error="insufficient_scope"}.
+   */
   static FullHttpResponse error(ProtocolException e) {
-    return error(e.code(), e.getMessage());
+    FullHttpResponse r = error(e.code(), e.getMessage());
+    if (e instanceof AuthException auth) {
+      if (e.code().httpStatus() == 401) {
+        r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, auth.challenge());
+      } else if (auth.tokenPresented()) {
+        r.headers()
+            .set(
+                HttpHeaderNames.WWW_AUTHENTICATE,
+                "Bearer realm=\"herald\", error=\"insufficient_scope\"");
+      }
+    }
+    return r;
+  }
+
+  /**
+   * The {@code Access-Control-Allow-Origin} for the connection's current request, set by {@link
+   * HttpRouter} from the {@code Origin} and the allowed origins; absent when the request has no
+   * {@code Origin}.
+   */
+  static final AttributeKey<String> ALLOW_ORIGIN = AttributeKey.valueOf("herald.allowOrigin");
+
+  /** Adds the CORS headers of the connection's current request to {@code headers}. */
+  static void cors(ChannelHandlerContext ctx, HttpHeaders headers) {
+    String allow = ctx.channel().attr(ALLOW_ORIGIN).get();
+    if (allow != null) {
+      headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, allow);
+      headers.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, "WWW-Authenticate, Retry-After");
+    }
+    if (!"*".equals(allow)) {
+      headers.add(HttpHeaderNames.VARY, "Origin");
+    }
   }
 
   /**
@@ -101,6 +136,7 @@ final class HttpResponses {
     if (!keepAlive) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }
+    cors(ctx, response.headers());
     ChannelFuture f = ctx.writeAndFlush(response);
     if (!keepAlive) {
       if (response.status().code() >= 400) {

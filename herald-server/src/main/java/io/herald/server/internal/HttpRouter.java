@@ -5,6 +5,9 @@ import io.herald.core.ErrorCode;
 import io.herald.core.Names;
 import io.herald.core.ProtocolException;
 import io.herald.core.Transport;
+import io.herald.server.auth.AuthException;
+import io.herald.server.auth.OriginPolicy;
+import io.herald.server.auth.Principal;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -72,9 +75,13 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     QueryStringDecoder uri = Query.decode(request.uri());
     String path = uri.path();
     HttpMethod method = request.method();
+    ctx.channel().attr(HttpResponses.ALLOW_ORIGIN).set(null);
     if (server.shuttingDown) {
       throw new ProtocolException(
           ErrorCode.OVER_CAPACITY, "the server is shutting down; retry on another node or later");
+    }
+    if (path.startsWith(CHANNELS) || path.equals("/ws")) {
+      checkOrigin(ctx, request);
     }
     if (path.startsWith(CHANNELS)) {
       String list = path.substring(CHANNELS.length());
@@ -84,8 +91,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
               ErrorCode.INVALID_CHANNEL,
               "publish to one channel at a time; ',' separates channels only in subscriptions");
         }
-        PublishHandler.publish(
-            ctx, server, request, Names.channel(list), uri, keepAlive, publishLimiter);
+        String channel = Names.channel(list);
+        server.authorizer.checkPublish(principal(request, uri), channel);
+        PublishHandler.publish(ctx, server, request, channel, uri, keepAlive, publishLimiter);
       } else if (method.equals(HttpMethod.GET)) {
         subscribe(
             ctx,
@@ -94,7 +102,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             Names.channelList(list, server.config.maxChannelsPerSubscription()),
             keepAlive);
       } else if (method.equals(HttpMethod.OPTIONS)) {
-        preflight(ctx, keepAlive);
+        preflight(ctx, request, keepAlive);
       } else {
         methodNotAllowed(ctx, method, path, "GET, POST, OPTIONS", keepAlive);
       }
@@ -105,8 +113,19 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         throw new ProtocolException(
             ErrorCode.INVALID_REQUEST, "GET /ws needs a WebSocket upgrade (Upgrade: websocket)");
       } else {
-        upgrade(ctx, request, List.of(), Cursor.fromNow(0));
+        upgrade(ctx, request, principal(request, uri), List.of(), Cursor.fromNow(0));
       }
+    } else if (path.equals("/demo/token") && server.demoSignIn != null) {
+      if (!method.equals(HttpMethod.POST)) {
+        methodNotAllowed(ctx, method, path, "POST", keepAlive);
+        return;
+      }
+      HttpResponses.write(
+          ctx,
+          HttpResponses.json(
+              HttpResponseStatus.OK,
+              server.demoSignIn.signIn(ByteBufUtil.getBytes(request.content()))),
+          keepAlive);
     } else if (path.equals("/health")) {
       if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
         methodNotAllowed(ctx, method, path, "GET, HEAD", keepAlive);
@@ -165,8 +184,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
       List<String> channels,
       boolean keepAlive) {
     String since = Query.single(uri, "since");
+    Principal principal = principal(request, uri);
+    server.authorizer.checkSubscribe(principal, channels);
     if (isWebSocketUpgrade(request)) {
-      upgrade(ctx, request, channels, Cursor.parse(since, channels.size()));
+      upgrade(ctx, request, principal, channels, Cursor.parse(since, channels.size()));
       return;
     }
     String accept = request.headers().get(HttpHeaderNames.ACCEPT, "");
@@ -177,7 +198,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
           Cursor.parse(
               lastEventId != null && !lastEventId.isEmpty() ? lastEventId : since, channels.size());
       streaming = true;
-      ctx.pipeline().addLast("sse", new SseTransport(server, channels, cursor));
+      ctx.pipeline().addLast("sse", new SseTransport(server, channels, cursor, principal));
       return;
     }
     Integer wait = PollHandler.requestedWait(uri, request.headers());
@@ -186,13 +207,73 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     }
     Cursor cursor = Cursor.parse(since, channels.size());
     int limit = PollHandler.limit(uri, server.config);
-    new PollHandler(ctx, server, channels, cursor, limit, wait, keepAlive).start();
+    new PollHandler(ctx, server, channels, cursor, limit, wait, keepAlive)
+        .expires(principal.expires())
+        .start();
   }
 
   private void upgrade(
-      ChannelHandlerContext ctx, FullHttpRequest request, List<String> channels, Cursor cursor) {
+      ChannelHandlerContext ctx,
+      FullHttpRequest request,
+      Principal principal,
+      List<String> channels,
+      Cursor cursor) {
     requireEnabled(Transport.WEBSOCKET);
-    WebSocketTransport.upgrade(ctx, server, request, channels, cursor);
+    WebSocketTransport.upgrade(ctx, server, request, principal, channels, cursor);
+  }
+
+  /**
+   * The request's principal (PROTOCOL.md section 10): {@code X-Api-Key}, else {@code Authorization:
+   * Bearer}, else the {@code token} query parameter (EventSource and WebSocket cannot set headers).
+   * An API key in the query string is refused: URLs end up in logs.
+   */
+  private Principal principal(FullHttpRequest request, QueryStringDecoder uri) {
+    for (String name : List.of("api_key", "apiKey", "api-key", "x-api-key")) {
+      if (uri.parameters().containsKey(name)) {
+        throw new ProtocolException(
+            ErrorCode.INVALID_REQUEST,
+            "API keys are never accepted in the URL (URLs end up in logs); send the X-Api-Key"
+                + " header");
+      }
+    }
+    if (!server.authorizer.enabled()) {
+      return Principal.ANONYMOUS;
+    }
+    String token = null;
+    String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+    if (authorization != null) {
+      if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        throw new AuthException(
+            ErrorCode.UNAUTHORIZED,
+            "the Authorization header must be 'Bearer TOKEN' (RFC 6750)",
+            false);
+      }
+      token = authorization.substring(7).trim();
+    } else {
+      token = Query.single(uri, "token");
+    }
+    return server.authorizer.authenticate(token, request.headers().get("X-Api-Key"));
+  }
+
+  /**
+   * Sets the CORS answer of this request, or refuses an {@code Origin} that is neither the page's
+   * own nor allowed with {@code 403 origin_not_allowed}.
+   */
+  private void checkOrigin(ChannelHandlerContext ctx, FullHttpRequest request) {
+    String origin = request.headers().get(HttpHeaderNames.ORIGIN);
+    String allow = server.origins.allowOrigin(origin, request.headers().get(HttpHeaderNames.HOST));
+    if (OriginPolicy.REFUSED.equals(allow)) {
+      throw new ProtocolException(
+          ErrorCode.ORIGIN_NOT_ALLOWED,
+          "pages from "
+              + origin
+              + " may not use this server; it allows its own origin"
+              + (server.config.allowedOrigins().isEmpty()
+                  ? ""
+                  : " and " + String.join(", ", server.config.allowedOrigins()))
+              + " (--allowed-origins)");
+    }
+    ctx.channel().attr(HttpResponses.ALLOW_ORIGIN).set(allow);
   }
 
   private void requireEnabled(Transport t) {
@@ -209,15 +290,15 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         .containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
   }
 
-  private static void preflight(ChannelHandlerContext ctx, boolean keepAlive) {
+  private static void preflight(
+      ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
     FullHttpResponse r =
         new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
     r.headers()
-        .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*")
         .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS")
         .set(
             HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS,
-            "Content-Type, Last-Event-ID, Prefer, Idempotency-Key")
+            "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, Prefer, X-Api-Key")
         .set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600")
         .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
     HttpResponses.write(ctx, r, keepAlive);

@@ -56,6 +56,7 @@ final class PollHandler {
   private boolean parked;
   private ScheduledFuture<?> timeout;
   private final ChannelFutureListener onClose = f -> finish();
+  private java.time.Instant expires;
 
   PollHandler(
       ChannelHandlerContext ctx,
@@ -98,6 +99,12 @@ final class PollHandler {
   static int limit(QueryStringDecoder uri, ServerConfig config) {
     String q = Query.single(uri, "limit");
     return q == null ? config.pollLimit() : Query.intInRange("limit", q, 1, config.maxPollLimit());
+  }
+
+  /** The token's expiry ({@code null} for none): a parked poll answers no later than it. */
+  PollHandler expires(java.time.Instant at) {
+    this.expires = at;
+    return this;
   }
 
   void start() {
@@ -156,8 +163,12 @@ final class PollHandler {
     }
     parked = true;
     server.parked.add(this);
-    long seconds = Math.min(wait, server.config.maxWait().toSeconds());
-    timeout = ctx.executor().schedule(() -> answer(true), seconds, TimeUnit.SECONDS);
+    long millis = Math.min(wait, server.config.maxWait().toSeconds()) * 1000;
+    if (expires != null) {
+      // a parked poll never outlives its token: it answers (empty) at exp, the next poll gets 401
+      millis = Math.max(0, Math.min(millis, expires.toEpochMilli() - System.currentTimeMillis()));
+    }
+    timeout = ctx.executor().schedule(() -> answer(true), millis, TimeUnit.MILLISECONDS);
   }
 
   private void onAppend() {

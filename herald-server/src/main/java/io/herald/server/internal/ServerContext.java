@@ -2,6 +2,8 @@ package io.herald.server.internal;
 
 import io.herald.core.Hub;
 import io.herald.server.ServerConfig;
+import io.herald.server.auth.Authorizer;
+import io.herald.server.auth.OriginPolicy;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,16 +15,34 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ServerContext {
   final ServerConfig config;
   final Hub hub;
+  final Authorizer authorizer;
+  final OriginPolicy origins;
   final StaticFiles staticFiles = new StaticFiles("static/");
   final AtomicInteger parkedPolls = new AtomicInteger();
   final AtomicInteger connections = new AtomicInteger();
   final Set<PollHandler> parked = ConcurrentHashMap.newKeySet();
   final Refusals refusals = new Refusals();
   volatile boolean shuttingDown;
+  volatile io.herald.server.demo.DemoSignIn demoSignIn;
 
   public ServerContext(ServerConfig config, Hub hub) {
+    this(config, hub, new Authorizer(config));
+  }
+
+  /** A context whose requests {@code authorizer} authorizes. */
+  public ServerContext(ServerConfig config, Hub hub, Authorizer authorizer) {
     this.config = config;
     this.hub = hub;
+    this.authorizer = authorizer;
+    this.origins = new OriginPolicy(config.allowedOrigins());
+  }
+
+  /**
+   * Serves the demos' sign-in ({@code POST /demo/token}) with {@code signIn}; {@code null} (the
+   * default) serves none. Call before the server accepts connections.
+   */
+  public void demoSignIn(io.herald.server.demo.DemoSignIn signIn) {
+    this.demoSignIn = signIn;
   }
 
   /** Open connections now. */

@@ -33,7 +33,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         .addLast("guard", guard)
         .addLast("http", new HttpServerCodec(Math.min(maxHeader, 8192), maxHeader, 8192))
         .addLast("timing", guard.timing())
-        .addLast("aggregator", new BodyAggregator(server.config.maxMessageBytes()))
+        .addLast("aggregator", new BodyAggregator(server.config.maxMessageBytes(), server.origins))
         .addLast("flow", new FlowControlHandler())
         .addLast("dispatch", guard.dispatch())
         .addLast("router", new HttpRouter(server));

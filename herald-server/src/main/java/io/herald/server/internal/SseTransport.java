@@ -5,6 +5,7 @@ import io.herald.core.Json;
 import io.herald.core.Message;
 import io.herald.core.Position;
 import io.herald.core.Subscription;
+import io.herald.server.auth.Principal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -40,13 +41,16 @@ final class SseTransport extends StreamingTransport {
 
   private final List<String> channels;
   private final Cursor since;
+  private final Principal principal;
   private ScheduledFuture<?> heartbeat;
+  private ScheduledFuture<?> expiry;
   private long lastWrite;
 
-  SseTransport(ServerContext server, List<String> channels, Cursor since) {
+  SseTransport(ServerContext server, List<String> channels, Cursor since, Principal principal) {
     super(server);
     this.channels = channels;
     this.since = since;
+    this.principal = principal;
   }
 
   @Override
@@ -66,8 +70,8 @@ final class SseTransport extends StreamingTransport {
         .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream")
         .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
-        .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*")
         .set("X-Accel-Buffering", "no");
+    HttpResponses.cors(ctx, head.headers());
     ctx.write(head);
     boolean recovered = opened.stream().allMatch(Subscription::recovered);
     Map<String, Object> data = new LinkedHashMap<>();
@@ -85,7 +89,28 @@ final class SseTransport extends StreamingTransport {
     heartbeat =
         ctx.executor().scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
     ctx.flush();
+    if (principal.expires() != null) {
+      long millis = principal.expires().toEpochMilli() - System.currentTimeMillis();
+      expiry = ctx.executor().schedule(this::expire, millis, TimeUnit.MILLISECONDS);
+    }
     drain();
+  }
+
+  /**
+   * The token expired (PROTOCOL.md section 10): sends {@code herald.expired} (without an {@code
+   * id}, so the client's cursor stays) and ends the stream.
+   */
+  private void expire() {
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    drain();
+    String event =
+        "event: herald.expired\ndata: {\"message\":\"the token expired at "
+            + principal.expires()
+            + "; reconnect with a new token and your cursor\"}\n\n";
+    ctx.writeAndFlush(Unpooled.wrappedBuffer(event.getBytes(StandardCharsets.UTF_8)))
+        .addListener(ChannelFutureListener.CLOSE);
   }
 
   private void heartbeat() {
@@ -161,6 +186,9 @@ final class SseTransport extends StreamingTransport {
   protected void closeSubscriptions() {
     if (heartbeat != null) {
       heartbeat.cancel(false);
+    }
+    if (expiry != null) {
+      expiry.cancel(false);
     }
     super.closeSubscriptions();
   }

@@ -112,7 +112,7 @@ final class WebSocketCommand {
   private static ProtocolException notACommand() {
     return new ProtocolException(
         ErrorCode.INVALID_REQUEST,
-        "a command is a JSON object with a string 'type': subscribe, unsubscribe, publish or ping");
+        "a command is a JSON object with a string 'type': subscribe, unsubscribe, publish, ping, connect or refresh");
   }
 
   /** The command's {@code type}, shortened and escaped for an error message or a log line. */

@@ -13,6 +13,8 @@ import io.herald.core.Names;
 import io.herald.core.Position;
 import io.herald.core.ProtocolException;
 import io.herald.core.Subscription;
+import io.herald.server.auth.AuthException;
+import io.herald.server.auth.Principal;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -68,6 +70,9 @@ final class WebSocketTransport extends StreamingTransport {
    */
   static final long CLOSE_GRACE_MILLIS = 2_000;
 
+  /** Time a {@code /ws} connection that must authenticate has to send {@code connect}. */
+  static final int CONNECT_DEADLINE_SECONDS = 10;
+
   private final WebSocketServerHandshaker handshaker;
   private final List<String> initialChannels;
   private final Cursor initialCursor;
@@ -79,6 +84,9 @@ final class WebSocketTransport extends StreamingTransport {
   private boolean pausedReading;
   private boolean runningHeld;
   private ScheduledFuture<?> pinger;
+  private Principal principal;
+  private ScheduledFuture<?> connectDeadline;
+  private ScheduledFuture<?> expiry;
   private long lastSeen = System.nanoTime();
   private boolean closing;
   private boolean sawFrame;
@@ -86,10 +94,12 @@ final class WebSocketTransport extends StreamingTransport {
   private WebSocketTransport(
       ServerContext server,
       WebSocketServerHandshaker handshaker,
+      Principal principal,
       List<String> channels,
       Cursor cursor) {
     super(server);
     this.handshaker = handshaker;
+    this.principal = principal;
     this.initialChannels = channels;
     this.initialCursor = cursor;
     this.limiter =
@@ -106,6 +116,7 @@ final class WebSocketTransport extends StreamingTransport {
       ChannelHandlerContext ctx,
       ServerContext server,
       FullHttpRequest request,
+      Principal principal,
       List<String> channels,
       Cursor cursor) {
     // Netty's handshaker throws on these after the pipeline has changed: refuse them first, with
@@ -136,7 +147,8 @@ final class WebSocketTransport extends StreamingTransport {
       WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
       return;
     }
-    WebSocketTransport transport = new WebSocketTransport(server, handshaker, channels, cursor);
+    WebSocketTransport transport =
+        new WebSocketTransport(server, handshaker, principal, channels, cursor);
     ChannelPipeline p = ctx.pipeline();
     p.addLast("ws-aggregator", new WebSocketFrameAggregator(server.config.maxFrameBytes()));
     p.addLast("ws", transport);
@@ -167,10 +179,24 @@ final class WebSocketTransport extends StreamingTransport {
   private void start() {
     long every = server.config.wsPingInterval().toMillis();
     pinger = ctx.executor().scheduleAtFixedRate(this::ping, every, every, TimeUnit.MILLISECONDS);
-    if (initialChannels.isEmpty()) {
+    if (server.authorizer.enabled() && principal.anonymous() && initialChannels.isEmpty()) {
+      // must authenticate (PROTOCOL.md section 10): connect, or use a public channel, within 10 s
+      connectDeadline =
+          ctx.executor()
+              .schedule(
+                  () ->
+                      close(
+                          4001,
+                          "authentication needed: send connect with a token within "
+                              + CONNECT_DEADLINE_SECONDS
+                              + " seconds"),
+                  CONNECT_DEADLINE_SECONDS,
+                  TimeUnit.SECONDS);
+    } else if (initialChannels.isEmpty()) {
       long first = server.config.wsFirstFrameTimeout().toMillis();
       ctx.executor().schedule(this::firstFrameDue, first, TimeUnit.MILLISECONDS);
     }
+    scheduleExpiry();
     if (!initialChannels.isEmpty()) {
       pending.addAll(initialChannels);
       open(
@@ -368,13 +394,15 @@ final class WebSocketTransport extends StreamingTransport {
         case "subscribe" -> subscribe(id, command);
         case "unsubscribe" -> unsubscribe(id, command);
         case "publish" -> publish(id, command);
+        case "connect" -> authenticate(id, command, "connected");
+        case "refresh" -> authenticate(id, command, "refreshed");
         case "ping" -> send(reply("pong", id));
         default ->
             throw new ProtocolException(
                 ErrorCode.INVALID_REQUEST,
                 "unknown command type '"
                     + command.printableType()
-                    + "'; use subscribe, unsubscribe, publish or ping");
+                    + "'; use subscribe, unsubscribe, publish, ping, connect or refresh");
       }
     } catch (ProtocolException e) {
       send(error(id, e));
@@ -405,6 +433,8 @@ final class WebSocketTransport extends StreamingTransport {
       }
       since = sinceField.text().isEmpty() ? null : Position.parse(sinceField.text());
     }
+    server.authorizer.checkSubscribe(principal, List.of(channel));
+    publicUse();
     if (pending.contains(channel)
         || subscriptions.stream().anyMatch(s -> s.channel().equals(channel))) {
       throw new ProtocolException(
@@ -461,6 +491,8 @@ final class WebSocketTransport extends StreamingTransport {
   private void publish(String id, WebSocketCommand command) {
     String channel = Names.channel(command.requireString("channel"));
     String event = Names.event(command.string("event", ErrorCode.INVALID_EVENT));
+    server.authorizer.checkPublish(principal, channel);
+    publicUse();
     byte[] bytes = command.raw("data");
     if (bytes == null) {
       throw new ProtocolException(
@@ -533,6 +565,74 @@ final class WebSocketTransport extends StreamingTransport {
     r.put("position", s.startPosition().toString());
     r.put("recovered", s.recovered());
     return r;
+  }
+
+  /**
+   * {@code connect} and {@code refresh} (PROTOCOL.md section 10): verifies the token, makes it the
+   * connection's principal and moves the expiry; a refresh keeps the user and must still grant
+   * every open subscription, else the connection closes with 4003.
+   */
+  private void authenticate(String id, WebSocketCommand command, String answer) {
+    ObjectNode r = reply(answer, id);
+    if (!server.authorizer.enabled()) {
+      send(r); // no credential configured: everything is public, the token is not needed
+      return;
+    }
+    Principal next = server.authorizer.verify(command.requireString("token"));
+    if (principal.user() != null && !principal.user().equals(next.user())) {
+      throw new AuthException(
+          ErrorCode.FORBIDDEN,
+          "the new token is for user '"
+              + next.user()
+              + "', this connection is user '"
+              + principal.user()
+              + "'; open a new connection to change users",
+          true);
+    }
+    for (Subscription s : subscriptions) {
+      try {
+        server.authorizer.checkSubscribe(next, List.of(s.channel()));
+      } catch (AuthException e) {
+        send(error(id, e)); // names the channel; a close reason holds at most 123 bytes
+        close(4003, "the new token does not grant every subscribed channel");
+        return;
+      }
+    }
+    principal = next;
+    publicUse();
+    scheduleExpiry();
+    if (answer.equals("connected")) {
+      r.put("user", next.user());
+    }
+    if (next.expires() != null) {
+      r.put("expires", next.expires().toEpochMilli());
+    }
+    send(r);
+  }
+
+  /** An allowed command: this connection needs no {@code connect} deadline any more. */
+  private void publicUse() {
+    if (connectDeadline != null) {
+      connectDeadline.cancel(false);
+      connectDeadline = null;
+    }
+  }
+
+  /** Closes the connection with 4001 at its token's {@code exp}, unless refreshed before. */
+  private void scheduleExpiry() {
+    if (expiry != null) {
+      expiry.cancel(false);
+      expiry = null;
+    }
+    if (principal.expires() != null) {
+      long millis = principal.expires().toEpochMilli() - System.currentTimeMillis();
+      expiry =
+          ctx.executor()
+              .schedule(
+                  () -> close(4001, "the token expired; reconnect with a new token"),
+                  Math.max(0, millis),
+                  TimeUnit.MILLISECONDS);
+    }
   }
 
   /** A reply frame; {@code id} is the command's id as its exact JSON text, or null. */
@@ -616,6 +716,12 @@ final class WebSocketTransport extends StreamingTransport {
   protected void closeSubscriptions() {
     if (pinger != null) {
       pinger.cancel(false);
+    }
+    if (connectDeadline != null) {
+      connectDeadline.cancel(false);
+    }
+    if (expiry != null) {
+      expiry.cancel(false);
     }
     releaseHeld();
     super.closeSubscriptions();

@@ -182,6 +182,6 @@ class AuthorizerTest {
         .doesNotContain(SECRET);
     assertThat(ServerConfig.builder().apiKeys(List.of(KEY)).build().toString())
         .doesNotContain(KEY)
-        .contains("api-keys=1");
+        .contains("api-key=***");
   }
 }

@@ -61,7 +61,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LeakDetection.class)
 class WebSocketCommandFuzzTest {
   private static final Set<String> REPLIES =
-      Set.of("subscribed", "unsubscribed", "published", "pong", "error");
+      Set.of("subscribed", "unsubscribed", "published", "pong", "connected", "refreshed", "error");
   private static final int MAX_FRAMES = 32;
   private static ErrorLog errors;
 

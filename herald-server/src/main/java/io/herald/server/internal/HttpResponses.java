@@ -26,6 +26,10 @@ import java.util.Map;
  * Stateless.
  */
 final class HttpResponses {
+  /** Whether the request being answered on a connection is a {@code HEAD}: set by the router. */
+  static final io.netty.util.AttributeKey<Boolean> HEAD_REQUEST =
+      io.netty.util.AttributeKey.valueOf("herald.headRequest");
+
   private HttpResponses() {}
 
   /**
@@ -133,6 +137,14 @@ final class HttpResponses {
    */
   static ChannelFuture write(
       ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+    if (Boolean.TRUE.equals(ctx.channel().attr(HEAD_REQUEST).get())
+        && response.content().isReadable()) {
+      // An answer to HEAD has no body (RFC 9110 section 9.3.2); its headers, Content-Length
+      // included, stay those of the GET answer. A body here would be read as the next answer.
+      FullHttpResponse bodiless = response.replace(io.netty.buffer.Unpooled.EMPTY_BUFFER);
+      response.release();
+      response = bodiless;
+    }
     if (!keepAlive) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }

@@ -60,6 +60,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
       return; // an SSE connection: the client has nothing more to say
     }
     boolean keepAlive = HttpUtil.isKeepAlive(request);
+    ctx.channel().attr(HttpResponses.HEAD_REQUEST).set(request.method().equals(HttpMethod.HEAD));
     if (request.decoderResult().isFailure()) {
       decodeFailure(ctx, request.decoderResult().cause());
       return;

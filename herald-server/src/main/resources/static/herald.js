@@ -35,8 +35,14 @@ export const TRANSPORTS = Object.freeze(['websocket', 'sse', 'long-poll', 'short
  * @property {number} offset 1 for the first message of an epoch, then +1 each
  * @property {string} epoch the channel history's epoch (1 to 16 of a-z 0-9)
  * @property {string} event the event name, `message` by default
- * @property {*} data any JSON value
+ * @property {*} data any JSON value; for a binary message (PROTOCOL.md section 11) a
+ *   `Uint8Array` holding exactly the published bytes, whatever the transport
  * @property {number} time when the server accepted the publication, ms since the Unix epoch
+ * @property {string} [contentType] binary messages only: the publication's `Content-Type`
+ *   (`application/octet-stream`, `image/png`, ...)
+ * @property {'base64'|'binary'} [encoding] binary messages only: how the bytes travelled
+ *   (`base64` in a JSON envelope on SSE, polls and WebSocket text frames; `binary` in a WebSocket
+ *   binary frame). `data` is a `Uint8Array` either way.
  */
 
 /**
@@ -329,10 +335,19 @@ export class Herald {
    * (`unavailable`, `over_capacity`), it is sent again with the same key, up to `publishRetries`
    * times with a growing pause: the server publishes it once and answers the first offset to a
    * repeat.
+   *
+   * Binary data (PROTOCOL.md section 11): a `Uint8Array`, any other typed array or `DataView`
+   * (its bytes), or an `ArrayBuffer` is published as raw bytes with `options.contentType`
+   * (default `application/octet-stream`): over an open WebSocket as one binary frame (4 bytes
+   * big-endian N, N bytes of the `publish` command's JSON without `data`, then the bytes),
+   * otherwise as the body of a `POST` with that `Content-Type`. Subscribers get a `Uint8Array`.
+   * A `Blob` is refused (read it first: `new Uint8Array(await blob.arrayBuffer())`).
    * @param {string} channel a valid channel name
-   * @param {*} data any JSON value (a string is sent as a JSON string)
-   * @param {{event?: string, idempotencyKey?: string}} [options] the event name (`message` by
-   *   default); the idempotency key, 1 to 128 printable ASCII characters
+   * @param {*} data any JSON value (a string is sent as a JSON string), or binary data
+   * @param {{event?: string, idempotencyKey?: string, contentType?: string}} [options] the event
+   *   name (`message` by default); the idempotency key, 1 to 128 printable ASCII characters; for
+   *   binary data only, its media type (`type/subtype`, parameters allowed; neither JSON nor
+   *   `text/*`, which would not be stored as bytes): a bad one rejects with a TypeError
    * @returns {Promise<{channel: string, offset: number, epoch: string}>} where the message was
    *   placed; rejects, after the last retry, with an Error whose `code` is the server's error code
    *   (`message_too_large`, `unavailable`, `publish_outcome_unknown`, ...) or `network` when the
@@ -346,7 +361,13 @@ export class Herald {
     if (typeof key !== 'string' || !IDEMPOTENCY_KEY_RE.test(key)) {
       return Promise.reject(new TypeError('an idempotency key must be 1 to 128 printable ASCII characters'));
     }
-    return this._publishWithRetries(channel, data, options.event, key);
+    let binary;
+    try {
+      binary = binaryPayload(data, options.contentType);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this._publishWithRetries(channel, binary || data, options.event, key);
   }
 
   /** @private */
@@ -383,7 +404,9 @@ export class Herald {
       throw herr(e.code || 'token', e.message);
     }
     try {
-      res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key, ...auth }, body: JSON.stringify(data === undefined ? null : data) });
+      const bin = data instanceof BinaryPayload;
+      const type = bin ? data.contentType : 'application/json';
+      res = await fetch(url, { method: 'POST', headers: { 'Content-Type': type, 'Idempotency-Key': key, ...auth }, body: bin ? data.bytes : JSON.stringify(data === undefined ? null : data) });
     } catch (e) {
       throw herr('network', `cannot reach ${this._base}: ${e.message}`);
     }
@@ -903,6 +926,15 @@ export class Herald {
     }
     state.position = `${env.epoch}:${env.offset}`;
     state.confirmed = true;
+    if (env.encoding === 'base64' && typeof env.data === 'string') {
+      try {
+        env.data = fromBase64(env.data);
+      } catch (e) {
+        // cannot happen with a Herald server; skip it (its position is passed) rather than hand out a string
+        this._emit('error', { error: herr('bad_message', `message ${env.epoch}:${env.offset} of ${env.channel} has data that is not base64`), channel: env.channel });
+        return;
+      }
+    }
     for (const sub of [...state.subs]) {
       if (!sub.active) continue;
       try { sub.onMessage(env); } catch (e) {
@@ -1009,6 +1041,81 @@ function newIdempotencyKey() {
   return k;
 }
 
+// ---- binary messages (PROTOCOL.md section 11)
+
+/** @private bytes to publish and their media type */
+class BinaryPayload {
+  /** @param {Uint8Array} bytes @param {string} contentType */
+  constructor(bytes, contentType) {
+    this.bytes = bytes;
+    this.contentType = contentType;
+  }
+}
+
+/** @private a media type: `type/subtype`, optionally followed by `;` parameters (RFC 9110 8.3.1) */
+const MEDIA_TYPE_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*;[\x20-\x7e]*)?$/;
+
+/**
+ * @private the bytes of binary publish data and their type, or null for JSON data
+ * @param {*} data @param {string|undefined} contentType
+ * @returns {BinaryPayload|null} throws a TypeError for a Blob, for a bad content type, or for a
+ *   content type given with JSON data
+ */
+function binaryPayload(data, contentType) {
+  let bytes = null;
+  if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
+  else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  else if (typeof Blob !== 'undefined' && data instanceof Blob) {
+    throw new TypeError('a Blob cannot be published as is: publish its bytes, new Uint8Array(await blob.arrayBuffer())');
+  }
+  if (!bytes) {
+    if (contentType !== undefined) throw new TypeError('contentType is for binary data: publish a Uint8Array or an ArrayBuffer');
+    return null;
+  }
+  const type = contentType === undefined ? 'application/octet-stream' : contentType;
+  if (typeof type !== 'string' || !MEDIA_TYPE_RE.test(type)) {
+    throw new TypeError(`bad contentType '${type}': use a media type such as application/octet-stream or image/png`);
+  }
+  const essence = type.split(';')[0].trim().toLowerCase();
+  if (essence === 'application/json' || essence.endsWith('+json') || essence.startsWith('text/')) {
+    throw new TypeError(`contentType '${type}' is JSON or text, not bytes: use a binary type such as application/octet-stream`);
+  }
+  return new BinaryPayload(bytes, type);
+}
+
+/** @private the bytes of standard padded base64 (RFC 4648 section 4); throws on anything else */
+function fromBase64(text) {
+  const raw = atob(text);
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+  return out;
+}
+
+/** @private a binary WebSocket frame: 4 bytes big-endian N, N bytes of `cmd` as JSON, then `bytes` */
+function binaryFrame(cmd, bytes) {
+  const head = new TextEncoder().encode(JSON.stringify(cmd));
+  const frame = new Uint8Array(4 + head.length + bytes.length);
+  new DataView(frame.buffer).setUint32(0, head.length);
+  frame.set(head, 4);
+  frame.set(bytes, 4 + head.length);
+  return frame;
+}
+
+/**
+ * @private a binary WebSocket frame from the server: its JSON with `data` set to the bytes after
+ * it (a copy with its own buffer), or null when the layout is broken
+ * @param {ArrayBuffer} buf
+ */
+function parseBinaryFrame(buf) {
+  if (!(buf instanceof ArrayBuffer) || buf.byteLength < 4) return null;
+  const n = new DataView(buf).getUint32(0);
+  if (4 + n > buf.byteLength) return null;
+  const f = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n)));
+  if (!f || typeof f !== 'object') return null;
+  f.data = new Uint8Array(buf.slice(4 + n));
+  return f;
+}
+
 /** @private an Error with the server's error code */
 function herr(code, message) {
   const e = new Error(message);
@@ -1100,7 +1207,8 @@ class WebSocketDriver extends Driver {
     this.lastFrame = Date.now();
     let ws;
     try {
-      ws = new WebSocket(`${this.client._wsBase}/ws`);
+      ws = new WebSocket(`${this.client._wsBase}/ws?binary=1`); // binary messages as binary frames
+      ws.binaryType = 'arraybuffer';
     } catch (e) {
       this.client._later(() => this.fail({ reason: e.message, rungFailure: true }), 0);
       return;
@@ -1131,8 +1239,8 @@ class WebSocketDriver extends Driver {
       this.lastFrame = Date.now();
       this.awaitingPong = false;
       let f;
-      try { f = JSON.parse(ev.data); } catch (e) { return; }
-      this.frame(f);
+      try { f = typeof ev.data === 'string' ? JSON.parse(ev.data) : parseBinaryFrame(ev.data); } catch (e) { return; }
+      if (f) this.frame(f);
     };
     ws.onclose = (ev) => {
       this.cleanup(`connection closed (${ev.code}${ev.reason ? ': ' + ev.reason : ''})`);
@@ -1228,7 +1336,8 @@ class WebSocketDriver extends Driver {
     return true;
   }
 
-  command(cmd, timeoutMs) {
+  /** sends a command and waits for its reply; with `bytes`, as a binary frame (PROTOCOL.md section 11) */
+  command(cmd, timeoutMs, bytes) {
     const id = this.client._id();
     cmd.id = id;
     return new Promise((resolve, reject) => {
@@ -1237,7 +1346,7 @@ class WebSocketDriver extends Driver {
         reject(herr('network', `no answer to ${cmd.type} within ${timeoutMs} ms; it may or may not have been done`));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, channel: cmd.type === 'subscribe' ? cmd.channel : null });
-      this.ws.send(JSON.stringify(cmd));
+      this.ws.send(bytes ? binaryFrame(cmd, bytes) : JSON.stringify(cmd));
     });
   }
 
@@ -1282,10 +1391,11 @@ class WebSocketDriver extends Driver {
   channelsChanged() { this.sync(); }
 
   publish(channel, event, data, idempotencyKey) {
-    const cmd = { type: 'publish', channel, data: data === undefined ? null : data };
+    const bin = data instanceof BinaryPayload;
+    const cmd = bin ? { type: 'publish', channel, contentType: data.contentType } : { type: 'publish', channel, data: data === undefined ? null : data };
     if (event) cmd.event = event;
     if (idempotencyKey) cmd.idempotencyKey = idempotencyKey;
-    return this.command(cmd, this.client._opt.publishTimeoutMs).then((f) => ({ channel: f.channel, offset: f.offset, epoch: f.epoch }));
+    return this.command(cmd, this.client._opt.publishTimeoutMs, bin ? data.bytes : undefined).then((f) => ({ channel: f.channel, offset: f.offset, epoch: f.epoch }));
   }
 
   ping() {

@@ -346,8 +346,9 @@ export class Herald {
    * @param {*} data any JSON value (a string is sent as a JSON string), or binary data
    * @param {{event?: string, idempotencyKey?: string, contentType?: string}} [options] the event
    *   name (`message` by default); the idempotency key, 1 to 128 printable ASCII characters; for
-   *   binary data only, its media type (`type/subtype`, parameters allowed; neither JSON nor
-   *   `text/*`, which would not be stored as bytes): a bad one rejects with a TypeError
+   *   binary data only, its media type (`type/subtype`, parameters allowed, at most 200
+   *   characters; neither JSON, `text/*` nor `application/x-www-form-urlencoded`, which the server
+   *   takes as JSON or text): a bad one rejects with a TypeError
    * @returns {Promise<{channel: string, offset: number, epoch: string}>} where the message was
    *   placed; rejects, after the last retry, with an Error whose `code` is the server's error code
    *   (`message_too_large`, `unavailable`, `publish_outcome_unknown`, ...) or `network` when the
@@ -1073,11 +1074,11 @@ function binaryPayload(data, contentType) {
     return null;
   }
   const type = contentType === undefined ? 'application/octet-stream' : contentType;
-  if (typeof type !== 'string' || !MEDIA_TYPE_RE.test(type)) {
+  if (typeof type !== 'string' || type.length > 200 || !MEDIA_TYPE_RE.test(type)) {
     throw new TypeError(`bad contentType '${type}': use a media type such as application/octet-stream or image/png`);
   }
   const essence = type.split(';')[0].trim().toLowerCase();
-  if (essence === 'application/json' || essence.endsWith('+json') || essence.startsWith('text/')) {
+  if (essence === 'application/json' || essence.endsWith('+json') || essence.startsWith('text/') || essence === 'application/x-www-form-urlencoded') {
     throw new TypeError(`contentType '${type}' is JSON or text, not bytes: use a binary type such as application/octet-stream`);
   }
   return new BinaryPayload(bytes, type);

@@ -224,7 +224,12 @@ final class PollHandler {
       if (i > 0) {
         body.addComponent(true, COMMA.duplicate());
       }
-      body.addComponent(true, Unpooled.wrappedBuffer(taken.get(i).envelope()));
+      Message m = taken.get(i);
+      body.addComponent(
+          true,
+          m.isBinary() // its base64 envelope, built once and shared
+              ? m.encoded(WireEncodings.ENVELOPE).duplicate()
+              : Unpooled.wrappedBuffer(m.envelope()));
     }
     String tail =
         "],\"cursor\":\""

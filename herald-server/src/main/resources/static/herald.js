@@ -341,7 +341,9 @@ export class Herald {
    * (default `application/octet-stream`): over an open WebSocket as one binary frame (4 bytes
    * big-endian N, N bytes of the `publish` command's JSON without `data`, then the bytes),
    * otherwise as the body of a `POST` with that `Content-Type`. Subscribers get a `Uint8Array`.
-   * A `Blob` is refused (read it first: `new Uint8Array(await blob.arrayBuffer())`).
+   * A `Blob` is refused (read it first: `new Uint8Array(await blob.arrayBuffer())`). A WebSocket
+   * that closes before a publication's answer (as a server does on a frame larger than it reads)
+   * makes its retries go over `POST`, which answers `message_too_large` for such a frame.
    * @param {string} channel a valid channel name
    * @param {*} data any JSON value (a string is sent as a JSON string), or binary data
    * @param {{event?: string, idempotencyKey?: string, contentType?: string}} [options] the event
@@ -374,12 +376,18 @@ export class Herald {
   /** @private */
   async _publishWithRetries(channel, data, event, key) {
     let renewed = false;
+    let overHttp = false;
     for (let retry = 0; ; retry++) {
+      let viaWs = false;
       try {
         const d = this._driver;
-        if (d && d instanceof WebSocketDriver && d.isOpen() && d.authenticated) return await d.publish(channel, event, data, key);
+        viaWs = !overHttp && d && d instanceof WebSocketDriver && d.isOpen() && d.authenticated;
+        if (viaWs) return await d.publish(channel, event, data, key);
         return await this._httpPublish(channel, data, event, key);
       } catch (e) {
+        // a WebSocket lost with the publication unanswered: retry over POST (a frame larger than the
+        // server reads closes the socket, often before the close code arrives; a POST gets a 413)
+        if (viaWs && e.code === 'network') overHttp = true;
         if (e.code === 'token_expired' && typeof this._opt.token === 'function' && !renewed) {
           // refused, so nothing was published: once with a new token, at once
           renewed = true;
@@ -1244,6 +1252,7 @@ class WebSocketDriver extends Driver {
       if (f) this.frame(f);
     };
     ws.onclose = (ev) => {
+      if (ev.code === 1009) this.frameTooBig();
       this.cleanup(`connection closed (${ev.code}${ev.reason ? ': ' + ev.reason : ''})`);
       const reason = `WebSocket closed with ${ev.code}${ev.reason ? ' (' + ev.reason + ')' : ''}`;
       if (ev.code === 4001 || ev.code === 4003) {
@@ -1346,9 +1355,25 @@ class WebSocketDriver extends Driver {
         this.pending.delete(id);
         reject(herr('network', `no answer to ${cmd.type} within ${timeoutMs} ms; it may or may not have been done`));
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer, channel: cmd.type === 'subscribe' ? cmd.channel : null });
-      this.ws.send(bytes ? binaryFrame(cmd, bytes) : JSON.stringify(cmd));
+      const frame = bytes ? binaryFrame(cmd, bytes) : JSON.stringify(cmd);
+      const size = frame.length;
+      this.pending.set(id, { resolve, reject, timer, channel: cmd.type === 'subscribe' ? cmd.channel : null, publish: cmd.type === 'publish', size });
+      this.ws.send(frame);
     });
+  }
+
+  /**
+   * the server closed with 1009: a frame was larger than it reads. That is the largest publication
+   * waiting for its answer: it fails with `message_too_large` (not retried: it would only close the
+   * next connection too); the other commands fail as on any close.
+   */
+  frameTooBig() {
+    let largest = null;
+    for (const [id, p] of this.pending) if (p.publish && (!largest || p.size > largest[1].size)) largest = [id, p];
+    if (!largest) return;
+    this.pending.delete(largest[0]);
+    clearTimeout(largest[1].timer);
+    largest[1].reject(herr('message_too_large', 'the server closed the WebSocket (1009): this publication is larger than the frames it reads; nothing was published'));
   }
 
   /** runs the commands of one channel one after another: a subscribe is answered before its unsubscribe is sent */

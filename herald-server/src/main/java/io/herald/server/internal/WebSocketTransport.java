@@ -59,6 +59,13 @@ import java.util.concurrent.TimeUnit;
  * decoder), 1008 policy, 1011 server error. A command that cannot be carried out gets an {@code
  * error} frame (with its {@code id} when it could be read) and the connection stays open.
  *
+ * <p>Binary messages (PROTOCOL.md section 11): a binary frame from the client is a {@code publish}
+ * in the section 11 layout (4 bytes big-endian N, N bytes of the command's JSON without {@code
+ * data}, then the raw bytes), answered like a text one; a malformed one gets an {@code error}
+ * frame. A connection opened with {@code binary=1} receives binary messages as binary frames of the
+ * same layout, and every other message as text frames; without it, binary messages come as base64
+ * envelopes in text frames.
+ *
  * <p>Abuse controls: commands are parsed by {@link WebSocketCommand} (so {@code data} is published
  * byte for byte); every text or binary frame and every ping frame takes a token of the connection's
  * {@link RateLimiter} ({@code rate_limited} error frames, close 1008 for a connection refused too

@@ -17,6 +17,11 @@ import java.nio.charset.StandardCharsets;
  * composite of its own few header bytes and a slice of that event. So a message delivered on every
  * transport has its bytes once on the heap (its envelope) and once in direct memory; the composite
  * goes out with one gathering write.
+ *
+ * <p>A binary message (PROTOCOL.md section 11) keeps its raw bytes on the heap; its base64 envelope
+ * exists only in direct memory, in its SSE event, of which the WebSocket text frame and the poll
+ * {@link #ENVELOPE} are slices; its {@link #WEBSOCKET_BINARY_FRAME}, built only when a {@code
+ * binary=1} connection receives it, holds a second direct copy of the raw bytes.
  */
 final class WireEncodings {
   private static final byte[] END = {'\n', '\n'};

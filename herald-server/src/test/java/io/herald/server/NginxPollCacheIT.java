@@ -253,4 +253,14 @@ class NginxPollCacheIT {
               assertThat(relay.count(NOT_MODIFIED)).isGreaterThan(notModified);
             });
   }
+
+  @Test
+  void theReadmeQuotesTheTestedFile() throws IOException {
+    String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
+    String section = readme.substring(readme.indexOf("## Caching polls behind nginx or a CDN"));
+    int start = section.indexOf("```nginx\n") + "```nginx\n".length();
+    String quoted = section.substring(start, section.indexOf("```\n", start));
+    assertThat(quoted).contains("proxy_cache herald_polls;");
+    assertThat(Files.readString(Path.of("..", "deploy", "nginx-poll-cache.conf"))).contains(quoted);
+  }
 }

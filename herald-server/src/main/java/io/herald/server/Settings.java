@@ -582,6 +582,7 @@ public final class Settings {
           .append(ConfigFile.word(p.publish()));
       p.historySize().ifPresent(n -> sb.append(" history-size=").append(n));
       p.historyAge().ifPresent(a -> sb.append(" history-age-seconds=").append(a.toSeconds()));
+      p.pollCacheSeconds().ifPresent(n -> sb.append(" poll-cache-seconds=").append(n));
       sb.append('}');
       sep = ", ";
     }

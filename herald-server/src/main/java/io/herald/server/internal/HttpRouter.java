@@ -210,6 +210,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     int limit = PollHandler.limit(uri, server.config);
     new PollHandler(ctx, server, channels, cursor, limit, wait, keepAlive)
         .expires(principal.expires())
+        .caching(
+            PollCaching.of(
+                request, uri, server.authorizer.pollCacheSeconds(channels), wait != null))
         .start();
   }
 
@@ -299,7 +302,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS")
         .set(
             HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS,
-            "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, Prefer, X-Api-Key")
+            "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, Prefer, X-Api-Key,"
+                + " If-None-Match")
         .set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600")
         .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
     HttpResponses.write(ctx, r, keepAlive);

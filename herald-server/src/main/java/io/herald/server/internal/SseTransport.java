@@ -122,9 +122,9 @@ final class SseTransport extends StreamingTransport {
   }
 
   /**
-   * Ends the stream cleanly: a {@code retry:} line of {@code retryAfterMillis}, the {@code
-   * herald.end} event (without an {@code id}: the client's cursor stays), the last chunk, then the
-   * connection's close.
+   * Ends the stream cleanly: a {@code retry:} line of {@code retryAfterMillis} (not after an
+   * expiry: the client needs a new token first), the {@code herald.end} event (without an {@code
+   * id}: the client's cursor stays), the last chunk, then the connection's close.
    */
   private void end(String reason, long retryAfterMillis) {
     if (ended || !ctx.channel().isActive()) {
@@ -132,9 +132,8 @@ final class SseTransport extends StreamingTransport {
     }
     ended = true;
     String event =
-        "retry: "
-            + retryAfterMillis
-            + "\nevent: herald.end\ndata: {\"reason\":\""
+        (reason.equals("expired") ? "" : "retry: " + retryAfterMillis + "\n")
+            + "event: herald.end\ndata: {\"reason\":\""
             + reason
             + "\",\"retryAfterMillis\":"
             + retryAfterMillis

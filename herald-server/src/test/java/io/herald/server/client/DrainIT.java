@@ -297,9 +297,11 @@ class DrainIT {
       assertThat(recorders.get(Transport.SSE).errors)
           .as("herald.end is a clean end, not a failure")
           .noneMatch(err -> String.valueOf(err.getMessage()).contains("without herald.end"));
+      // (a WebSocket handshake the JDK sent on a keep-alive connection still open to A during the
+      // window may be refused with 503 and retried: that is reported, the 1001 itself is not)
       assertThat(recorders.get(Transport.WEBSOCKET).errors)
           .as("1001 with a hint is a clean end, not a failure")
-          .isEmpty();
+          .noneMatch(err -> String.valueOf(err.getMessage()).contains("1001"));
     } finally {
       publishing.set(false);
       if (pub != null) {

@@ -687,8 +687,11 @@ export class Herald {
       this._setState('disconnected');
       this._emit('disconnected', { transport, reason: info.reason });
       if (info.goingAway) {
+        // a draining node hints when to come back (WebSocket 1001 reason, SSE herald.end): its
+        // jitter spreads the reconnects over the remaining nodes
         this._attempt = 0;
-        this._retryTimer = this._later(() => this._connect('server going away'), Math.random() * 300);
+        const wait = typeof info.retryAfterMs === 'number' && info.retryAfterMs >= 0 ? Math.min(info.retryAfterMs, 30000) : Math.random() * 300;
+        this._retryTimer = this._later(() => this._connect('server going away'), wait);
         return;
       }
       const quick = Date.now() - driver.openedAt < QUICK_DROP_MS;
@@ -1015,6 +1018,19 @@ export class Herald {
   _id() { return this._nextId++; }
 }
 
+/**
+ * @private the reconnect delay a draining server hints in a WebSocket close reason,
+ * `{"reason":"draining","retryAfterMillis":N}`; undefined when the reason is no such hint
+ */
+function retryHint(reason) {
+  try {
+    const d = JSON.parse(reason);
+    return d && typeof d.retryAfterMillis === 'number' && d.retryAfterMillis >= 0 ? d.retryAfterMillis : undefined;
+  } catch (e) {
+    return undefined;
+  }
+}
+
 /** @private throws a TypeError for a token option that is neither a string nor a function */
 function checkToken(token) {
   if (token !== undefined && token !== null && typeof token !== 'string' && typeof token !== 'function') {
@@ -1191,9 +1207,9 @@ class Driver {
     this.client._opened(this);
   }
   /**
-   * @param {{reason: string, rungFailure?: boolean, goingAway?: boolean, timeout?: boolean,
-   *   auth?: 'expired'|'unauthorized'|'forbidden'|'token'}} info `auth`: stopped on an auth answer
-   *   (never a rung failure)
+   * @param {{reason: string, rungFailure?: boolean, goingAway?: boolean, retryAfterMs?: number,
+   *   timeout?: boolean, auth?: 'expired'|'unauthorized'|'forbidden'|'token'}} info `auth`: stopped
+   *   on an auth answer (never a rung failure); `retryAfterMs`: a draining server's hint
    */
   fail(info) {
     if (this.stopped) return;
@@ -1259,7 +1275,7 @@ class WebSocketDriver extends Driver {
         this.fail({ reason, auth: ev.code === 4001 ? 'expired' : 'forbidden' });
         return;
       }
-      this.fail({ reason, goingAway: ev.code === 1001 });
+      this.fail({ reason, goingAway: ev.code === 1001, retryAfterMs: ev.code === 1001 ? retryHint(ev.reason) : undefined });
     };
     ws.onerror = () => { /* onclose follows */ };
   }
@@ -1544,11 +1560,21 @@ class SseDriver extends Driver {
       es.close();
       this.fail({ reason: 'the token expired (herald.expired)', auth: 'expired' });
     });
+    es.addEventListener('herald.end', (ev) => {
+      // a clean end (the node drains): come back after its hint, from the positions held
+      if (this.stopped || es !== this.es) return;
+      es.close();
+      let d = {};
+      try { d = JSON.parse(ev.data); } catch (e) { /* no hint */ }
+      this.fail({ reason: `the server ended the stream (${d.reason || 'herald.end'})`, goingAway: true, retryAfterMs: typeof d.retryAfterMillis === 'number' ? d.retryAfterMillis : undefined });
+    });
     es.onerror = () => {
       if (this.stopped || es !== this.es) return;
       es.close();
       if (this.ready) {
-        this.fail({ reason: 'the event stream ended' });
+        // no herald.end first: the node crashed or the connection was cut; a failure, resumed
+        // from the positions held with backoff
+        this.fail({ reason: 'the event stream broke (it ended without herald.end)' });
         return;
       }
       this.es = null;

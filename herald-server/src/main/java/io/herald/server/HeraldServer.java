@@ -62,6 +62,8 @@ public final class HeraldServer implements AutoCloseable {
   private final AutoCloseable demos;
   private final java.util.concurrent.ScheduledFuture<?> refusalLog;
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicBoolean drainStarted =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private HeraldServer(ServerConfig config, Authorizer authorizer) throws InterruptedException {
     this.config = config;
@@ -84,6 +86,7 @@ public final class HeraldServer implements AutoCloseable {
         epoll
             ? new EpollEventLoopGroup(config.ioThreads())
             : new NioEventLoopGroup(config.ioThreads());
+    context.liveness(new io.herald.server.internal.Liveness(workers));
     Class<? extends ServerChannel> type =
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     try {
@@ -284,6 +287,50 @@ public final class HeraldServer implements AutoCloseable {
       }
     }
     return total;
+  }
+
+  /**
+   * Drains the node for a rolling restart, then {@linkplain #close() closes} it; what {@code herald
+   * serve} does on SIGTERM. At once {@code GET /ready} answers 503 (everything else is still
+   * served) for {@code drainDelay}, so that load balancers stop sending new clients; then new
+   * requests are refused with {@code 503} and the open connections are closed one by one, spread
+   * evenly over {@code drainWindow} in random order ({@link
+   * io.herald.server.internal.DrainSchedule}): WebSockets with {@code 1001} and a jittered
+   * reconnect hint, SSE streams with {@code herald.end}, parked long polls answered. Then {@link
+   * #close()} ends what is left.
+   *
+   * <p>Blocks the calling thread for {@code drainDelay + drainWindow}, plus at most {@code
+   * shutdownTimeout} and a few seconds for {@link #close()}. Idempotent: a second call (or one
+   * after {@link #close()}) returns at once, without waiting for the first.
+   */
+  public void drain() {
+    if (closed || !drainStarted.compareAndSet(false, true)) {
+      return;
+    }
+    context.beginDrain();
+    Duration delay = config.drainDelay();
+    Duration window = config.drainWindow();
+    LOG.info(
+        "draining: /ready answers 503; serving {} connections for {} s more, then closing them over"
+            + " {} s",
+        connections.size(),
+        delay.toMillis() / 1000.0,
+        window.toMillis() / 1000.0);
+    try {
+      Thread.sleep(delay.toMillis()); // serving meanwhile: this thread only waits for the moment
+      context.refuseNewRequests();
+      int n = io.herald.server.internal.DrainSchedule.closeSpread(context, connections, window);
+      LOG.info("draining: closing {} connections over {} s", n, window.toMillis() / 1000.0);
+      Thread.sleep(window.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // close what is left now
+    }
+    close();
+  }
+
+  /** Whether {@link #drain()} has begun: {@code /ready} answers 503. */
+  public boolean draining() {
+    return context.draining();
   }
 
   /** Graceful shutdown; blocks up to {@code shutdownTimeout} plus a second. Idempotent. */

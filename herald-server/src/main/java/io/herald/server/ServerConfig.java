@@ -74,6 +74,15 @@ public final class ServerConfig {
   /** Default time allowed for a graceful shutdown. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * Default time a draining node (SIGTERM) keeps serving, answering {@code /ready} 503, before it
+   * starts closing connections: long enough for a load balancer's readiness check to take it out.
+   */
+  public static final Duration DEFAULT_DRAIN_DELAY = Duration.ofSeconds(5);
+
+  /** Default window over which a draining node spreads the closing of its connections. */
+  public static final Duration DEFAULT_DRAIN_WINDOW = Duration.ofSeconds(10);
+
   /** Default bytes of history kept per channel: 4 MiB. */
   public static final long DEFAULT_HISTORY_BYTES = HistoryConfig.DEFAULT_MAX_BYTES;
 
@@ -197,6 +206,8 @@ public final class ServerConfig {
   private final List<String> apiKeys;
   private final List<String> allowedOrigins;
   private final boolean insecureNoAuth;
+  private final Duration drainDelay;
+  private final Duration drainWindow;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
@@ -245,6 +256,8 @@ public final class ServerConfig {
     this.lingerTimeout = b.lingerTimeout;
     this.lingerMaxBytes = b.lingerMaxBytes;
     this.refusalLogInterval = b.refusalLogInterval;
+    this.drainDelay = b.drainDelay;
+    this.drainWindow = b.drainWindow;
     this.authHmacSecret = b.authHmacSecret;
     this.authPublicKeyFile = b.authPublicKeyFile;
     this.authJwksUrl = b.authJwksUrl;
@@ -609,6 +622,23 @@ public final class ServerConfig {
   }
 
   /**
+   * On SIGTERM ({@link HeraldServer#drain()}): how long the node keeps serving everything while
+   * {@code /ready} answers 503, before it starts closing connections; default 5 seconds.
+   */
+  public Duration drainDelay() {
+    return drainDelay;
+  }
+
+  /**
+   * On SIGTERM, after {@link #drainDelay()}: the window over which connections are closed, spread
+   * evenly in random order (WebSocket 1001, SSE {@code herald.end}, parked long polls answered);
+   * default 10 seconds.
+   */
+  public Duration drainWindow() {
+    return drainWindow;
+  }
+
+  /**
    * The shared secret (UTF-8, at least 32 bytes) that HS256/384/512 tokens are signed with, or
    * null.
    */
@@ -728,6 +758,8 @@ public final class ServerConfig {
     private Duration lingerTimeout = DEFAULT_LINGER_TIMEOUT;
     private int lingerMaxBytes = DEFAULT_LINGER_MAX_BYTES;
     private Duration refusalLogInterval = DEFAULT_REFUSAL_LOG_INTERVAL;
+    private Duration drainDelay = DEFAULT_DRAIN_DELAY;
+    private Duration drainWindow = DEFAULT_DRAIN_WINDOW;
     private String authHmacSecret;
     private Path authPublicKeyFile;
     private URI authJwksUrl;
@@ -1160,6 +1192,18 @@ public final class ServerConfig {
     /** Allows running without credentials on a non-loopback address. */
     public Builder insecureNoAuth(boolean on) {
       this.insecureNoAuth = on;
+      return this;
+    }
+
+    /** Zero or more, at most a day; see {@link ServerConfig#drainDelay()}. */
+    public Builder drainDelay(Duration delay) {
+      this.drainDelay = atLeast("drain delay", delay, Duration.ZERO);
+      return this;
+    }
+
+    /** Zero (all at once) or more; see {@link ServerConfig#drainWindow()}. */
+    public Builder drainWindow(Duration window) {
+      this.drainWindow = atLeast("drain window", window, Duration.ZERO);
       return this;
     }
 

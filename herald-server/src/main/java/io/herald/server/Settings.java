@@ -476,7 +476,23 @@ public final class Settings {
               "insecure-no-auth",
               "serve with no credential on a `--host` that is not loopback (otherwise such a start is refused)",
               ServerConfig::insecureNoAuth,
-              ServerConfig.Builder::insecureNoAuth));
+              ServerConfig.Builder::insecureNoAuth),
+          Setting.longInteger(
+              "drain-delay-seconds",
+              0,
+              DAY_SECONDS,
+              "seconds",
+              "on SIGTERM: how long the node keeps serving with `/ready` answering 503 (so the load balancer stops sending it clients) before it closes connections",
+              c -> c.drainDelay().toSeconds(),
+              (b, v) -> b.drainDelay(Duration.ofSeconds(v))),
+          Setting.longInteger(
+              "drain-window-seconds",
+              0,
+              DAY_SECONDS,
+              "seconds",
+              "on SIGTERM, after the drain delay: the window over which connections are closed, spread evenly (WebSocket `1001`, SSE `herald.end`, long polls answered); then the node exits",
+              c -> c.drainWindow().toSeconds(),
+              (b, v) -> b.drainWindow(Duration.ofSeconds(v))));
 
   private static final Map<String, Setting<?>> BY_NAME =
       ALL.stream()

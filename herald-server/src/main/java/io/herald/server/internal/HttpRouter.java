@@ -77,6 +77,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     String path = uri.path();
     HttpMethod method = request.method();
     ctx.channel().attr(HttpResponses.ALLOW_ORIGIN).set(null);
+    if (HealthProbes.handles(path)) {
+      HealthProbes.answer(ctx, server, method, path, keepAlive);
+      return;
+    }
     if (server.shuttingDown) {
       throw new ProtocolException(
           ErrorCode.OVER_CAPACITY, "the server is shutting down; retry on another node or later");

@@ -184,6 +184,11 @@ final class PollHandler {
     }
   }
 
+  /** The connection this poll answers on. */
+  io.netty.channel.Channel channel() {
+    return ctx.channel();
+  }
+
   /** Answers at once with what there is; used at shutdown. Any thread. */
   void answerNow() {
     ctx.executor()

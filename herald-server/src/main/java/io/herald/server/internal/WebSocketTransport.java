@@ -782,7 +782,7 @@ final class WebSocketTransport extends StreamingTransport {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
     if (evt == ServerShutdown.INSTANCE) {
-      close(1001, "server going away");
+      close(1001, ServerShutdown.closeReason(ServerShutdown.retryAfterMillis()));
       return;
     }
     super.userEventTriggered(ctx, evt);

@@ -47,8 +47,11 @@ public final class ServerConfig {
   /** Default largest request line plus headers, in bytes (16 KiB). */
   public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 
-  /** Default longest long-poll wait a client may ask for. */
-  public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(120);
+  /**
+   * Default longest long-poll wait a client may ask for (45 s): below nginx's default {@code
+   * proxy_read_timeout} (60 s) and HAProxy's common {@code timeout server 50s} (deploy/README.md).
+   */
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(45);
 
   /** Default messages in one poll answer when the request gives no {@code limit}. */
   public static final int DEFAULT_POLL_LIMIT = 100;
@@ -351,7 +354,9 @@ public final class ServerConfig {
   }
 
   /**
-   * Longest long-poll wait a client may ask for; default 120 seconds. Longer asks are cut to it.
+   * Longest long-poll wait a client may ask for; default 45 seconds, under the common proxies'
+   * read timeouts (nginx 60 s, HAProxy's usual {@code timeout server 50s}) so that a poll at the
+   * maximum wait is answered before a proxy gives up on it. Longer asks are cut to it.
    */
   public Duration maxWait() {
     return maxWait;

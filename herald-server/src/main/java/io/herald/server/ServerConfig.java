@@ -354,9 +354,9 @@ public final class ServerConfig {
   }
 
   /**
-   * Longest long-poll wait a client may ask for; default 45 seconds, under the common proxies'
-   * read timeouts (nginx 60 s, HAProxy's usual {@code timeout server 50s}) so that a poll at the
-   * maximum wait is answered before a proxy gives up on it. Longer asks are cut to it.
+   * Longest long-poll wait a client may ask for; default 45 seconds, under the common proxies' read
+   * timeouts (nginx 60 s, HAProxy's usual {@code timeout server 50s}) so that a poll at the maximum
+   * wait is answered before a proxy gives up on it. Longer asks are cut to it.
    */
   public Duration maxWait() {
     return maxWait;

@@ -144,6 +144,9 @@ public final class ServerConfig {
    */
   public static final Duration DEFAULT_AUTH_CLOCK_SKEW = Duration.ofSeconds(30);
 
+  /** Default format of {@code herald serve}'s log lines: {@code text}, one readable line each. */
+  public static final String DEFAULT_LOG_FORMAT = "text";
+
   private final String host;
   private final int port;
   private final String broker;
@@ -200,6 +203,7 @@ public final class ServerConfig {
   private final List<String> apiKeys;
   private final List<String> allowedOrigins;
   private final boolean insecureNoAuth;
+  private final String logFormat;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
@@ -257,6 +261,7 @@ public final class ServerConfig {
     this.apiKeys = List.copyOf(b.apiKeys);
     this.allowedOrigins = List.copyOf(b.allowedOrigins);
     this.insecureNoAuth = b.insecureNoAuth;
+    this.logFormat = b.logFormat;
     this.namespaceHistory = namespaceHistory(namespaces, history);
   }
 
@@ -664,6 +669,15 @@ public final class ServerConfig {
     return insecureNoAuth;
   }
 
+  /**
+   * Format of {@code herald serve}'s log lines on stderr: {@code text} (default) or {@code json},
+   * one JSON object per line from Logback's {@code JsonEncoder}, tokens redacted as in text. A
+   * server embedded with {@link HeraldServer#start} leaves the application's logging alone.
+   */
+  public String logFormat() {
+    return logFormat;
+  }
+
   /** Whether any credential (HMAC secret, public key, JWKS URL, API key) is configured. */
   public boolean credentialsConfigured() {
     return authHmacSecret != null
@@ -742,6 +756,7 @@ public final class ServerConfig {
     private List<String> apiKeys = List.of();
     private List<String> allowedOrigins = List.of();
     private boolean insecureNoAuth;
+    private String logFormat = DEFAULT_LOG_FORMAT;
 
     private Builder() {}
 
@@ -1165,6 +1180,19 @@ public final class ServerConfig {
     /** Allows running without credentials on a non-loopback address. */
     public Builder insecureNoAuth(boolean on) {
       this.insecureNoAuth = on;
+      return this;
+    }
+
+    /**
+     * Format of the log lines of {@code herald serve}: {@code text} or {@code json}.
+     *
+     * @throws IllegalArgumentException for any other word
+     */
+    public Builder logFormat(String format) {
+      if (!"text".equals(format) && !"json".equals(format)) {
+        throw new IllegalArgumentException("must be text or json, got \"" + format + "\"");
+      }
+      this.logFormat = format;
       return this;
     }
 

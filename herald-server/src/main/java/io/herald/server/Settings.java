@@ -476,7 +476,12 @@ public final class Settings {
               "insecure-no-auth",
               "serve with no credential on a `--host` that is not loopback (otherwise such a start is refused)",
               ServerConfig::insecureNoAuth,
-              ServerConfig.Builder::insecureNoAuth));
+              ServerConfig.Builder::insecureNoAuth),
+          Setting.text(
+              "log-format",
+              "`text`, or `json` for one JSON object per log line (Logback's `JsonEncoder`; tokens redacted as in text)",
+              ServerConfig::logFormat,
+              ServerConfig.Builder::logFormat));
 
   private static final Map<String, Setting<?>> BY_NAME =
       ALL.stream()

@@ -1055,8 +1055,8 @@ function tokenExpiry(token) {
 /** @private printable ASCII, 1 to 128 characters (PROTOCOL.md section 5) */
 const IDEMPOTENCY_KEY_RE = /^[\x20-\x7e]{1,128}$/;
 
-/** @private error codes after which a publication is sent again with its key */
-const RETRYABLE_PUBLISH = new Set(['publish_outcome_unknown', 'network', 'unavailable', 'over_capacity']);
+/** @private error codes after which a publication is sent again with its key (http_502: a proxy's node failed) */
+const RETRYABLE_PUBLISH = new Set(['publish_outcome_unknown', 'network', 'unavailable', 'over_capacity', 'http_502']);
 
 /** @private a new random idempotency key */
 function newIdempotencyKey() {

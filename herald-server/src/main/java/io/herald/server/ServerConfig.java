@@ -47,8 +47,11 @@ public final class ServerConfig {
   /** Default largest request line plus headers, in bytes (16 KiB). */
   public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 
-  /** Default longest long-poll wait a client may ask for. */
-  public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(120);
+  /**
+   * Default longest long-poll wait a client may ask for (45 s): below nginx's default {@code
+   * proxy_read_timeout} (60 s) and HAProxy's common {@code timeout server 50s} (deploy/README.md).
+   */
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(45);
 
   /** Default messages in one poll answer when the request gives no {@code limit}. */
   public static final int DEFAULT_POLL_LIMIT = 100;
@@ -150,6 +153,9 @@ public final class ServerConfig {
    */
   public static final Duration DEFAULT_AUTH_CLOCK_SKEW = Duration.ofSeconds(30);
 
+  /** Default format of {@code herald serve}'s log lines: {@code text}, one readable line each. */
+  public static final String DEFAULT_LOG_FORMAT = "text";
+
   private final String host;
   private final int port;
   private final String broker;
@@ -208,6 +214,7 @@ public final class ServerConfig {
   private final boolean insecureNoAuth;
   private final Duration drainDelay;
   private final Duration drainWindow;
+  private final String logFormat;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
@@ -267,6 +274,7 @@ public final class ServerConfig {
     this.apiKeys = List.copyOf(b.apiKeys);
     this.allowedOrigins = List.copyOf(b.allowedOrigins);
     this.insecureNoAuth = b.insecureNoAuth;
+    this.logFormat = b.logFormat;
     this.namespaceHistory = namespaceHistory(namespaces, history);
   }
 
@@ -364,7 +372,9 @@ public final class ServerConfig {
   }
 
   /**
-   * Longest long-poll wait a client may ask for; default 120 seconds. Longer asks are cut to it.
+   * Longest long-poll wait a client may ask for; default 45 seconds, under the common proxies' read
+   * timeouts (nginx 60 s, HAProxy's usual {@code timeout server 50s}) so that a poll at the maximum
+   * wait is answered before a proxy gives up on it. Longer asks are cut to it.
    */
   public Duration maxWait() {
     return maxWait;
@@ -689,6 +699,15 @@ public final class ServerConfig {
     return insecureNoAuth;
   }
 
+  /**
+   * Format of {@code herald serve}'s log lines on stderr: {@code text} (default) or {@code json},
+   * one JSON object per line from Logback's {@code JsonEncoder}, tokens redacted as in text. A
+   * server embedded with {@link HeraldServer#start} leaves the application's logging alone.
+   */
+  public String logFormat() {
+    return logFormat;
+  }
+
   /** Whether any credential (HMAC secret, public key, JWKS URL, API key) is configured. */
   public boolean credentialsConfigured() {
     return authHmacSecret != null
@@ -769,6 +788,7 @@ public final class ServerConfig {
     private List<String> apiKeys = List.of();
     private List<String> allowedOrigins = List.of();
     private boolean insecureNoAuth;
+    private String logFormat = DEFAULT_LOG_FORMAT;
 
     private Builder() {}
 
@@ -1204,6 +1224,19 @@ public final class ServerConfig {
     /** Zero (all at once) or more; see {@link ServerConfig#drainWindow()}. */
     public Builder drainWindow(Duration window) {
       this.drainWindow = atLeast("drain window", window, Duration.ZERO);
+      return this;
+    }
+
+    /**
+     * Format of the log lines of {@code herald serve}: {@code text} or {@code json}.
+     *
+     * @throws IllegalArgumentException for any other word
+     */
+    public Builder logFormat(String format) {
+      if (!"text".equals(format) && !"json".equals(format)) {
+        throw new IllegalArgumentException("must be text or json, got \"" + format + "\"");
+      }
+      this.logFormat = format;
       return this;
     }
 

@@ -492,7 +492,12 @@ public final class Settings {
               "seconds",
               "on SIGTERM, after the drain delay: the window over which connections are closed, spread evenly (WebSocket `1001`, SSE `herald.end`, long polls answered); then the node exits",
               c -> c.drainWindow().toSeconds(),
-              (b, v) -> b.drainWindow(Duration.ofSeconds(v))));
+              (b, v) -> b.drainWindow(Duration.ofSeconds(v))),
+          Setting.text(
+              "log-format",
+              "`text`, or `json` for one JSON object per log line (Logback's `JsonEncoder`; tokens redacted as in text)",
+              ServerConfig::logFormat,
+              ServerConfig.Builder::logFormat));
 
   private static final Map<String, Setting<?>> BY_NAME =
       ALL.stream()

@@ -134,6 +134,8 @@ public final class RedisBroker implements Broker {
   private volatile BrokerListener listener;
   private int connectAttempts; // scheduler thread only
   private int reconnectPolls; // scheduler thread only
+  private final java.util.concurrent.atomic.LongAdder reconnects =
+      new java.util.concurrent.atomic.LongAdder();
 
   /** What this node knows of one subscribed channel. Guarded by itself. */
   private static final class ChannelState {
@@ -370,6 +372,7 @@ public final class RedisBroker implements Broker {
         return;
       }
       resubscribeNeeded.set(true);
+      reconnects.increment();
       if (connection == commands) {
         for (CompletableFuture<?> f : inFlight) {
           f.cancel(false);
@@ -758,6 +761,14 @@ public final class RedisBroker implements Broker {
   @Override
   public String describe() {
     return description;
+  }
+
+  /**
+   * How many times a connection to Redis (commands or Pub/Sub) was lost since start, each loss
+   * starting a reconnect; for metrics. Thread-safe.
+   */
+  public long reconnects() {
+    return reconnects.sum();
   }
 
   /** How many channels this node subscribes to in Redis now; for tests and metrics. */

@@ -156,6 +156,19 @@ public final class ServerConfig {
   /** Default format of {@code herald serve}'s log lines: {@code text}, one readable line each. */
   public static final String DEFAULT_LOG_FORMAT = "text";
 
+  /** Default: Prometheus metrics are served at {@code GET /metrics}. */
+  public static final boolean DEFAULT_METRICS = true;
+
+  /** Default: {@code /metrics} needs no API key (it names no channel, user or message). */
+  public static final boolean DEFAULT_METRICS_REQUIRE_API_KEY = false;
+
+  /**
+   * Default file descriptors kept for everything but client connections (listener, epoll, Redis,
+   * logs, jars): the start-up check lowers {@code maxConnections} to the open-file limit minus
+   * this.
+   */
+  public static final int DEFAULT_OPEN_FILES_HEADROOM = 100;
+
   private final String host;
   private final int port;
   private final String broker;
@@ -215,6 +228,9 @@ public final class ServerConfig {
   private final Duration drainDelay;
   private final Duration drainWindow;
   private final String logFormat;
+  private final boolean metrics;
+  private final boolean metricsRequireApiKey;
+  private final int openFilesHeadroom;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
@@ -275,6 +291,9 @@ public final class ServerConfig {
     this.allowedOrigins = List.copyOf(b.allowedOrigins);
     this.insecureNoAuth = b.insecureNoAuth;
     this.logFormat = b.logFormat;
+    this.metrics = b.metrics;
+    this.metricsRequireApiKey = b.metricsRequireApiKey;
+    this.openFilesHeadroom = b.openFilesHeadroom;
     this.namespaceHistory = namespaceHistory(namespaces, history);
   }
 
@@ -708,6 +727,30 @@ public final class ServerConfig {
     return logFormat;
   }
 
+  /**
+   * Whether {@code GET /metrics} serves Prometheus metrics; {@value #DEFAULT_METRICS} by default.
+   */
+  public boolean metrics() {
+    return metrics;
+  }
+
+  /**
+   * Whether {@code /metrics} needs one of {@link #apiKeys()} ({@code X-Api-Key} or {@code
+   * Authorization: Bearer KEY}); {@value #DEFAULT_METRICS_REQUIRE_API_KEY} by default.
+   */
+  public boolean metricsRequireApiKey() {
+    return metricsRequireApiKey;
+  }
+
+  /**
+   * File descriptors kept for everything but client connections, 0 to 100,000; {@value
+   * #DEFAULT_OPEN_FILES_HEADROOM} by default. When the process's open-file limit is below {@link
+   * #maxConnections()} plus this, the server lowers its connection limit at start and says so.
+   */
+  public int openFilesHeadroom() {
+    return openFilesHeadroom;
+  }
+
   /** Whether any credential (HMAC secret, public key, JWKS URL, API key) is configured. */
   public boolean credentialsConfigured() {
     return authHmacSecret != null
@@ -789,6 +832,9 @@ public final class ServerConfig {
     private List<String> allowedOrigins = List.of();
     private boolean insecureNoAuth;
     private String logFormat = DEFAULT_LOG_FORMAT;
+    private boolean metrics = DEFAULT_METRICS;
+    private boolean metricsRequireApiKey = DEFAULT_METRICS_REQUIRE_API_KEY;
+    private int openFilesHeadroom = DEFAULT_OPEN_FILES_HEADROOM;
 
     private Builder() {}
 
@@ -1237,6 +1283,24 @@ public final class ServerConfig {
         throw new IllegalArgumentException("must be text or json, got \"" + format + "\"");
       }
       this.logFormat = format;
+      return this;
+    }
+
+    /** Serves Prometheus metrics at {@code GET /metrics} (on by default). */
+    public Builder metrics(boolean on) {
+      this.metrics = on;
+      return this;
+    }
+
+    /** Makes {@code /metrics} require one of the API keys (off by default). */
+    public Builder metricsRequireApiKey(boolean on) {
+      this.metricsRequireApiKey = on;
+      return this;
+    }
+
+    /** File descriptors kept for everything but client connections, 0 to 100,000. */
+    public Builder openFilesHeadroom(int descriptors) {
+      this.openFilesHeadroom = range("open files headroom", descriptors, 0, 100_000);
       return this;
     }
 

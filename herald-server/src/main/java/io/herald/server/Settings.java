@@ -497,7 +497,25 @@ public final class Settings {
               "log-format",
               "`text`, or `json` for one JSON object per log line (Logback's `JsonEncoder`; tokens redacted as in text)",
               ServerConfig::logFormat,
-              ServerConfig.Builder::logFormat));
+              ServerConfig.Builder::logFormat),
+          Setting.flag(
+              "metrics",
+              "serve Prometheus metrics at `GET /metrics` (`--metrics=false` turns them off: 404)",
+              ServerConfig::metrics,
+              ServerConfig.Builder::metrics),
+          Setting.flag(
+              "metrics-require-api-key",
+              "`/metrics` needs an `--api-key` (`X-Api-Key`, or `Authorization: Bearer KEY` as Prometheus sends it); open by default, as it names no channel, user or message",
+              ServerConfig::metricsRequireApiKey,
+              ServerConfig.Builder::metricsRequireApiKey),
+          Setting.integer(
+              "open-files-headroom",
+              0,
+              100_000,
+              "descriptors",
+              "file descriptors kept for all but client connections: when the open-file limit (`ulimit -n`) is below `--max-connections` plus this, the connection limit is lowered at start, with a warning",
+              ServerConfig::openFilesHeadroom,
+              ServerConfig.Builder::openFilesHeadroom));
 
   private static final Map<String, Setting<?>> BY_NAME =
       ALL.stream()

@@ -227,6 +227,7 @@ final class PollHandler {
           Comparator.comparingLong(Message::time)); // stable: keeps offset order within a channel
     }
     List<Message> taken = all.size() > limit ? all.subList(0, limit) : all;
+    server.metrics.pollAnswered(wait != null, taken.size());
     for (Message m : taken) {
       positions[channels.indexOf(m.channel())] = m.position();
     }
@@ -297,5 +298,10 @@ final class PollHandler {
         s.close();
       }
     }
+  }
+
+  /** The channels this poll reads, for the subscription gauge. */
+  int channelCount() {
+    return channels.size();
   }
 }

@@ -21,7 +21,9 @@ public final class ServerContext {
   final AtomicInteger parkedPolls = new AtomicInteger();
   final AtomicInteger connections = new AtomicInteger();
   final Set<PollHandler> parked = ConcurrentHashMap.newKeySet();
-  final Refusals refusals = new Refusals();
+  final ServerMetrics metrics;
+  final Refusals refusals;
+  volatile int maxConnections;
   volatile boolean shuttingDown;
   volatile io.herald.server.demo.DemoSignIn demoSignIn;
   volatile boolean draining;
@@ -37,6 +39,35 @@ public final class ServerContext {
     this.hub = hub;
     this.authorizer = authorizer;
     this.origins = new OriginPolicy(config.allowedOrigins());
+    this.metrics = new ServerMetrics(config.metrics());
+    this.refusals = new Refusals(metrics);
+    this.maxConnections = config.maxConnections();
+  }
+
+  /** The server's meters (Prometheus at {@code /metrics}); live counters for the admin page. */
+  public ServerMetrics metrics() {
+    return metrics;
+  }
+
+  /**
+   * The connection limit in force: {@code maxConnections}, or lower when the open-file limit cannot
+   * meet it (see {@code OpenFiles}).
+   */
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  /** Lowers (or sets) the connection limit in force; call before the server accepts connections. */
+  public void maxConnections(int limit) {
+    this.maxConnections = limit;
+  }
+
+  /**
+   * Binds the metrics' gauges to this server's open connections ({@code all}) and state; call once,
+   * before serving.
+   */
+  public void bindMetrics(io.netty.channel.group.ChannelGroup all) {
+    metrics.bind(all, this);
   }
 
   /**

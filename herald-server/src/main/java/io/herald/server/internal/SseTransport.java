@@ -53,7 +53,7 @@ final class SseTransport extends StreamingTransport {
   private boolean ended;
 
   SseTransport(ServerContext server, List<String> channels, Cursor since, Principal principal) {
-    super(server);
+    super(server, io.herald.core.Transport.SSE);
     this.channels = channels;
     this.since = since;
     this.principal = principal;
@@ -113,6 +113,7 @@ final class SseTransport extends StreamingTransport {
       return;
     }
     drain();
+    ending("expired", 0);
     String event =
         "event: herald.expired\ndata: {\"message\":\"the token expired at "
             + principal.expires()
@@ -206,6 +207,7 @@ final class SseTransport extends StreamingTransport {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
     if (evt == ServerShutdown.INSTANCE) {
+      ending("shutdown", 0);
       if (heartbeat == null) {
         ctx.close(); // not started yet (the subscription is opening): nothing was sent
       } else {

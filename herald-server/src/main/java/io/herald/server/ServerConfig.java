@@ -141,6 +141,12 @@ public final class ServerConfig {
    */
   public static final Duration DEFAULT_AUTH_CLOCK_SKEW = Duration.ofSeconds(30);
 
+  /** Default lifetime of an admin page sign-in (the session token it gives). */
+  public static final Duration DEFAULT_ADMIN_SESSION = Duration.ofMinutes(15);
+
+  /** The shortest admin password accepted, in characters. */
+  public static final int MIN_ADMIN_PASSWORD_CHARS = 12;
+
   private final String host;
   private final int port;
   private final String broker;
@@ -197,6 +203,8 @@ public final class ServerConfig {
   private final List<String> apiKeys;
   private final List<String> allowedOrigins;
   private final boolean insecureNoAuth;
+  private final String adminPassword;
+  private final Duration adminSession;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
@@ -254,6 +262,8 @@ public final class ServerConfig {
     this.apiKeys = List.copyOf(b.apiKeys);
     this.allowedOrigins = List.copyOf(b.allowedOrigins);
     this.insecureNoAuth = b.insecureNoAuth;
+    this.adminPassword = b.adminPassword;
+    this.adminSession = b.adminSession;
     this.namespaceHistory = namespaceHistory(namespaces, history);
   }
 
@@ -667,6 +677,24 @@ public final class ServerConfig {
         || !apiKeys.isEmpty();
   }
 
+  /**
+   * The password of the admin page ({@code /admin}), or null for none; never logged. The admin page
+   * is served when this or an API key is set, and is 404 otherwise.
+   */
+  public String adminPassword() {
+    return adminPassword;
+  }
+
+  /** Lifetime of an admin page sign-in, 1 minute to 24 hours; default 15 minutes. */
+  public Duration adminSession() {
+    return adminSession;
+  }
+
+  /** Whether the admin page is served: an admin password or an API key is configured. */
+  public boolean adminEnabled() {
+    return adminPassword != null || !apiKeys.isEmpty();
+  }
+
   /** The settings as one line for the start-up log (see {@link Settings#describe}). */
   @Override
   public String toString() {
@@ -737,6 +765,8 @@ public final class ServerConfig {
     private List<String> apiKeys = List.of();
     private List<String> allowedOrigins = List.of();
     private boolean insecureNoAuth;
+    private String adminPassword;
+    private Duration adminSession = DEFAULT_ADMIN_SESSION;
 
     private Builder() {}
 
@@ -1160,6 +1190,37 @@ public final class ServerConfig {
     /** Allows running without credentials on a non-loopback address. */
     public Builder insecureNoAuth(boolean on) {
       this.insecureNoAuth = on;
+      return this;
+    }
+
+    /**
+     * The admin page's password: at least {@value #MIN_ADMIN_PASSWORD_CHARS} characters; null or
+     * empty for none (then only an API key opens the admin page, and with none it is off).
+     */
+    public Builder adminPassword(String password) {
+      if (password != null && password.isEmpty()) {
+        password = null;
+      }
+      if (password != null && password.length() < MIN_ADMIN_PASSWORD_CHARS) {
+        throw new IllegalArgumentException(
+            "admin password must be at least "
+                + MIN_ADMIN_PASSWORD_CHARS
+                + " characters, got "
+                + password.length());
+      }
+      this.adminPassword = password;
+      return this;
+    }
+
+    /** 1 minute to 24 hours; see {@link ServerConfig#adminSession()}. */
+    public Builder adminSession(Duration session) {
+      Objects.requireNonNull(session, "admin session");
+      if (session.compareTo(Duration.ofMinutes(1)) < 0
+          || session.compareTo(Duration.ofHours(24)) > 0) {
+        throw new IllegalArgumentException(
+            "admin session must be 1 minute to 24 hours, got " + session.toSeconds() + " s");
+      }
+      this.adminSession = session;
       return this;
     }
 

@@ -476,7 +476,20 @@ public final class Settings {
               "insecure-no-auth",
               "serve with no credential on a `--host` that is not loopback (otherwise such a start is refused)",
               ServerConfig::insecureNoAuth,
-              ServerConfig.Builder::insecureNoAuth));
+              ServerConfig.Builder::insecureNoAuth),
+          Setting.secret(
+              "admin-password",
+              "password of the admin page `/admin` (at least 12 characters); the page is served when this or an `api-key` is set, and is 404 otherwise",
+              c -> c.adminPassword() == null ? "" : c.adminPassword(),
+              ServerConfig.Builder::adminPassword),
+          Setting.longInteger(
+              "admin-session-seconds",
+              60,
+              DAY_SECONDS,
+              "seconds",
+              "lifetime of an admin page sign-in, 60 to 86400",
+              c -> c.adminSession().toSeconds(),
+              (b, v) -> b.adminSession(Duration.ofSeconds(v))));
 
   private static final Map<String, Setting<?>> BY_NAME =
       ALL.stream()

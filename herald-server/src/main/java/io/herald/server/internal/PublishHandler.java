@@ -76,6 +76,8 @@ final class PublishHandler {
       boolean keepOpen) {
     boolean keepAlive = keepOpen && !server.shuttingDown;
     if (error == null) {
+      server.traffic.published(TrafficCounters.HTTP);
+      server.activity.published(channel);
       HttpResponses.write(
           ctx, HttpResponses.json(HttpResponseStatus.CREATED, published(m)), keepAlive);
       return;

@@ -22,8 +22,11 @@ public final class ServerContext {
   final AtomicInteger connections = new AtomicInteger();
   final Set<PollHandler> parked = ConcurrentHashMap.newKeySet();
   final Refusals refusals = new Refusals();
+  final TrafficCounters traffic = new TrafficCounters(this);
+  final ChannelActivity activity = new ChannelActivity();
   volatile boolean shuttingDown;
   volatile io.herald.server.demo.DemoSignIn demoSignIn;
+  final AdminApi admin;
 
   public ServerContext(ServerConfig config, Hub hub) {
     this(config, hub, new Authorizer(config));
@@ -35,6 +38,7 @@ public final class ServerContext {
     this.hub = hub;
     this.authorizer = authorizer;
     this.origins = new OriginPolicy(config.allowedOrigins());
+    this.admin = config.adminEnabled() ? new AdminApi(this) : null;
   }
 
   /**
@@ -66,5 +70,29 @@ public final class ServerContext {
     for (PollHandler p : parked) {
       p.answerNow();
     }
+  }
+
+  /** Where the admin page reads its live counters per transport. */
+  LiveCounters counters() {
+    return traffic;
+  }
+
+  /**
+   * Announces this node on the broker as {@code nodeId} (the admin page lists the nodes) and, when
+   * the admin page is on, starts sampling its counters on {@code loop}. Call once, after binding.
+   *
+   * @param nodeId 1 to 200 printable ASCII characters, for example {@code host:8080}
+   */
+  public void startAdmin(java.util.concurrent.ScheduledExecutorService loop, String nodeId) {
+    if (admin != null) {
+      admin.start(loop, nodeId);
+    }
+    long started = System.currentTimeMillis();
+    hub.broker()
+        .announce(
+            nodeId,
+            admin != null
+                ? admin::nodeDetails
+                : () -> "{\"startedAt\":" + started + ",\"admin\":false}");
   }
 }

@@ -6,6 +6,7 @@ import io.herald.core.Message;
 import io.herald.core.Position;
 import io.herald.core.ProtocolException;
 import io.herald.core.Subscription;
+import io.herald.core.Transport;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.ArrayList;
@@ -46,6 +47,12 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    server.traffic.opened(this);
+  }
+
+  /** The transport this handler serves. */
+  final Transport transport() {
+    return this instanceof SseTransport ? Transport.SSE : Transport.WEBSOCKET;
   }
 
   /**
@@ -104,6 +111,7 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
     }
     draining = true;
     boolean wrote = false;
+    int delivered = 0;
     try {
       boolean more = true;
       while (more && ctx.channel().isWritable()) {
@@ -128,11 +136,18 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
             }
           }
           more |= taken >= BATCH;
+          if (taken > 0) {
+            delivered += taken;
+            server.activity.delivered(s.channel(), taken);
+          }
         }
       }
     } finally {
       batch.clear();
       draining = false;
+    }
+    if (delivered > 0) {
+      server.traffic.delivered(transport(), delivered);
     }
     if (wrote) {
       ctx.flush();
@@ -179,6 +194,7 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
   }
 
   protected void closeSubscriptions() {
+    server.traffic.closed(this);
     for (Subscription s : subscriptions) {
       s.close();
     }

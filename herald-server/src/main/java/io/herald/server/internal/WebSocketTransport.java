@@ -13,6 +13,7 @@ import io.herald.core.Names;
 import io.herald.core.Position;
 import io.herald.core.ProtocolException;
 import io.herald.core.Subscription;
+import io.herald.core.Transport;
 import io.herald.server.auth.AuthException;
 import io.herald.server.auth.Principal;
 import io.netty.buffer.ByteBufUtil;
@@ -552,6 +553,8 @@ final class WebSocketTransport extends StreamingTransport {
           error(id, cause instanceof ProtocolException pe ? pe : PublishHandler.unexpected(cause)));
       return;
     }
+    server.traffic.published(Transport.WEBSOCKET.ordinal());
+    server.activity.published(m.channel());
     ObjectNode r = reply("published", id);
     r.put("channel", m.channel());
     r.put("offset", m.offset());

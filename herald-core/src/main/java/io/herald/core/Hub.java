@@ -53,6 +53,7 @@ public final class Hub implements BrokerListener, AutoCloseable {
   private final Map<String, HubChannel> channels = new ConcurrentHashMap<>();
   private final ScheduledExecutorService sweeper;
   private final long sweepIntervalMillis;
+  private volatile HubObserver observer = HubObserver.NONE;
 
   /**
    * A hub over {@code broker}; call {@link #start()} before use.
@@ -379,8 +380,22 @@ public final class Hub implements BrokerListener, AutoCloseable {
     }
   }
 
+  /**
+   * Reports gaps, unrecovered positions and live messages to {@code observer} from now on (for
+   * metrics); {@link HubObserver#NONE} by default. Any thread.
+   */
+  public void observer(HubObserver observer) {
+    this.observer = Objects.requireNonNull(observer, "observer");
+  }
+
+  /** The observer in force. */
+  HubObserver observer() {
+    return observer;
+  }
+
   @Override
   public void onMessage(Message m) {
+    observer.received(m, System.currentTimeMillis());
     HubChannel hc = channels.get(m.channel());
     if (hc == null) {
       return;

@@ -143,6 +143,8 @@ public final class RedisBroker implements Broker {
   private volatile BrokerListener listener;
   private int connectAttempts; // scheduler thread only
   private int reconnectPolls; // scheduler thread only
+  private final java.util.concurrent.atomic.LongAdder reconnects =
+      new java.util.concurrent.atomic.LongAdder();
   private volatile BrokerNode.Announcer self;
 
   /** What this node knows of one subscribed channel. Guarded by itself. */
@@ -380,6 +382,7 @@ public final class RedisBroker implements Broker {
         return;
       }
       resubscribeNeeded.set(true);
+      reconnects.increment();
       if (connection == commands) {
         for (CompletableFuture<?> f : inFlight) {
           f.cancel(false);
@@ -749,6 +752,14 @@ public final class RedisBroker implements Broker {
   @Override
   public String describe() {
     return description;
+  }
+
+  /**
+   * How many times a connection to Redis (commands or Pub/Sub) was lost since start, each loss
+   * starting a reconnect; for metrics. Thread-safe.
+   */
+  public long reconnects() {
+    return reconnects.sum();
   }
 
   /**

@@ -75,6 +75,10 @@ public final class HeraldServer implements AutoCloseable {
             config.maxActiveChannels());
     hub.start();
     this.context = new ServerContext(config, hub, authorizer);
+    context.maxConnections(
+        io.herald.server.internal.OpenFiles.effectiveMaxConnections(
+            config, io.herald.server.internal.OpenFiles.limit()));
+    context.bindMetrics(connections);
     if (config.demoFeed()) {
       context.demoSignIn(demoSignIn(config));
     }
@@ -106,6 +110,7 @@ public final class HeraldServer implements AutoCloseable {
       boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       hub.close();
+      context.metrics().close();
       throw e;
     }
     context.startAdmin(workers.next(), nodeId(listener));
@@ -200,10 +205,14 @@ public final class HeraldServer implements AutoCloseable {
     try {
       HeraldServer server = new HeraldServer(config, authorizer);
       LOG.info(
-          "Herald listening on {} (broker {}, epoll {})",
+          "Herald listening on {} (broker {}, epoll {}, max connections {}, open-file limit {},"
+              + " metrics {})",
           server.baseUrl(),
           server.hub.broker().describe(),
-          Epoll.isAvailable());
+          Epoll.isAvailable(),
+          server.context.maxConnections(),
+          io.herald.server.internal.OpenFiles.limit(),
+          config.metrics() ? "at /metrics" : "off");
       LOG.info("settings: {}", config);
       if (config.credentialsConfigured() || !config.insecureNoAuth()) {
         LOG.info(Authorizer.describe(config));
@@ -223,11 +232,16 @@ public final class HeraldServer implements AutoCloseable {
 
   /**
    * Protected mode (as Redis has it): with no credential configured, only a loopback address may be
-   * bound, unless {@code insecureNoAuth}.
+   * bound, unless {@code insecureNoAuth}. And {@code /metrics} behind an API key needs one.
    *
    * @throws IllegalArgumentException naming both ways out
    */
   static void requireProtection(ServerConfig config) {
+    if (config.metricsRequireApiKey() && config.apiKeys().isEmpty()) {
+      throw new IllegalArgumentException(
+          "refusing to start: --metrics-require-api-key is set but no --api-key is configured;"
+              + " configure one, or leave /metrics open");
+    }
     if (config.credentialsConfigured() || config.insecureNoAuth() || isLoopback(config.host())) {
       return;
     }
@@ -276,6 +290,19 @@ public final class HeraldServer implements AutoCloseable {
   /** The hub (channels, logs and subscribers) this server serves. */
   public Hub hub() {
     return hub;
+  }
+
+  /**
+   * The connection limit in force: {@code maxConnections}, lowered when the open files cannot meet
+   * it.
+   */
+  public int maxConnections() {
+    return context.maxConnections();
+  }
+
+  /** The server's meters (served at {@code /metrics}); for the admin page and tests. */
+  public io.herald.server.internal.ServerMetrics metrics() {
+    return context.metrics();
   }
 
   /** Open connections now. */
@@ -329,6 +356,7 @@ public final class HeraldServer implements AutoCloseable {
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     hub.close();
+    context.metrics().close();
     LOG.info("stopped");
   }
 }

@@ -141,6 +141,19 @@ public final class ServerConfig {
    */
   public static final Duration DEFAULT_AUTH_CLOCK_SKEW = Duration.ofSeconds(30);
 
+  /** Default: Prometheus metrics are served at {@code GET /metrics}. */
+  public static final boolean DEFAULT_METRICS = true;
+
+  /** Default: {@code /metrics} needs no API key (it names no channel, user or message). */
+  public static final boolean DEFAULT_METRICS_REQUIRE_API_KEY = false;
+
+  /**
+   * Default file descriptors kept for everything but client connections (listener, epoll, Redis,
+   * logs, jars): the start-up check lowers {@code maxConnections} to the open-file limit minus
+   * this.
+   */
+  public static final int DEFAULT_OPEN_FILES_HEADROOM = 100;
+
   /** Default lifetime of an admin page sign-in (the session token it gives). */
   public static final Duration DEFAULT_ADMIN_SESSION = Duration.ofMinutes(15);
 
@@ -203,6 +216,9 @@ public final class ServerConfig {
   private final List<String> apiKeys;
   private final List<String> allowedOrigins;
   private final boolean insecureNoAuth;
+  private final boolean metrics;
+  private final boolean metricsRequireApiKey;
+  private final int openFilesHeadroom;
   private final String adminPassword;
   private final Duration adminSession;
 
@@ -262,6 +278,9 @@ public final class ServerConfig {
     this.apiKeys = List.copyOf(b.apiKeys);
     this.allowedOrigins = List.copyOf(b.allowedOrigins);
     this.insecureNoAuth = b.insecureNoAuth;
+    this.metrics = b.metrics;
+    this.metricsRequireApiKey = b.metricsRequireApiKey;
+    this.openFilesHeadroom = b.openFilesHeadroom;
     this.adminPassword = b.adminPassword;
     this.adminSession = b.adminSession;
     this.namespaceHistory = namespaceHistory(namespaces, history);
@@ -669,6 +688,30 @@ public final class ServerConfig {
     return insecureNoAuth;
   }
 
+  /**
+   * Whether {@code GET /metrics} serves Prometheus metrics; {@value #DEFAULT_METRICS} by default.
+   */
+  public boolean metrics() {
+    return metrics;
+  }
+
+  /**
+   * Whether {@code /metrics} needs one of {@link #apiKeys()} ({@code X-Api-Key} or {@code
+   * Authorization: Bearer KEY}); {@value #DEFAULT_METRICS_REQUIRE_API_KEY} by default.
+   */
+  public boolean metricsRequireApiKey() {
+    return metricsRequireApiKey;
+  }
+
+  /**
+   * File descriptors kept for everything but client connections, 0 to 100,000; {@value
+   * #DEFAULT_OPEN_FILES_HEADROOM} by default. When the process's open-file limit is below {@link
+   * #maxConnections()} plus this, the server lowers its connection limit at start and says so.
+   */
+  public int openFilesHeadroom() {
+    return openFilesHeadroom;
+  }
+
   /** Whether any credential (HMAC secret, public key, JWKS URL, API key) is configured. */
   public boolean credentialsConfigured() {
     return authHmacSecret != null
@@ -765,6 +808,9 @@ public final class ServerConfig {
     private List<String> apiKeys = List.of();
     private List<String> allowedOrigins = List.of();
     private boolean insecureNoAuth;
+    private boolean metrics = DEFAULT_METRICS;
+    private boolean metricsRequireApiKey = DEFAULT_METRICS_REQUIRE_API_KEY;
+    private int openFilesHeadroom = DEFAULT_OPEN_FILES_HEADROOM;
     private String adminPassword;
     private Duration adminSession = DEFAULT_ADMIN_SESSION;
 
@@ -1190,6 +1236,24 @@ public final class ServerConfig {
     /** Allows running without credentials on a non-loopback address. */
     public Builder insecureNoAuth(boolean on) {
       this.insecureNoAuth = on;
+      return this;
+    }
+
+    /** Serves Prometheus metrics at {@code GET /metrics} (on by default). */
+    public Builder metrics(boolean on) {
+      this.metrics = on;
+      return this;
+    }
+
+    /** Makes {@code /metrics} require one of the API keys (off by default). */
+    public Builder metricsRequireApiKey(boolean on) {
+      this.metricsRequireApiKey = on;
+      return this;
+    }
+
+    /** File descriptors kept for everything but client connections, 0 to 100,000. */
+    public Builder openFilesHeadroom(int descriptors) {
+      this.openFilesHeadroom = range("open files headroom", descriptors, 0, 100_000);
       return this;
     }
 

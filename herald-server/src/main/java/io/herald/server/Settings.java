@@ -477,6 +477,24 @@ public final class Settings {
               "serve with no credential on a `--host` that is not loopback (otherwise such a start is refused)",
               ServerConfig::insecureNoAuth,
               ServerConfig.Builder::insecureNoAuth),
+          Setting.flag(
+              "metrics",
+              "serve Prometheus metrics at `GET /metrics` (`--metrics=false` turns them off: 404)",
+              ServerConfig::metrics,
+              ServerConfig.Builder::metrics),
+          Setting.flag(
+              "metrics-require-api-key",
+              "`/metrics` needs an `--api-key` (`X-Api-Key`, or `Authorization: Bearer KEY` as Prometheus sends it); open by default, as it names no channel, user or message",
+              ServerConfig::metricsRequireApiKey,
+              ServerConfig.Builder::metricsRequireApiKey),
+          Setting.integer(
+              "open-files-headroom",
+              0,
+              100_000,
+              "descriptors",
+              "file descriptors kept for all but client connections: when the open-file limit (`ulimit -n`) is below `--max-connections` plus this, the connection limit is lowered at start, with a warning",
+              ServerConfig::openFilesHeadroom,
+              ServerConfig.Builder::openFilesHeadroom),
           Setting.secret(
               "admin-password",
               "password of the admin page `/admin` (at least 12 characters); the page is served when this or an `api-key` is set, and is 404 otherwise",

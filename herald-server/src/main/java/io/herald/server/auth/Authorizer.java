@@ -127,6 +127,11 @@ public final class Authorizer {
     return verifier.verify(token);
   }
 
+  /** Whether {@code given} is one of the configured API keys (compared in constant time). */
+  public boolean isApiKey(String given) {
+    return given != null && apiKeyValid(given);
+  }
+
   private boolean apiKeyValid(String given) {
     byte[] d = digest(given);
     boolean ok = false;

@@ -74,7 +74,6 @@ final class AdminApi {
   private final long startedAt = System.currentTimeMillis();
   private final ArrayDeque<Sample> samples = new ArrayDeque<>(); // guarded by itself
   private volatile String nodeId = "this-node";
-  private int ticks; // sampler thread only
 
   /** The counters at one moment. */
   private record Sample(long nanos, List<LiveCounters.Row> rows) {}
@@ -84,23 +83,36 @@ final class AdminApi {
     this.auth = new AdminAuth(server.config, server.authorizer, Clock.systemUTC());
   }
 
-  /** Starts sampling the counters once a second on {@code loop}, as node {@code nodeId}. */
+  /**
+   * Starts the busiest channels' window rotation on {@code loop}, as node {@code nodeId}. The
+   * counters are read only when the page asks (no work while nobody looks).
+   */
   void start(ScheduledExecutorService loop, String nodeId) {
     this.nodeId = nodeId;
-    sample();
-    loop.scheduleAtFixedRate(this::sample, 1, 1, TimeUnit.SECONDS);
+    loop.scheduleAtFixedRate(
+        server.activity::rotate,
+        ChannelActivity.WINDOW_SECONDS,
+        ChannelActivity.WINDOW_SECONDS,
+        TimeUnit.SECONDS);
   }
 
-  private void sample() {
-    Sample s = new Sample(System.nanoTime(), server.counters().rows());
+  /**
+   * Reads the counters now and keeps the reading for the rates: readings at least a second apart,
+   * over the last {@value #RATE_SECONDS} s or so. Answers the oldest kept reading and the new one.
+   */
+  private Sample[] sample() {
+    long now = System.nanoTime();
+    Sample s = new Sample(now, server.counters().rows());
     synchronized (samples) {
-      samples.addLast(s);
-      while (samples.size() > RATE_SECONDS + 1) {
+      Sample last = samples.peekLast();
+      if (last == null || now - last.nanos() >= 900_000_000L) {
+        samples.addLast(s);
+      }
+      while (samples.size() > 1
+          && now - samples.peekFirst().nanos() > (RATE_SECONDS + 1) * 1_000_000_000L) {
         samples.removeFirst();
       }
-    }
-    if (++ticks % ChannelActivity.WINDOW_SECONDS == 0) {
-      server.activity.rotate();
+      return new Sample[] {samples.peekFirst(), s};
     }
   }
 
@@ -187,16 +199,12 @@ final class AdminApi {
   }
 
   private Map<String, Object> overview() {
-    Sample first;
-    Sample last;
-    synchronized (samples) {
-      first = samples.peekFirst();
-      last = samples.peekLast();
-    }
-    List<LiveCounters.Row> now = server.counters().rows();
+    Sample[] pair = sample();
+    Sample first = pair[0];
+    Sample last = pair[1];
+    List<LiveCounters.Row> now = last.rows();
     List<Map<String, Object>> rows = new ArrayList<>();
-    double seconds =
-        first == null || last == first ? 0 : (last.nanos() - first.nanos()) / 1_000_000_000.0;
+    double seconds = first == last ? 0 : (last.nanos() - first.nanos()) / 1_000_000_000.0;
     for (int i = 0; i < now.size(); i++) {
       LiveCounters.Row r = now.get(i);
       Map<String, Object> row = new LinkedHashMap<>();
@@ -327,16 +335,14 @@ final class AdminApi {
       throw PublishHandler.tooLarge(data.length, server.config.maxMessageBytes());
     }
     data = Json.requireValue(data);
+    CompletableFuture<Message> publication = server.hub.publish(channel, event, data);
+    server.metrics.publishing(false, publication); // an HTTP publication, as the metrics count it
     CompletableFuture<Object> answer =
-        server
-            .hub
-            .publish(channel, event, data)
-            .thenApply(
-                m -> {
-                  server.traffic.published(TrafficCounters.ADMIN);
-                  server.activity.published(channel);
-                  return PublishHandler.published(m);
-                });
+        publication.thenApply(
+            m -> {
+              server.activity.published(channel);
+              return PublishHandler.published(m);
+            });
     later(ctx, answer, HttpResponseStatus.CREATED, keepAlive);
   }
 

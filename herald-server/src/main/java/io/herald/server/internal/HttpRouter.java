@@ -127,6 +127,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
               HttpResponseStatus.OK,
               server.demoSignIn.signIn(ByteBufUtil.getBytes(request.content()))),
           keepAlive);
+    } else if (path.equals("/metrics") && server.metrics.enabled()) {
+      MetricsEndpoint.answer(ctx, server, request, keepAlive);
     } else if (path.equals("/health")) {
       if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
         methodNotAllowed(ctx, method, path, "GET, HEAD", keepAlive);

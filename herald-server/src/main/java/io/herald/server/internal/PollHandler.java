@@ -6,7 +6,6 @@ import io.herald.core.Message;
 import io.herald.core.Position;
 import io.herald.core.ProtocolException;
 import io.herald.core.Subscription;
-import io.herald.core.Transport;
 import io.herald.server.ServerConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
@@ -76,11 +75,6 @@ final class PollHandler {
     this.keepAlive = keepAlive;
     this.subscriptions = new Subscription[channels.size()];
     this.opening = channels.size();
-  }
-
-  /** How many channels this poll reads. */
-  int channelCount() {
-    return subscriptions.length;
   }
 
   /**
@@ -221,12 +215,11 @@ final class PollHandler {
           Comparator.comparingLong(Message::time)); // stable: keeps offset order within a channel
     }
     List<Message> taken = all.size() > limit ? all.subList(0, limit) : all;
+    server.metrics.pollAnswered(wait != null, taken.size());
     for (Message m : taken) {
       positions[channels.indexOf(m.channel())] = m.position();
       server.activity.delivered(m.channel(), 1);
     }
-    server.traffic.delivered(
-        wait != null ? Transport.LONG_POLL : Transport.SHORT_POLL, taken.size());
     CompositeByteBuf body = ctx.alloc().compositeBuffer(taken.size() * 2 + 2);
     body.addComponent(true, Unpooled.wrappedBuffer(OPEN));
     for (int i = 0; i < taken.size(); i++) {
@@ -275,5 +268,10 @@ final class PollHandler {
         s.close();
       }
     }
+  }
+
+  /** The channels this poll reads, for the subscription gauge. */
+  int channelCount() {
+    return channels.size();
   }
 }

@@ -54,12 +54,12 @@ final class PublishHandler {
     String event = Names.event(Query.single(uri, "event"));
     String idempotencyKey = idempotencyKey(request);
     byte[] data = data(request, server.config.maxMessageBytes());
-    server
-        .hub
-        .publish(channel, event, data, idempotencyKey)
-        .whenComplete(
-            (m, error) ->
-                EventLoops.runOn(ctx, () -> answer(ctx, server, channel, m, error, keepOpen)));
+    java.util.concurrent.CompletableFuture<Message> publication =
+        server.hub.publish(channel, event, data, idempotencyKey);
+    server.metrics.publishing(false, publication);
+    publication.whenComplete(
+        (m, error) ->
+            EventLoops.runOn(ctx, () -> answer(ctx, server, channel, m, error, keepOpen)));
   }
 
   /**
@@ -76,7 +76,6 @@ final class PublishHandler {
       boolean keepOpen) {
     boolean keepAlive = keepOpen && !server.shuttingDown;
     if (error == null) {
-      server.traffic.published(TrafficCounters.HTTP);
       server.activity.published(channel);
       HttpResponses.write(
           ctx, HttpResponses.json(HttpResponseStatus.CREATED, published(m)), keepAlive);

@@ -21,12 +21,14 @@ public final class ServerContext {
   final AtomicInteger parkedPolls = new AtomicInteger();
   final AtomicInteger connections = new AtomicInteger();
   final Set<PollHandler> parked = ConcurrentHashMap.newKeySet();
-  final Refusals refusals = new Refusals();
-  final TrafficCounters traffic = new TrafficCounters(this);
+  final ServerMetrics metrics;
+  final Refusals refusals;
+  volatile int maxConnections;
   final ChannelActivity activity = new ChannelActivity();
   volatile boolean shuttingDown;
   volatile io.herald.server.demo.DemoSignIn demoSignIn;
   final AdminApi admin;
+  private final LiveCounters counters;
 
   public ServerContext(ServerConfig config, Hub hub) {
     this(config, hub, new Authorizer(config));
@@ -38,7 +40,37 @@ public final class ServerContext {
     this.hub = hub;
     this.authorizer = authorizer;
     this.origins = new OriginPolicy(config.allowedOrigins());
+    this.metrics = new ServerMetrics(config.metrics());
+    this.refusals = new Refusals(metrics);
+    this.maxConnections = config.maxConnections();
+    this.counters = new MetricsCounters(metrics);
     this.admin = config.adminEnabled() ? new AdminApi(this) : null;
+  }
+
+  /** The server's meters (Prometheus at {@code /metrics}); live counters for the admin page. */
+  public ServerMetrics metrics() {
+    return metrics;
+  }
+
+  /**
+   * The connection limit in force: {@code maxConnections}, or lower when the open-file limit cannot
+   * meet it (see {@code OpenFiles}).
+   */
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  /** Lowers (or sets) the connection limit in force; call before the server accepts connections. */
+  public void maxConnections(int limit) {
+    this.maxConnections = limit;
+  }
+
+  /**
+   * Binds the metrics' gauges to this server's open connections ({@code all}) and state; call once,
+   * before serving.
+   */
+  public void bindMetrics(io.netty.channel.group.ChannelGroup all) {
+    metrics.bind(all, this);
   }
 
   /**
@@ -74,7 +106,7 @@ public final class ServerContext {
 
   /** Where the admin page reads its live counters per transport. */
   LiveCounters counters() {
-    return traffic;
+    return counters;
   }
 
   /**

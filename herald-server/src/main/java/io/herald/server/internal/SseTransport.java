@@ -47,7 +47,7 @@ final class SseTransport extends StreamingTransport {
   private long lastWrite;
 
   SseTransport(ServerContext server, List<String> channels, Cursor since, Principal principal) {
-    super(server);
+    super(server, io.herald.core.Transport.SSE);
     this.channels = channels;
     this.since = since;
     this.principal = principal;
@@ -105,6 +105,7 @@ final class SseTransport extends StreamingTransport {
       return;
     }
     drain();
+    ending("expired", 0);
     String event =
         "event: herald.expired\ndata: {\"message\":\"the token expired at "
             + principal.expires()
@@ -175,6 +176,7 @@ final class SseTransport extends StreamingTransport {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
     if (evt == ServerShutdown.INSTANCE) {
+      ending("shutdown", 0);
       ctx.writeAndFlush(Unpooled.EMPTY_BUFFER)
           .addListener(ChannelFutureListener.CLOSE); // the stream ends; EventSource reconnects
       return;

@@ -39,20 +39,32 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
   private final List<Message> batch = new ArrayList<>(BATCH);
   private final Runnable signal = this::drain;
   private boolean draining;
+  private final Transport transport;
+  private String endReason;
+  private int endCode;
+  private boolean ended;
 
-  StreamingTransport(ServerContext server) {
+  StreamingTransport(ServerContext server, Transport transport) {
     this.server = server;
+    this.transport = transport;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    server.traffic.opened(this);
+    server.metrics.connected(transport);
   }
 
-  /** The transport this handler serves. */
-  final Transport transport() {
-    return this instanceof SseTransport ? Transport.SSE : Transport.WEBSOCKET;
+  /**
+   * Records why the connection ends, for {@code herald_disconnects_total}: {@code reason} ({@code
+   * server}, {@code client}, {@code expired}, {@code shutdown}) and the WebSocket close {@code
+   * code} (0 for none). The first call wins; with none, the end counts as {@code lost}.
+   */
+  protected final void ending(String reason, int code) {
+    if (endReason == null) {
+      endReason = reason;
+      endCode = code;
+    }
   }
 
   /**
@@ -111,7 +123,6 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
     }
     draining = true;
     boolean wrote = false;
-    int delivered = 0;
     try {
       boolean more = true;
       while (more && ctx.channel().isWritable()) {
@@ -129,6 +140,7 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
             for (int j = 0; j < batch.size(); j++) {
               writeMessage(i, s, batch.get(j));
             }
+            server.metrics.delivered(transport, batch.size());
             taken += batch.size();
             wrote |= !batch.isEmpty();
             if (batch.size() < CHUNK) {
@@ -137,7 +149,6 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
           }
           more |= taken >= BATCH;
           if (taken > 0) {
-            delivered += taken;
             server.activity.delivered(s.channel(), taken);
           }
         }
@@ -145,9 +156,6 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
     } finally {
       batch.clear();
       draining = false;
-    }
-    if (delivered > 0) {
-      server.traffic.delivered(transport(), delivered);
     }
     if (wrote) {
       ctx.flush();
@@ -184,6 +192,10 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    if (!ended) {
+      ended = true;
+      server.metrics.disconnected(transport, endReason == null ? "lost" : endReason, endCode);
+    }
     closeSubscriptions();
     super.channelInactive(ctx);
   }
@@ -194,7 +206,6 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
   }
 
   protected void closeSubscriptions() {
-    server.traffic.closed(this);
     for (Subscription s : subscriptions) {
       s.close();
     }

@@ -13,7 +13,6 @@ import io.herald.core.Names;
 import io.herald.core.Position;
 import io.herald.core.ProtocolException;
 import io.herald.core.Subscription;
-import io.herald.core.Transport;
 import io.herald.server.auth.AuthException;
 import io.herald.server.auth.Principal;
 import io.netty.buffer.ByteBufUtil;
@@ -98,7 +97,7 @@ final class WebSocketTransport extends StreamingTransport {
       Principal principal,
       List<String> channels,
       Cursor cursor) {
-    super(server);
+    super(server, io.herald.core.Transport.WEBSOCKET);
     this.handshaker = handshaker;
     this.principal = principal;
     this.initialChannels = channels;
@@ -263,6 +262,7 @@ final class WebSocketTransport extends StreamingTransport {
         }
       } else if (msg instanceof CloseWebSocketFrame close) {
         closing = true;
+        ending("client", close.statusCode() < 0 ? 0 : close.statusCode());
         handshaker.close(ctx.channel(), close.retain());
       } else if (msg instanceof BinaryWebSocketFrame) {
         if (allowed(null)) {
@@ -505,6 +505,7 @@ final class WebSocketTransport extends StreamingTransport {
     String idempotencyKey = idempotencyKey(command);
     CompletableFuture<Message> publication =
         server.hub.publish(channel, event, bytes, idempotencyKey);
+    server.metrics.publishing(true, publication);
     inflight++; // after publish(): a publication refused by a throw is not in flight
     // Always a task, never inline: a publication sent from runHeld() that the broker answers before
     // this line would otherwise be answered inline, ahead of an earlier publication whose answer
@@ -553,7 +554,6 @@ final class WebSocketTransport extends StreamingTransport {
           error(id, cause instanceof ProtocolException pe ? pe : PublishHandler.unexpected(cause)));
       return;
     }
-    server.traffic.published(Transport.WEBSOCKET.ordinal());
     server.activity.published(m.channel());
     ObjectNode r = reply("published", id);
     r.put("channel", m.channel());
@@ -648,7 +648,8 @@ final class WebSocketTransport extends StreamingTransport {
     return r;
   }
 
-  private static ObjectNode error(String id, ProtocolException e) {
+  private ObjectNode error(String id, ProtocolException e) {
+    server.metrics.refusedOverWebSocket(e.code());
     ObjectNode r = reply("error", id);
     ObjectNode err = r.putObject("error");
     err.put("code", e.code().code());
@@ -690,6 +691,7 @@ final class WebSocketTransport extends StreamingTransport {
       return;
     }
     closing = true;
+    ending("server", code);
     releaseHeld();
     resumeReading(); // so the client's close frame, or the end of the stream, is seen
     ctx.writeAndFlush(new CloseWebSocketFrame(code, reason))

@@ -334,7 +334,12 @@ final class AdminApi {
     if (data.length > server.config.maxMessageBytes()) {
       throw PublishHandler.tooLarge(data.length, server.config.maxMessageBytes());
     }
-    data = Json.requireValue(data);
+    try {
+      data = Json.requireValue(data);
+    } catch (ProtocolException e) {
+      throw new ProtocolException(
+          e.code(), "'json' must hold one JSON value: " + e.getMessage().replace("the body ", ""));
+    }
     CompletableFuture<Message> publication = server.hub.publish(channel, event, data);
     server.metrics.publishing(false, publication); // an HTTP publication, as the metrics count it
     CompletableFuture<Object> answer =

@@ -116,6 +116,20 @@ class AdminRedisIT {
   }
 
   @Test
+  void aNodeSilentPastTheTtlIsForgottenAndItsDetailsRemoved() throws Exception {
+    try (HeraldServer a = node()) {
+      await().atMost(WAIT).until(() -> ids(get(a, "/admin/api/nodes")).size() == 1);
+      // a node that crashed long ago: its last announcement is at time 1 (ms), far past the TTL
+      redis.command("ZADD", "herald:{nodes}:seen", "1", "ghost:1");
+      redis.command("HSET", "herald:{nodes}:info", "ghost:1", "{}");
+      JsonNode nodes = get(a, "/admin/api/nodes");
+      assertThat(ids(nodes)).hasSize(1).noneMatch(id -> id.startsWith("ghost"));
+      assertThat(redis.command("HEXISTS", "herald:{nodes}:info", "ghost:1")).isEqualTo(":0");
+      assertThat(redis.command("ZSCORE", "herald:{nodes}:seen", "ghost:1")).isEqualTo("$-1");
+    }
+  }
+
+  @Test
   void inspectorReadsRedisOnAnyNodeAndCountsSubscribersOfItsOwnNode() throws Exception {
     try (HeraldServer a = node();
         HeraldServer b = node()) {

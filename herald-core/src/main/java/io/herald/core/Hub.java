@@ -657,6 +657,30 @@ public final class Hub implements BrokerListener, AutoCloseable {
     return n;
   }
 
+  /**
+   * What this node holds of one channel now, for the admin page's inspector.
+   *
+   * @param epoch the local log's epoch
+   * @param head the local log's head offset, 0 when none was published in this epoch
+   * @param messages messages retained in the local log
+   * @param bytes bytes retained in the local log, as {@link Message#retainedBytes()} summed
+   * @param subscribers streaming subscriptions (SSE, WebSocket) open on it on this node
+   */
+  public record ChannelStats(String epoch, long head, int messages, long bytes, int subscribers) {}
+
+  /**
+   * What this node holds of {@code channel}, or {@code null} when it is not active here (or its
+   * history is still being copied). Cheap: reads the local log's counters; never blocks.
+   */
+  public ChannelStats channelStats(String channel) {
+    HubChannel hc = channels.get(channel);
+    ChannelLog log = hc == null ? null : hc.log();
+    if (log == null) {
+      return null;
+    }
+    return new ChannelStats(log.epoch(), log.head(), log.size(), log.bytes(), hc.subscriberCount());
+  }
+
   private static Throwable unwrap(Throwable t) {
     while (t instanceof CompletionException && t.getCause() != null) {
       t = t.getCause();

@@ -116,10 +116,23 @@ public final class HeraldServer implements AutoCloseable {
       context.metrics().close();
       throw e;
     }
+    context.startAdmin(workers.next(), nodeId(listener));
     this.demos = startDemos(hub, config);
     long every = config.refusalLogInterval().toMillis();
     this.refusalLog =
         workers.next().scheduleAtFixedRate(this::logRefusals, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /** This node's id on the broker: its host name and port, for example {@code web-1:8080}. */
+  private static String nodeId(Channel listener) {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "localhost";
+    }
+    int port = ((InetSocketAddress) listener.localAddress()).getPort();
+    return host.replaceAll("[^\\x21-\\x7e]", "_") + ":" + port;
   }
 
   /** The summary line of refused requests, when there were any since the last one. */

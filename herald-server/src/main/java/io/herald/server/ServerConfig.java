@@ -169,6 +169,12 @@ public final class ServerConfig {
    */
   public static final int DEFAULT_OPEN_FILES_HEADROOM = 100;
 
+  /** Default lifetime of an admin page sign-in (the session token it gives). */
+  public static final Duration DEFAULT_ADMIN_SESSION = Duration.ofMinutes(15);
+
+  /** The shortest admin password accepted, in characters. */
+  public static final int MIN_ADMIN_PASSWORD_CHARS = 12;
+
   private final String host;
   private final int port;
   private final String broker;
@@ -231,6 +237,8 @@ public final class ServerConfig {
   private final boolean metrics;
   private final boolean metricsRequireApiKey;
   private final int openFilesHeadroom;
+  private final String adminPassword;
+  private final Duration adminSession;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
@@ -294,6 +302,8 @@ public final class ServerConfig {
     this.metrics = b.metrics;
     this.metricsRequireApiKey = b.metricsRequireApiKey;
     this.openFilesHeadroom = b.openFilesHeadroom;
+    this.adminPassword = b.adminPassword;
+    this.adminSession = b.adminSession;
     this.namespaceHistory = namespaceHistory(namespaces, history);
   }
 
@@ -759,6 +769,24 @@ public final class ServerConfig {
         || !apiKeys.isEmpty();
   }
 
+  /**
+   * The password of the admin page ({@code /admin}), or null for none; never logged. The admin page
+   * is served when this or an API key is set, and is 404 otherwise.
+   */
+  public String adminPassword() {
+    return adminPassword;
+  }
+
+  /** Lifetime of an admin page sign-in, 1 minute to 24 hours; default 15 minutes. */
+  public Duration adminSession() {
+    return adminSession;
+  }
+
+  /** Whether the admin page is served: an admin password or an API key is configured. */
+  public boolean adminEnabled() {
+    return adminPassword != null || !apiKeys.isEmpty();
+  }
+
   /** The settings as one line for the start-up log (see {@link Settings#describe}). */
   @Override
   public String toString() {
@@ -835,6 +863,8 @@ public final class ServerConfig {
     private boolean metrics = DEFAULT_METRICS;
     private boolean metricsRequireApiKey = DEFAULT_METRICS_REQUIRE_API_KEY;
     private int openFilesHeadroom = DEFAULT_OPEN_FILES_HEADROOM;
+    private String adminPassword;
+    private Duration adminSession = DEFAULT_ADMIN_SESSION;
 
     private Builder() {}
 
@@ -1301,6 +1331,37 @@ public final class ServerConfig {
     /** File descriptors kept for everything but client connections, 0 to 100,000. */
     public Builder openFilesHeadroom(int descriptors) {
       this.openFilesHeadroom = range("open files headroom", descriptors, 0, 100_000);
+      return this;
+    }
+
+    /**
+     * The admin page's password: at least {@value #MIN_ADMIN_PASSWORD_CHARS} characters; null or
+     * empty for none (then only an API key opens the admin page, and with none it is off).
+     */
+    public Builder adminPassword(String password) {
+      if (password != null && password.isEmpty()) {
+        password = null;
+      }
+      if (password != null && password.length() < MIN_ADMIN_PASSWORD_CHARS) {
+        throw new IllegalArgumentException(
+            "admin password must be at least "
+                + MIN_ADMIN_PASSWORD_CHARS
+                + " characters, got "
+                + password.length());
+      }
+      this.adminPassword = password;
+      return this;
+    }
+
+    /** 1 minute to 24 hours; see {@link ServerConfig#adminSession()}. */
+    public Builder adminSession(Duration session) {
+      Objects.requireNonNull(session, "admin session");
+      if (session.compareTo(Duration.ofMinutes(1)) < 0
+          || session.compareTo(Duration.ofHours(24)) > 0) {
+        throw new IllegalArgumentException(
+            "admin session must be 1 minute to 24 hours, got " + session.toSeconds() + " s");
+      }
+      this.adminSession = session;
       return this;
     }
 

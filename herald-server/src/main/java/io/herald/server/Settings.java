@@ -515,7 +515,20 @@ public final class Settings {
               "descriptors",
               "file descriptors kept for all but client connections: when the open-file limit (`ulimit -n`) is below `--max-connections` plus this, the connection limit is lowered at start, with a warning",
               ServerConfig::openFilesHeadroom,
-              ServerConfig.Builder::openFilesHeadroom));
+              ServerConfig.Builder::openFilesHeadroom),
+          Setting.secret(
+              "admin-password",
+              "password of the admin page `/admin` (at least 12 characters); the page is served when this or an `api-key` is set, and is 404 otherwise",
+              c -> c.adminPassword() == null ? "" : c.adminPassword(),
+              ServerConfig.Builder::adminPassword),
+          Setting.longInteger(
+              "admin-session-seconds",
+              60,
+              DAY_SECONDS,
+              "seconds",
+              "lifetime of an admin page sign-in, 60 to 86400",
+              c -> c.adminSession().toSeconds(),
+              (b, v) -> b.adminSession(Duration.ofSeconds(v))));
 
   private static final Map<String, Setting<?>> BY_NAME =
       ALL.stream()

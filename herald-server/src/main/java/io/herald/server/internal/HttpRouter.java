@@ -144,6 +144,13 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
           HttpResponses.json(
               up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, health(up)),
           keepAlive);
+    } else if (path.equals("/admin") || path.startsWith("/admin/")) {
+      if (server.admin == null) {
+        throw new ProtocolException(
+            ErrorCode.NOT_FOUND,
+            "nothing at " + path + "; the admin page is off (set --admin-password or --api-key)");
+      }
+      server.admin.handle(ctx, request, uri, keepAlive);
     } else {
       StaticFiles.Asset asset =
           server

@@ -230,6 +230,7 @@ final class PollHandler {
     server.metrics.pollAnswered(wait != null, taken.size());
     for (Message m : taken) {
       positions[channels.indexOf(m.channel())] = m.position();
+      server.activity.delivered(m.channel(), 1);
     }
     String cursor = Cursor.of(java.util.Arrays.asList(positions)).toString();
     String etag = caching == null ? null : caching.etag(limit, cursor, recovered, taken.size());

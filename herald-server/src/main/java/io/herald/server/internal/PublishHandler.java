@@ -77,6 +77,7 @@ final class PublishHandler {
       boolean keepOpen) {
     boolean keepAlive = keepOpen && !server.shuttingDown;
     if (error == null) {
+      server.activity.published(channel);
       HttpResponses.write(
           ctx, HttpResponses.json(HttpResponseStatus.CREATED, published(m)), keepAlive);
       return;

@@ -24,10 +24,13 @@ public final class ServerContext {
   final ServerMetrics metrics;
   final Refusals refusals;
   volatile int maxConnections;
+  final ChannelActivity activity = new ChannelActivity();
   volatile boolean shuttingDown;
   volatile io.herald.server.demo.DemoSignIn demoSignIn;
   volatile boolean draining;
   volatile Liveness liveness;
+  final AdminApi admin;
+  private final LiveCounters counters;
 
   public ServerContext(ServerConfig config, Hub hub) {
     this(config, hub, new Authorizer(config));
@@ -42,6 +45,8 @@ public final class ServerContext {
     this.metrics = new ServerMetrics(config.metrics());
     this.refusals = new Refusals(metrics);
     this.maxConnections = config.maxConnections();
+    this.counters = new MetricsCounters(metrics);
+    this.admin = config.adminEnabled() ? new AdminApi(this) : null;
   }
 
   /** The server's meters (Prometheus at {@code /metrics}); live counters for the admin page. */
@@ -128,5 +133,29 @@ public final class ServerContext {
   /** Whether the node is draining: {@code /ready} answers 503. */
   public boolean draining() {
     return draining;
+  }
+
+  /** Where the admin page reads its live counters per transport. */
+  LiveCounters counters() {
+    return counters;
+  }
+
+  /**
+   * Announces this node on the broker as {@code nodeId} (the admin page lists the nodes) and, when
+   * the admin page is on, starts sampling its counters on {@code loop}. Call once, after binding.
+   *
+   * @param nodeId 1 to 200 printable ASCII characters, for example {@code host:8080}
+   */
+  public void startAdmin(java.util.concurrent.ScheduledExecutorService loop, String nodeId) {
+    if (admin != null) {
+      admin.start(loop, nodeId);
+    }
+    long started = System.currentTimeMillis();
+    hub.broker()
+        .announce(
+            nodeId,
+            admin != null
+                ? admin::nodeDetails
+                : () -> "{\"startedAt\":" + started + ",\"admin\":false}");
   }
 }

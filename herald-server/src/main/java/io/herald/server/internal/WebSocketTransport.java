@@ -626,6 +626,7 @@ final class WebSocketTransport extends StreamingTransport {
           error(id, cause instanceof ProtocolException pe ? pe : PublishHandler.unexpected(cause)));
       return;
     }
+    server.activity.published(m.channel());
     ObjectNode r = reply("published", id);
     r.put("channel", m.channel());
     r.put("offset", m.offset());

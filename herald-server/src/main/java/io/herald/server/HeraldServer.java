@@ -61,11 +61,15 @@ public final class HeraldServer implements AutoCloseable {
   private final Channel listener;
   private final AutoCloseable demos;
   private final java.util.concurrent.ScheduledFuture<?> refusalLog;
+  private final io.herald.server.internal.TlsCertificates tls;
+  private final java.util.concurrent.ScheduledFuture<?> tlsReload;
   private volatile boolean closed;
   private final java.util.concurrent.atomic.AtomicBoolean drainStarted =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  private HeraldServer(ServerConfig config, Authorizer authorizer) throws InterruptedException {
+  private HeraldServer(
+      ServerConfig config, Authorizer authorizer, io.herald.server.internal.TlsCertificates tls)
+      throws InterruptedException {
     this.config = config;
     HistoryBudget budget = new HistoryBudget(config.maxHistoryBytes());
     this.hub =
@@ -81,6 +85,7 @@ public final class HeraldServer implements AutoCloseable {
         io.herald.server.internal.OpenFiles.effectiveMaxConnections(
             config, io.herald.server.internal.OpenFiles.limit()));
     context.bindMetrics(connections);
+    this.tls = tls;
     if (config.demoFeed()) {
       context.demoSignIn(demoSignIn(config));
     }
@@ -105,7 +110,7 @@ public final class HeraldServer implements AutoCloseable {
                   ChannelOption.WRITE_BUFFER_WATER_MARK,
                   new WriteBufferWaterMark(
                       config.writeBufferHighBytes() / 2, config.writeBufferHighBytes()))
-              .childHandler(new ServerInitializer(context, connections))
+              .childHandler(new ServerInitializer(context, connections, tls))
               .bind(config.host(), config.port())
               .sync()
               .channel();
@@ -121,6 +126,12 @@ public final class HeraldServer implements AutoCloseable {
     long every = config.refusalLogInterval().toMillis();
     this.refusalLog =
         workers.next().scheduleAtFixedRate(this::logRefusals, every, every, TimeUnit.MILLISECONDS);
+    // a renewed certificate is served to new connections within a second
+    this.tlsReload =
+        tls == null
+            ? null
+            : GlobalEventExecutor.INSTANCE.scheduleAtFixedRate(
+                tls::reloadIfChanged, 1, 1, TimeUnit.SECONDS);
   }
 
   /** This node's id on the broker: its host name and port, for example {@code web-1:8080}. */
@@ -198,6 +209,8 @@ public final class HeraldServer implements AutoCloseable {
    * Binds and starts serving; returns once bound.
    *
    * @throws IllegalStateException when the address cannot be bound (the port is taken, say)
+   * @throws IllegalArgumentException when the TLS certificate or key cannot be used (the message
+   *     says which and why)
    * @throws IllegalArgumentException in protected mode: no credential configured and a host that is
    *     not loopback, without {@code insecureNoAuth}
    */
@@ -205,8 +218,13 @@ public final class HeraldServer implements AutoCloseable {
     FailFast.install();
     requireProtection(config);
     Authorizer authorizer = new Authorizer(config);
+    io.herald.server.internal.TlsCertificates tls =
+        config.tls()
+            ? io.herald.server.internal.TlsCertificates.load(
+                config.tlsCertFile(), config.tlsKeyFile())
+            : null;
     try {
-      HeraldServer server = new HeraldServer(config, authorizer);
+      HeraldServer server = new HeraldServer(config, authorizer, tls);
       LOG.info(
           "Herald listening on {} (broker {}, epoll {}, max connections {}, open-file limit {},"
               + " metrics {})",
@@ -285,9 +303,9 @@ public final class HeraldServer implements AutoCloseable {
     return address().getPort();
   }
 
-  /** {@code http://HOST:PORT}, without a trailing slash. */
+  /** {@code http://HOST:PORT} ({@code https://} with TLS), without a trailing slash. */
   public String baseUrl() {
-    return "http://" + address().getHostString() + ":" + port();
+    return (tls != null ? "https://" : "http://") + address().getHostString() + ":" + port();
   }
 
   /** The hub (channels, logs and subscribers) this server serves. */
@@ -387,6 +405,9 @@ public final class HeraldServer implements AutoCloseable {
       LOG.warn("demo feeds did not stop cleanly", e);
     }
     refusalLog.cancel(false);
+    if (tlsReload != null) {
+      tlsReload.cancel(false);
+    }
     listener.close().syncUninterruptibly();
     context.beginShutdown();
     for (Channel ch : connections) {

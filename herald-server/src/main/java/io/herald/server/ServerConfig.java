@@ -145,6 +145,15 @@ public final class ServerConfig {
   /** Default most bytes read and dropped during a lingering close. */
   public static final int DEFAULT_LINGER_MAX_BYTES = 16 * 1024 * 1024;
 
+  /** Default most HTTP/2 streams a client may have open at once on one connection. */
+  public static final int DEFAULT_H2_MAX_CONCURRENT_STREAMS = 256;
+
+  /** Default largest HTTP/2 header list a client may send (RFC 9113 section 6.5.2), in bytes. */
+  public static final int DEFAULT_H2_MAX_HEADER_LIST_BYTES = 16 * 1024;
+
+  /** Default HTTP/2 flow-control window a client may fill on each stream before we read, bytes. */
+  public static final int DEFAULT_H2_INITIAL_WINDOW_BYTES = 1024 * 1024;
+
   /** Default interval of the summary log line of refused requests. */
   public static final Duration DEFAULT_REFUSAL_LOG_INTERVAL = Duration.ofSeconds(60);
 
@@ -239,6 +248,11 @@ public final class ServerConfig {
   private final int openFilesHeadroom;
   private final String adminPassword;
   private final Duration adminSession;
+  private final Path tlsCertFile;
+  private final Path tlsKeyFile;
+  private final int h2MaxConcurrentStreams;
+  private final int h2MaxHeaderListBytes;
+  private final int h2InitialWindowBytes;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
@@ -304,6 +318,11 @@ public final class ServerConfig {
     this.openFilesHeadroom = b.openFilesHeadroom;
     this.adminPassword = b.adminPassword;
     this.adminSession = b.adminSession;
+    this.tlsCertFile = b.tlsCertFile;
+    this.tlsKeyFile = b.tlsKeyFile;
+    this.h2MaxConcurrentStreams = b.h2MaxConcurrentStreams;
+    this.h2MaxHeaderListBytes = b.h2MaxHeaderListBytes;
+    this.h2InitialWindowBytes = b.h2InitialWindowBytes;
     this.namespaceHistory = namespaceHistory(namespaces, history);
   }
 
@@ -761,6 +780,55 @@ public final class ServerConfig {
     return openFilesHeadroom;
   }
 
+  /**
+   * The PEM certificate chain served over TLS (server certificate first), or null for plain HTTP.
+   * Read again when it changes on disk: new connections get the new certificate.
+   */
+  public Path tlsCertFile() {
+    return tlsCertFile;
+  }
+
+  /** The PEM private key (PKCS#8, {@code BEGIN PRIVATE KEY}) of {@link #tlsCertFile()}, or null. */
+  public Path tlsKeyFile() {
+    return tlsKeyFile;
+  }
+
+  /**
+   * Whether the port serves HTTPS: a certificate or a key is configured (the server refuses to
+   * start with only one of them).
+   */
+  public boolean tls() {
+    return tlsCertFile != null || tlsKeyFile != null;
+  }
+
+  /**
+   * Most HTTP/2 streams a client may have open at once on one connection ({@code
+   * SETTINGS_MAX_CONCURRENT_STREAMS}); one more is refused with {@code RST_STREAM REFUSED_STREAM}.
+   * Each SSE subscription and each long poll holds one. Default {@value
+   * #DEFAULT_H2_MAX_CONCURRENT_STREAMS}.
+   */
+  public int h2MaxConcurrentStreams() {
+    return h2MaxConcurrentStreams;
+  }
+
+  /**
+   * Largest HTTP/2 header list a client may send ({@code SETTINGS_MAX_HEADER_LIST_SIZE}, counted as
+   * RFC 9113 says: names, values and 32 bytes per field); past it the stream is answered {@code
+   * 431}. Default {@value #DEFAULT_H2_MAX_HEADER_LIST_BYTES} bytes.
+   */
+  public int h2MaxHeaderListBytes() {
+    return h2MaxHeaderListBytes;
+  }
+
+  /**
+   * The HTTP/2 flow-control window a client may fill on each stream ({@code
+   * SETTINGS_INITIAL_WINDOW_SIZE}) and on the connection; Netty gives it back as the server reads.
+   * Default {@value #DEFAULT_H2_INITIAL_WINDOW_BYTES} bytes.
+   */
+  public int h2InitialWindowBytes() {
+    return h2InitialWindowBytes;
+  }
+
   /** Whether any credential (HMAC secret, public key, JWKS URL, API key) is configured. */
   public boolean credentialsConfigured() {
     return authHmacSecret != null
@@ -865,6 +933,11 @@ public final class ServerConfig {
     private int openFilesHeadroom = DEFAULT_OPEN_FILES_HEADROOM;
     private String adminPassword;
     private Duration adminSession = DEFAULT_ADMIN_SESSION;
+    private Path tlsCertFile;
+    private Path tlsKeyFile;
+    private int h2MaxConcurrentStreams = DEFAULT_H2_MAX_CONCURRENT_STREAMS;
+    private int h2MaxHeaderListBytes = DEFAULT_H2_MAX_HEADER_LIST_BYTES;
+    private int h2InitialWindowBytes = DEFAULT_H2_INITIAL_WINDOW_BYTES;
 
     private Builder() {}
 
@@ -1334,6 +1407,30 @@ public final class ServerConfig {
       return this;
     }
 
+    /** A PEM certificate chain; null for plain HTTP. Needs {@link #tlsKeyFile}. */
+    public Builder tlsCertFile(Path file) {
+      this.tlsCertFile = file;
+      return this;
+    }
+
+    /** The PEM private key of {@link #tlsCertFile}; null for plain HTTP. */
+    public Builder tlsKeyFile(Path file) {
+      this.tlsKeyFile = file;
+      return this;
+    }
+
+    /** 1 to 1,000,000; see {@link ServerConfig#h2MaxConcurrentStreams()}. */
+    public Builder h2MaxConcurrentStreams(int streams) {
+      this.h2MaxConcurrentStreams = range("HTTP/2 max concurrent streams", streams, 1, 1_000_000);
+      return this;
+    }
+
+    /** 1 KiB to 1 MiB; see {@link ServerConfig#h2MaxHeaderListBytes()}. */
+    public Builder h2MaxHeaderListBytes(int bytes) {
+      this.h2MaxHeaderListBytes = range("HTTP/2 max header list bytes", bytes, 1024, 1024 * 1024);
+      return this;
+    }
+
     /**
      * The admin page's password: at least {@value #MIN_ADMIN_PASSWORD_CHARS} characters; null or
      * empty for none (then only an API key opens the admin page, and with none it is off).
@@ -1362,6 +1459,15 @@ public final class ServerConfig {
             "admin session must be 1 minute to 24 hours, got " + session.toSeconds() + " s");
       }
       this.adminSession = session;
+      return this;
+    }
+
+    /**
+     * 65,535 (the protocol's default) to 2^31-1; see {@link ServerConfig#h2InitialWindowBytes()}.
+     */
+    public Builder h2InitialWindowBytes(int bytes) {
+      this.h2InitialWindowBytes =
+          range("HTTP/2 initial window bytes", bytes, 65_535, Integer.MAX_VALUE);
       return this;
     }
 

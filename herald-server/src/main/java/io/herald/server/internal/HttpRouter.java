@@ -50,8 +50,16 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
   private final RateLimiter publishLimiter;
 
   public HttpRouter(ServerContext server) {
+    this(server, PublishHandler.rateLimiter(server));
+  }
+
+  /**
+   * A router whose publications count against {@code publishLimiter} (null when off): the HTTP/2
+   * streams of one connection share the connection's limiter.
+   */
+  HttpRouter(ServerContext server, RateLimiter publishLimiter) {
     this.server = server;
-    this.publishLimiter = PublishHandler.rateLimiter(server);
+    this.publishLimiter = publishLimiter;
   }
 
   @Override

@@ -687,8 +687,11 @@ export class Herald {
       this._setState('disconnected');
       this._emit('disconnected', { transport, reason: info.reason });
       if (info.goingAway) {
+        // a draining node hints when to come back (WebSocket 1001 reason, SSE herald.end): its
+        // jitter spreads the reconnects over the remaining nodes
         this._attempt = 0;
-        this._retryTimer = this._later(() => this._connect('server going away'), Math.random() * 300);
+        const wait = typeof info.retryAfterMs === 'number' && info.retryAfterMs >= 0 ? Math.min(info.retryAfterMs, 30000) : Math.random() * 300;
+        this._retryTimer = this._later(() => this._connect('server going away'), wait);
         return;
       }
       const quick = Date.now() - driver.openedAt < QUICK_DROP_MS;
@@ -1015,6 +1018,19 @@ export class Herald {
   _id() { return this._nextId++; }
 }
 
+/**
+ * @private the reconnect delay a draining server hints in a WebSocket close reason,
+ * `{"reason":"draining","retryAfterMillis":N}`; undefined when the reason is no such hint
+ */
+function retryHint(reason) {
+  try {
+    const d = JSON.parse(reason);
+    return d && typeof d.retryAfterMillis === 'number' && d.retryAfterMillis >= 0 ? d.retryAfterMillis : undefined;
+  } catch (e) {
+    return undefined;
+  }
+}
+
 /** @private throws a TypeError for a token option that is neither a string nor a function */
 function checkToken(token) {
   if (token !== undefined && token !== null && typeof token !== 'string' && typeof token !== 'function') {
@@ -1039,8 +1055,8 @@ function tokenExpiry(token) {
 /** @private printable ASCII, 1 to 128 characters (PROTOCOL.md section 5) */
 const IDEMPOTENCY_KEY_RE = /^[\x20-\x7e]{1,128}$/;
 
-/** @private error codes after which a publication is sent again with its key */
-const RETRYABLE_PUBLISH = new Set(['publish_outcome_unknown', 'network', 'unavailable', 'over_capacity']);
+/** @private error codes after which a publication is sent again with its key (http_502: a proxy's node failed) */
+const RETRYABLE_PUBLISH = new Set(['publish_outcome_unknown', 'network', 'unavailable', 'over_capacity', 'http_502']);
 
 /** @private a new random idempotency key */
 function newIdempotencyKey() {
@@ -1191,9 +1207,9 @@ class Driver {
     this.client._opened(this);
   }
   /**
-   * @param {{reason: string, rungFailure?: boolean, goingAway?: boolean, timeout?: boolean,
-   *   auth?: 'expired'|'unauthorized'|'forbidden'|'token'}} info `auth`: stopped on an auth answer
-   *   (never a rung failure)
+   * @param {{reason: string, rungFailure?: boolean, goingAway?: boolean, retryAfterMs?: number,
+   *   timeout?: boolean, auth?: 'expired'|'unauthorized'|'forbidden'|'token'}} info `auth`: stopped
+   *   on an auth answer (never a rung failure); `retryAfterMs`: a draining server's hint
    */
   fail(info) {
     if (this.stopped) return;
@@ -1259,7 +1275,7 @@ class WebSocketDriver extends Driver {
         this.fail({ reason, auth: ev.code === 4001 ? 'expired' : 'forbidden' });
         return;
       }
-      this.fail({ reason, goingAway: ev.code === 1001 });
+      this.fail({ reason, goingAway: ev.code === 1001, retryAfterMs: ev.code === 1001 ? retryHint(ev.reason) : undefined });
     };
     ws.onerror = () => { /* onclose follows */ };
   }
@@ -1544,11 +1560,21 @@ class SseDriver extends Driver {
       es.close();
       this.fail({ reason: 'the token expired (herald.expired)', auth: 'expired' });
     });
+    es.addEventListener('herald.end', (ev) => {
+      // a clean end (the node drains): come back after its hint, from the positions held
+      if (this.stopped || es !== this.es) return;
+      es.close();
+      let d = {};
+      try { d = JSON.parse(ev.data); } catch (e) { /* no hint */ }
+      this.fail({ reason: `the server ended the stream (${d.reason || 'herald.end'})`, goingAway: true, retryAfterMs: typeof d.retryAfterMillis === 'number' ? d.retryAfterMillis : undefined });
+    });
     es.onerror = () => {
       if (this.stopped || es !== this.es) return;
       es.close();
       if (this.ready) {
-        this.fail({ reason: 'the event stream ended' });
+        // no herald.end first: the node crashed or the connection was cut; a failure, resumed
+        // from the positions held with backoff
+        this.fail({ reason: 'the event stream broke (it ended without herald.end)' });
         return;
       }
       this.es = null;
@@ -1604,14 +1630,47 @@ class SseDriver extends Driver {
 }
 
 /**
+ * @private how far apart (in offsets) the positions of a cacheable short poll's `since` are: a
+ * position is rounded down to a multiple of it, so every client near the head of a channel asks
+ * the same URL. The client option `shortPollAlignment` overrides it.
+ */
+const SHORT_POLL_ALIGN = 8;
+
+/**
+ * @private a cursor whose positions are rounded down to multiples of `align` (PROTOCOL.md section
+ * 12): `k3f9:21` becomes `k3f9:16`; an empty position (from now) stays empty.
+ */
+function alignedCursor(cursor, align) {
+  return cursor.split(',').map((pos) => {
+    const p = parsePosition(pos);
+    if (!p) return pos;
+    const offset = Math.floor(p.offset / align) * align;
+    return p.epoch === null ? String(offset) : `${p.epoch}:${offset}`;
+  }).join(',');
+}
+
+/**
  * @private long polling (`wait`) or short polling (every `shortPollIntervalMs`) of all channels in
  * one request, with the token as `Authorization: Bearer`. A `401 token_expired` gets a new token
  * and polls again at once from the same cursor.
+ *
+ * Short polls are made for HTTP caches (PROTOCOL.md section 12): a poll of the same URL as the
+ * last one sends that answer's ETag in `If-None-Match` (a `304` means nothing new). Once an answer
+ * says `Cache-Control: public` (a namespace with `poll-cache-seconds`, polled without
+ * credentials), the client polls so that all clients of the channels ask the same URL: its `since`
+ * is its cursor rounded down to a multiple of `shortPollAlignment` (8) offsets, and it polls at
+ * wall-clock multiples of `shortPollIntervalMs` (plus up to 10% jitter). The few messages it
+ * already had come again and are dropped by position. An aligned answer that is full and brings
+ * nothing new, or that did not recover, is asked again at once with the exact cursor.
  */
 class PollDriver extends Driver {
   start() {
     this.long = this.transport === 'long-poll';
     this.quickEmpty = 0;
+    this.cacheable = false; // the last short-poll answer said Cache-Control: public
+    this.exactNext = false; // the next short poll uses the exact cursor
+    this.lastUrl = null;
+    this.lastEtag = null;
     this.loop();
   }
 
@@ -1620,7 +1679,10 @@ class PollDriver extends Driver {
     while (!this.stopped) {
       const list = c._channelList();
       if (!list.length) return;
-      const since = c._cursor(list);
+      const exact = c._cursor(list);
+      const aligned = !this.long && this.cacheable && !this.exactNext;
+      const since = aligned ? alignedCursor(exact, c._opt.shortPollAlignment || SHORT_POLL_ALIGN) : exact;
+      this.exactNext = false;
       // the first long poll waits 1 s: it shows quickly that the server holds polls, then the full wait
       const wait = this.established ? c._opt.longPollWaitSeconds : 1;
       let url = `${c._base}/channels/${list.join(',')}?since=${encodeURIComponent(since)}`;
@@ -1643,8 +1705,9 @@ class PollDriver extends Driver {
       let res;
       let body;
       try {
-        res = await fetch(url, { headers: { Accept: 'application/json', ...auth }, cache: 'no-store', signal: ctl.signal });
-        body = await res.json().catch(() => null);
+        const conditional = !this.long && url === this.lastUrl && this.lastEtag ? { 'If-None-Match': this.lastEtag } : {};
+        res = await fetch(url, { headers: { Accept: 'application/json', ...conditional, ...auth }, cache: 'no-store', signal: ctl.signal });
+        body = res.status === 304 ? null : await res.json().catch(() => null);
       } catch (e) {
         clearTimeout(timer);
         if (this.stopped) return;
@@ -1655,6 +1718,12 @@ class PollDriver extends Driver {
       clearTimeout(timer);
       if (this.stopped) return;
       if (this.changed) continue;
+      if (res.status === 304 && !this.long && url === this.lastUrl) {
+        // the answer we had for this URL still holds: nothing new
+        this.opened();
+        await this.pause();
+        continue;
+      }
       if (!res.ok || !body || !Array.isArray(body.messages)) {
         const code = body && body.error ? body.error.code : null;
         const reason = `HTTP ${res.status}${code ? ' ' + code : ''}${body && body.error ? ': ' + body.error.message : ''}`;
@@ -1679,6 +1748,16 @@ class PollDriver extends Driver {
       }
       this.opened();
       this.renewed = false;
+      if (!this.long) {
+        this.lastUrl = url;
+        this.lastEtag = res.headers.get('ETag');
+        this.cacheable = /(^|[\s,])public([\s,]|$)/i.test(res.headers.get('Cache-Control') || '');
+        if (since !== exact && body.recovered === false) {
+          // the rounded-down position may be older than the history: ask with the exact cursor
+          this.exactNext = true;
+          continue;
+        }
+      }
       const requested = since.split(',');
       const positions = String(body.cursor || '').split(',');
       const rewound = new Set();
@@ -1713,10 +1792,19 @@ class PollDriver extends Driver {
           return;
         }
       } else if (body.messages.length < (Number(body.limit) || 100)) {
-        await new Promise((r) => { this.sleeper = r; this.sleepTimer = setTimeout(r, c._opt.shortPollIntervalMs); });
-        this.sleeper = null;
+        await this.pause();
+      } else if (since !== exact && c._cursor(list) === exact) {
+        this.exactNext = true; // a full aligned answer of messages we had: move on with the exact cursor
       }
     }
+  }
+
+  /** @private waits until the next short poll: the interval, or its next wall-clock multiple */
+  async pause() {
+    const interval = this.client._opt.shortPollIntervalMs;
+    const ms = this.cacheable ? interval - (Date.now() % interval) + Math.random() * interval * 0.1 : interval;
+    await new Promise((r) => { this.sleeper = r; this.sleepTimer = setTimeout(r, ms); });
+    this.sleeper = null;
   }
 
   channelsChanged() {

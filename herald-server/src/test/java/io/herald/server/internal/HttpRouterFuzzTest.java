@@ -145,6 +145,10 @@ class HttpRouterFuzzTest {
     "Prefer: wait=1",
     "Expect: 100-continue",
     "%",
+    "If-None-Match: *",
+    "If-None-Match: ",
+    "If-Modified-Since: Thu, 01 Jan 2099 00:00:00 GMT",
+    "Accept-Encoding: gzip",
   })
   void anyBytesGetWellFormedAnswersOrACloseAndLeakNothing(byte[] input) {
     Exchange x = new Exchange(server);

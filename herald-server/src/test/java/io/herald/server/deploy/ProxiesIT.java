@@ -305,4 +305,50 @@ class ProxiesIT {
       subscriptions.forEach(HeraldSubscription::close);
     }
   }
+
+  /**
+   * A misconfiguration the recipes survive: a proxy timeout (2 s) below the nodes' maximum wait (3
+   * s). Each long poll then ends in the proxy's 504, but no node is taken out and other requests
+   * still pass: nginx sends long polls to a pool with {@code max_fails=0} (nginx counts every
+   * timeout as a failure, whatever {@code proxy_next_upstream} says: with one pool, these 16
+   * timeouts marked both nodes failed and it answered {@code 502 no live upstreams}); HAProxy
+   * judges nodes by its health checks and does not retry on {@code response-timeout}.
+   */
+  @ParameterizedTest
+  @EnumSource(Kind.class)
+  void longPollsOutlivingTheProxyTimeoutNeverTakeANodeOut(Kind kind) throws Exception {
+    String ch = channel("outlived-" + kind.name().toLowerCase());
+    try (ProxyProcess tight =
+        ProxyProcess.start(kind, Duration.ofSeconds(2), node1.port(), node2.port())) {
+      for (int r = 0; r < 4; r++) {
+        int round = r;
+        List<CompletableFuture<HttpResponse<String>>> polls = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+          polls.add(
+              HTTP.sendAsync(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              tight.baseUrl() + "/channels/" + ch + "?wait=" + MAX_WAIT_SECONDS))
+                      .timeout(Duration.ofSeconds(30))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> poll : polls) {
+          HttpResponse<String> answer = poll.get(40, TimeUnit.SECONDS);
+          assertThat(answer.statusCode())
+              .as("the proxy's own timeout, round %d: %s\n%s", round, answer.body(), tight.output())
+              .isEqualTo(504);
+        }
+      }
+      for (int i = 0; i < 4; i++) {
+        HttpResponse<String> health =
+            HTTP.send(
+                HttpRequest.newBuilder(URI.create(tight.baseUrl() + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode())
+            .as("%s after 16 timed-out long polls: %s\n%s", kind, health.body(), tight.output())
+            .isEqualTo(200);
+      }
+    }
+  }
 }

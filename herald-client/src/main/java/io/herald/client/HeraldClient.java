@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.client.internal.ClientSettings;
 import io.herald.client.internal.Credentials;
 import io.herald.client.internal.Subscriptions;
+import io.herald.core.ContentTypes;
 import io.herald.core.Cursor;
 import io.herald.core.IdempotencyKeys;
 import io.herald.core.Json;
@@ -184,6 +185,37 @@ public final class HeraldClient {
         "text/plain; charset=utf-8",
         text.getBytes(StandardCharsets.UTF_8),
         UUID.randomUUID().toString());
+  }
+
+  /**
+   * Publishes a binary message (PROTOCOL.md section 11): {@code POST /channels/{channel}} with the
+   * raw bytes as the body and {@code contentType} as its {@code Content-Type}; subscribers receive
+   * exactly these bytes ({@link io.herald.core.Message#data()}, with {@link
+   * io.herald.core.Message#isBinary()} true and the same {@link
+   * io.herald.core.Message#contentType()}), on every transport. Returns at once. Sent with an
+   * idempotency key and retried as {@link #publish(String, String, byte[])}.
+   *
+   * @param channel a channel name
+   * @param event the event name, or {@code null} for {@code message}
+   * @param bytes any bytes; the server limits their count (64 KiB by default, {@code 413
+   *     message_too_large} past it). Not copied: do not change them until the future completes
+   * @param contentType a type that is neither JSON nor text, such as {@code
+   *     application/octet-stream} or {@code image/png}
+   * @return as {@link #publish(String, String, byte[])}; fails at once with a {@link
+   *     HeraldClientException} (status 0, {@code unsupported_media_type}) for a JSON, text or
+   *     malformed content type
+   */
+  public CompletableFuture<Published> publishBinary(
+      String channel, String event, byte[] bytes, String contentType) {
+    Objects.requireNonNull(bytes, "bytes");
+    String type;
+    try {
+      type = ContentTypes.requireBinary(contentType);
+    } catch (ProtocolException e) {
+      return CompletableFuture.failedFuture(
+          new HeraldClientException(0, e.code().code(), e.getMessage()));
+    }
+    return send(channel, event, type, bytes, UUID.randomUUID().toString());
   }
 
   private static void checkKey(String key) {

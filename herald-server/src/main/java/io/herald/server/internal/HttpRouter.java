@@ -50,8 +50,16 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
   private final RateLimiter publishLimiter;
 
   public HttpRouter(ServerContext server) {
+    this(server, PublishHandler.rateLimiter(server));
+  }
+
+  /**
+   * A router whose publications count against {@code publishLimiter} (null when off): the HTTP/2
+   * streams of one connection share the connection's limiter.
+   */
+  HttpRouter(ServerContext server, RateLimiter publishLimiter) {
     this.server = server;
-    this.publishLimiter = PublishHandler.rateLimiter(server);
+    this.publishLimiter = publishLimiter;
   }
 
   @Override
@@ -77,6 +85,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     String path = uri.path();
     HttpMethod method = request.method();
     ctx.channel().attr(HttpResponses.ALLOW_ORIGIN).set(null);
+    if (HealthProbes.handles(path)) {
+      HealthProbes.answer(ctx, server, method, path, keepAlive);
+      return;
+    }
     if (server.shuttingDown) {
       throw new ProtocolException(
           ErrorCode.OVER_CAPACITY, "the server is shutting down; retry on another node or later");
@@ -127,6 +139,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
               HttpResponseStatus.OK,
               server.demoSignIn.signIn(ByteBufUtil.getBytes(request.content()))),
           keepAlive);
+    } else if (path.equals("/metrics") && server.metrics.enabled()) {
+      MetricsEndpoint.answer(ctx, server, request, keepAlive);
     } else if (path.equals("/health")) {
       if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
         methodNotAllowed(ctx, method, path, "GET, HEAD", keepAlive);
@@ -138,6 +152,13 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
           HttpResponses.json(
               up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, health(up)),
           keepAlive);
+    } else if (path.equals("/admin") || path.startsWith("/admin/")) {
+      if (server.admin == null) {
+        throw new ProtocolException(
+            ErrorCode.NOT_FOUND,
+            "nothing at " + path + "; the admin page is off (set --admin-password or --api-key)");
+      }
+      server.admin.handle(ctx, request, uri, keepAlive);
     } else {
       StaticFiles.Asset asset =
           server
@@ -210,6 +231,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     int limit = PollHandler.limit(uri, server.config);
     new PollHandler(ctx, server, channels, cursor, limit, wait, keepAlive)
         .expires(principal.expires())
+        .caching(
+            PollCaching.of(
+                request, uri, server.authorizer.pollCacheSeconds(channels), wait != null))
         .start();
   }
 
@@ -299,7 +323,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS")
         .set(
             HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS,
-            "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, Prefer, X-Api-Key")
+            "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, Prefer, X-Api-Key,"
+                + " If-None-Match")
         .set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600")
         .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
     HttpResponses.write(ctx, r, keepAlive);

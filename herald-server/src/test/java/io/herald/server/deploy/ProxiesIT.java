@@ -35,10 +35,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The deploy/ recipes, run by Debian's nginx and HAProxy in front of two Herald nodes (separate
- * JVMs) on one real Redis: all four transports of the Java client go through each proxy; killing
- * either node (SIGKILL) mid-stream, every subscription resumes on the other with every message
- * once, in order; a long poll at the maximum wait and idle SSE and WebSocket streams at twice the
- * proxy's timeout stay healthy.
+ * JVMs) on one real Redis: all four transports of the Java client go through each proxy; when a
+ * node drains (SIGTERM) and when a node is killed (SIGKILL) mid-stream, every subscription resumes
+ * on the other with every message once, in order; a long poll at the maximum wait and idle SSE and
+ * WebSocket streams at twice the proxy's timeout stay healthy.
  *
  * <p>To reach the proxy's timeout quickly, the rendered recipes use a 5 s timeout instead of 75 s,
  * and the nodes' intervals are shortened in the same proportion as the recipe's rule asks: longest
@@ -66,7 +66,9 @@ class ProxiesIT {
       "--max-wait-seconds", Integer.toString(MAX_WAIT_SECONDS),
       "--sse-heartbeat-seconds", "2",
       "--ws-ping-seconds", "2",
-      "--shutdown-seconds", "1"
+      "--shutdown-seconds", "1",
+      "--drain-delay-seconds", "1",
+      "--drain-window-seconds", "1"
     };
     CompletableFuture<HeraldProcess> first = CompletableFuture.supplyAsync(() -> node(args));
     node2 = node(args);
@@ -192,7 +194,8 @@ class ProxiesIT {
 
   @ParameterizedTest
   @EnumSource(Kind.class)
-  void everyTransportResumesOnTheOtherNodeWhenEitherIsKilledWithNothingLostOrDoubled(Kind kind) {
+  void everyTransportResumesOnTheOtherNodeWhenOneDrainsOrIsKilledWithNothingLostOrDoubled(
+      Kind kind) {
     ProxyProcess proxy = PROXIES.get(kind);
     String ch = channel("proxied-" + kind.name().toLowerCase());
     List<Recorded> all = new ArrayList<>();
@@ -211,10 +214,12 @@ class ProxiesIT {
       publish(client, ch, 1, 10);
       awaitAll(all, 10, proxy);
 
-      // Kill one node, deliver more; bring it back and kill the other, deliver more: every
-      // streaming connection was on a killed node at least once.
-      node1.kill();
+      // Stop one node with SIGTERM (it drains: /ready 503, then its connections are closed) while
+      // publishing through the proxy; bring it back. Every stream is now on the other node: kill
+      // that one (SIGKILL), deliver more: every streaming connection is cut by the kill.
+      CompletableFuture<Void> drained = CompletableFuture.runAsync(node1::terminate);
       publish(client, ch, 11, 20);
+      drained.join();
       awaitAll(all, 20, proxy);
       node1.start();
       node2.kill();

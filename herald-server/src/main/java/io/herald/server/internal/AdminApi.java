@@ -58,8 +58,9 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>Bodies must be {@code application/json}, which a cross-site form cannot send; answers are
- * {@code Cache-Control: no-store}. Confined to the event loops (one instance per server, stateless
- * per request); the rate sampler runs on one event loop. Thread-safe.
+ * {@code Cache-Control: no-store}. The counters are read only when the page asks; per-second rates
+ * come from the readings of the last few seconds. One instance per server, called from the event
+ * loops. Thread-safe.
  */
 final class AdminApi {
   private static final String API = "/admin/api/";

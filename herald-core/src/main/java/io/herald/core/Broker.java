@@ -74,6 +74,26 @@ public interface Broker extends AutoCloseable {
   }
 
   /**
+   * Publishes one JSON message ({@code contentType} null, as {@link #publish(String, String,
+   * byte[], String)}) or one binary message (PROTOCOL.md section 11): raw bytes with their content
+   * type, retained, relayed and idempotent exactly as JSON data, and delivered byte for byte on
+   * every node.
+   *
+   * @param data one checked JSON value, or any raw bytes within the size limit
+   * @param contentType {@code null} for JSON; else a content type checked by {@link
+   *     ContentTypes#requireBinary}
+   * @param idempotencyKey a checked key, or {@code null}
+   */
+  default CompletableFuture<Message> publish(
+      String channel, String event, byte[] data, String contentType, String idempotencyKey) {
+    if (contentType == null) {
+      return publish(channel, event, data, idempotencyKey);
+    }
+    return CompletableFuture.failedFuture(
+        new UnsupportedOperationException(describe() + " does not support binary messages"));
+  }
+
+  /**
    * Starts live delivery of {@code channel} to the listener, creating the channel's log when it
    * does not exist, and answers its retained history at about that time. Messages published
    * meanwhile may arrive both live and in the answer; the listener drops repeats.

@@ -213,6 +213,16 @@ public final class Hub implements BrokerListener, AutoCloseable {
   }
 
   /**
+   * Publishes JSON data ({@code contentType} null) or a binary message's raw bytes through the
+   * broker; see {@link Broker#publish(String, String, byte[], String, String)}. Returns
+   * immediately.
+   */
+  public CompletableFuture<Message> publish(
+      String channel, String event, byte[] data, String contentType, String idempotencyKey) {
+    return broker.publish(channel, event, data, contentType, idempotencyKey);
+  }
+
+  /**
    * Opens a cursor on {@code channel} at {@code since} (PROTOCOL.md section 4): right after it when
    * recovered, at the head otherwise or when {@code since} is {@code null}. Returns immediately;
    * the future completes at once when the channel is active here and {@code since} is at or behind

@@ -486,6 +486,19 @@ public final class RedisBroker implements Broker {
   @Override
   public CompletableFuture<Message> publish(
       String channel, String event, byte[] data, String idempotencyKey) {
+    return publish(channel, event, data, null, idempotencyKey);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A binary message's bytes go to Redis as they are (binary-safe script arguments, stream
+   * fields and Pub/Sub payloads); its content type travels in the event field ({@link
+   * LivePayload#eventField}). Failures as for JSON data.
+   */
+  @Override
+  public CompletableFuture<Message> publish(
+      String channel, String event, byte[] data, String contentType, String idempotencyKey) {
     StatefulRedisConnection<byte[], byte[]> c = commands;
     if (closed.get() || c == null || !c.isOpen()) {
       return CompletableFuture.failedFuture(
@@ -502,7 +515,7 @@ public final class RedisBroker implements Broker {
                   + config.commandTimeout().toMillis()
                   + " ms; nothing was published; try again later"));
     }
-    byte[] eventBytes = event.getBytes(StandardCharsets.UTF_8);
+    byte[] eventBytes = LivePayload.eventField(event, contentType).getBytes(StandardCharsets.UTF_8);
     byte[][] scriptKeys =
         idempotencyKey == null
             ? keysOf(channel)
@@ -529,7 +542,13 @@ public final class RedisBroker implements Broker {
               }
               answered();
               return Message.create(
-                  channel, string(r.get(0)), (Long) r.get(1), event, data, (Long) r.get(2));
+                  channel,
+                  string(r.get(0)),
+                  (Long) r.get(1),
+                  event,
+                  data,
+                  contentType,
+                  (Long) r.get(2));
             });
   }
 
@@ -718,7 +737,7 @@ public final class RedisBroker implements Broker {
               List<Message> messages = new ArrayList<>((r.size() - 2) / 4);
               for (int i = 2; i + 3 < r.size(); i += 4) {
                 messages.add(
-                    Message.create(
+                    LivePayload.message(
                         channel,
                         epoch,
                         (Long) r.get(i),

@@ -50,8 +50,16 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
   private final RateLimiter publishLimiter;
 
   public HttpRouter(ServerContext server) {
+    this(server, PublishHandler.rateLimiter(server));
+  }
+
+  /**
+   * A router whose publications count against {@code publishLimiter} (null when off): the HTTP/2
+   * streams of one connection share the connection's limiter.
+   */
+  HttpRouter(ServerContext server, RateLimiter publishLimiter) {
     this.server = server;
-    this.publishLimiter = PublishHandler.rateLimiter(server);
+    this.publishLimiter = publishLimiter;
   }
 
   @Override
@@ -77,6 +85,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     String path = uri.path();
     HttpMethod method = request.method();
     ctx.channel().attr(HttpResponses.ALLOW_ORIGIN).set(null);
+    if (HealthProbes.handles(path)) {
+      HealthProbes.answer(ctx, server, method, path, keepAlive);
+      return;
+    }
     if (server.shuttingDown) {
       throw new ProtocolException(
           ErrorCode.OVER_CAPACITY, "the server is shutting down; retry on another node or later");
@@ -219,6 +231,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     int limit = PollHandler.limit(uri, server.config);
     new PollHandler(ctx, server, channels, cursor, limit, wait, keepAlive)
         .expires(principal.expires())
+        .caching(
+            PollCaching.of(
+                request, uri, server.authorizer.pollCacheSeconds(channels), wait != null))
         .start();
   }
 
@@ -308,7 +323,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS")
         .set(
             HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS,
-            "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, Prefer, X-Api-Key")
+            "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, Prefer, X-Api-Key,"
+                + " If-None-Match")
         .set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600")
         .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
     HttpResponses.write(ctx, r, keepAlive);

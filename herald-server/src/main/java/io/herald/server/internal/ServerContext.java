@@ -27,6 +27,8 @@ public final class ServerContext {
   final ChannelActivity activity = new ChannelActivity();
   volatile boolean shuttingDown;
   volatile io.herald.server.demo.DemoSignIn demoSignIn;
+  volatile boolean draining;
+  volatile Liveness liveness;
   final AdminApi admin;
   private final LiveCounters counters;
 
@@ -102,6 +104,35 @@ public final class ServerContext {
     for (PollHandler p : parked) {
       p.answerNow();
     }
+  }
+
+  /**
+   * Watches the event loops for {@code GET /live}; call before the server accepts connections.
+   * Without one, {@code /live} answers 200 whenever it is answered at all.
+   */
+  public void liveness(Liveness liveness) {
+    this.liveness = liveness;
+  }
+
+  /**
+   * Marks the node as draining (SIGTERM): {@code GET /ready} answers 503 from now on; everything
+   * else is still served.
+   */
+  public void beginDrain() {
+    draining = true;
+  }
+
+  /**
+   * The start of the drain's closing window: new requests are refused with {@code 503} (keep-alive
+   * connections close after their answer); parked long polls are left to the drain to answer.
+   */
+  public void refuseNewRequests() {
+    shuttingDown = true;
+  }
+
+  /** Whether the node is draining: {@code /ready} answers 503. */
+  public boolean draining() {
+    return draining;
   }
 
   /** Where the admin page reads its live counters per transport. */

@@ -98,6 +98,7 @@ class HttpRouterFuzzTest {
             .maxWait(Duration.ofSeconds(2))
             .pollLimit(5)
             .maxPollLimit(10)
+            .adminPassword("fuzz-admin-password")
             .build();
     hub =
         new Hub(

@@ -336,6 +336,27 @@ class Http2IT {
   }
 
   @Test
+  void aHeaderListPastTheLimitIsAnswered431AndTheConnectionCarriesOn() throws Exception {
+    ServerConfig config = ServerConfig.builder().port(0).h2MaxHeaderListBytes(1024).build();
+    try (HeraldServer server = HeraldServer.start(config);
+        NettyH2Client h2c = new NettyH2Client(server.address())) {
+      assertThat(h2c.settings.poll(20, TimeUnit.SECONDS)).isNotNull();
+      // 950 bytes of value, plus the pseudo-headers and 32 bytes per field (RFC 9113 6.5.2)
+      NettyH2Client.Stream big = h2c.get("/health", "x-big", "b".repeat(950));
+      assertThat(big.head().status().code()).isEqualTo(431);
+      assertThat(h2c.get("/health", "x-small", "s".repeat(500)).head().status().code())
+          .isEqualTo(200);
+    }
+    // far past it (more than a quarter over, Netty's rule) the connection ends with GOAWAY
+    try (HeraldServer server = HeraldServer.start(config);
+        NettyH2Client h2c = new NettyH2Client(server.address())) {
+      assertThat(h2c.settings.poll(20, TimeUnit.SECONDS)).isNotNull();
+      h2c.get("/health", "x-big", "b".repeat(4000));
+      assertThat(h2c.goAways.poll(20, TimeUnit.SECONDS)).isNotNull();
+    }
+  }
+
+  @Test
   void shutdownSendsGoAwayAndEndsSseStreamsCleanly() throws Exception {
     HeraldServer server = HeraldServer.start(ServerConfig.builder().port(0).build());
     try (NettyH2Client h2c = new NettyH2Client(server.address())) {

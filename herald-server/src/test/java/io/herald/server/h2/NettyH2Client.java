@@ -77,7 +77,13 @@ public final class NettyH2Client implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
-                    codec[0] = Http2FrameCodecBuilder.forClient().initialSettings(mine).build();
+                    // sends what the test asks even past the server's limits, to see the server
+                    // enforce them
+                    codec[0] =
+                        Http2FrameCodecBuilder.forClient()
+                            .initialSettings(mine)
+                            .encoderIgnoreMaxHeaderListSize(true)
+                            .build();
                     ch.pipeline()
                         .addLast(codec[0])
                         .addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()))

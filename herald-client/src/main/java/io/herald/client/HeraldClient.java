@@ -133,11 +133,11 @@ public final class HeraldClient {
    * application/json}, at most once. Returns at once.
    *
    * <p>Every publication carries a new random {@code Idempotency-Key}. When its outcome is unknown
-   * ({@code 504 publish_outcome_unknown}, a network error or timeout) or the server took nothing
-   * ({@code 503}), it is sent again with the same key, up to {@link Builder#publishRetries(int)}
-   * times with a doubling, jittered pause ({@link Builder#publishRetryDelay(Duration)}, up to 5 s):
-   * the server publishes it at most once and answers the first publication's offset and epoch to a
-   * repeat.
+   * ({@code 504 publish_outcome_unknown}, a network error or timeout, a proxy's {@code 502} when
+   * the node behind it failed) or the server took nothing ({@code 503}), it is sent again with the
+   * same key, up to {@link Builder#publishRetries(int)} times with a doubling, jittered pause
+   * ({@link Builder#publishRetryDelay(Duration)}, up to 5 s): the server publishes it at most once
+   * and answers the first publication's offset and epoch to a repeat.
    *
    * @param channel a channel name, 1 to 200 of {@code A-Z a-z 0-9 _ - . : @ =}
    * @param event the event name, or {@code null} for {@code message}
@@ -290,11 +290,12 @@ public final class HeraldClient {
 
   /**
    * Whether a failed publication may be sent again with its key: its outcome is unknown ({@code
-   * 504}, no answer) or nothing was taken ({@code 503}).
+   * 504}, no answer, or a proxy's {@code 502} when the node it sent to failed) or nothing was taken
+   * ({@code 503}).
    */
   private static boolean retryable(Throwable cause) {
     if (cause instanceof HeraldClientException e) {
-      return e.status() == 503 || e.status() == 504;
+      return e.status() == 502 || e.status() == 503 || e.status() == 504;
     }
     return cause instanceof java.io.IOException;
   }
@@ -432,8 +433,8 @@ public final class HeraldClient {
     }
 
     /**
-     * How many times a publication is sent again after a {@code 503}, a {@code 504} or a network
-     * error, with the same idempotency key, 0 or more (default {@value
+     * How many times a publication is sent again after a {@code 502}, a {@code 503}, a {@code 504}
+     * or a network error, with the same idempotency key, 0 or more (default {@value
      * HeraldClient#DEFAULT_PUBLISH_RETRIES}).
      */
     public Builder publishRetries(int retries) {

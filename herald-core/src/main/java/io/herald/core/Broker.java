@@ -1,6 +1,8 @@
 package io.herald.core;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The authority over channel logs that every node shares: assigns offsets and epochs, keeps the
@@ -121,6 +123,31 @@ public interface Broker extends AutoCloseable {
    * redis://127.0.0.1:6379}.
    */
   String describe();
+
+  /**
+   * Announces this node to the broker's other nodes as {@code nodeId} until {@link #close}: a
+   * shared broker (Redis) refreshes the announcement every few seconds, reading {@code details}
+   * again each time, and forgets a node that stopped refreshing after a short TTL. Call once, after
+   * {@link #start}. Returns immediately; failures (the broker is down) are retried at the next
+   * refresh. The default does nothing.
+   *
+   * @param nodeId this node's id, 1 to 200 printable ASCII characters, unique among the nodes
+   * @param details one JSON object describing the node; called from the broker's threads, must be
+   *     fast and must not block
+   */
+  default void announce(String nodeId, Supplier<String> details) {}
+
+  /**
+   * The nodes that announced themselves and have not expired, this one included once announced,
+   * ordered by id. A broker without other nodes (in memory) answers this node only. Returns
+   * immediately.
+   *
+   * @return the nodes; fails with {@link BrokerUnavailableException} when the broker cannot be
+   *     asked. The default answers none.
+   */
+  default CompletableFuture<List<BrokerNode>> nodes() {
+    return CompletableFuture.completedFuture(List.of());
+  }
 
   /** Stops the broker and releases its resources. Blocks until done. Idempotent. */
   @Override

@@ -408,6 +408,24 @@ public final class MemoryBroker implements Broker {
     return true;
   }
 
+  private volatile BrokerNode.Announcer self;
+
+  /** Remembers this node: the one node {@link #nodes()} answers. */
+  @Override
+  public void announce(String nodeId, java.util.function.Supplier<String> details) {
+    self = new BrokerNode.Announcer(nodeId, details);
+  }
+
+  /** This node alone, once announced (nothing else shares a broker in memory). */
+  @Override
+  public CompletableFuture<List<BrokerNode>> nodes() {
+    BrokerNode.Announcer a = self;
+    return CompletableFuture.completedFuture(
+        a == null
+            ? List.of()
+            : List.of(new BrokerNode(a.id(), a.details().get(), System.currentTimeMillis())));
+  }
+
   @Override
   public String describe() {
     return "memory";

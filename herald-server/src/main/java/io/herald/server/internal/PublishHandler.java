@@ -55,12 +55,12 @@ final class PublishHandler {
     String event = Names.event(Query.single(uri, "event"));
     String idempotencyKey = idempotencyKey(request);
     Body body = body(request, server.config.maxMessageBytes());
-    server
-        .hub
-        .publish(channel, event, body.data(), body.contentType(), idempotencyKey)
-        .whenComplete(
-            (m, error) ->
-                EventLoops.runOn(ctx, () -> answer(ctx, server, channel, m, error, keepOpen)));
+    java.util.concurrent.CompletableFuture<Message> publication =
+        server.hub.publish(channel, event, body.data(), body.contentType(), idempotencyKey);
+    server.metrics.publishing(false, publication);
+    publication.whenComplete(
+        (m, error) ->
+            EventLoops.runOn(ctx, () -> answer(ctx, server, channel, m, error, keepOpen)));
   }
 
   /**
@@ -77,6 +77,7 @@ final class PublishHandler {
       boolean keepOpen) {
     boolean keepAlive = keepOpen && !server.shuttingDown;
     if (error == null) {
+      server.activity.published(channel);
       HttpResponses.write(
           ctx, HttpResponses.json(HttpResponseStatus.CREATED, published(m)), keepAlive);
       return;

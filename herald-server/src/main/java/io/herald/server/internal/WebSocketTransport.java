@@ -110,7 +110,7 @@ final class WebSocketTransport extends StreamingTransport {
       List<String> channels,
       Cursor cursor,
       boolean binaryFrames) {
-    super(server);
+    super(server, io.herald.core.Transport.WEBSOCKET);
     this.binaryFrames = binaryFrames;
     this.handshaker = handshaker;
     this.principal = principal;
@@ -299,6 +299,7 @@ final class WebSocketTransport extends StreamingTransport {
         }
       } else if (msg instanceof CloseWebSocketFrame close) {
         closing = true;
+        ending("client", close.statusCode() < 0 ? 0 : close.statusCode());
         handshaker.close(ctx.channel(), close.retain());
       } else if (!(msg instanceof WebSocketFrame)) {
         ctx.fireChannelRead(ReferenceCountUtil.retain(msg));
@@ -576,6 +577,7 @@ final class WebSocketTransport extends StreamingTransport {
     String idempotencyKey = idempotencyKey(command);
     CompletableFuture<Message> publication =
         server.hub.publish(channel, event, bytes, contentType, idempotencyKey);
+    server.metrics.publishing(true, publication);
     inflight++; // after publish(): a publication refused by a throw is not in flight
     // Always a task, never inline: a publication sent from runHeld() that the broker answers before
     // this line would otherwise be answered inline, ahead of an earlier publication whose answer
@@ -624,6 +626,7 @@ final class WebSocketTransport extends StreamingTransport {
           error(id, cause instanceof ProtocolException pe ? pe : PublishHandler.unexpected(cause)));
       return;
     }
+    server.activity.published(m.channel());
     ObjectNode r = reply("published", id);
     r.put("channel", m.channel());
     r.put("offset", m.offset());
@@ -717,7 +720,8 @@ final class WebSocketTransport extends StreamingTransport {
     return r;
   }
 
-  private static ObjectNode error(String id, ProtocolException e) {
+  private ObjectNode error(String id, ProtocolException e) {
+    server.metrics.refusedOverWebSocket(e.code());
     ObjectNode r = reply("error", id);
     ObjectNode err = r.putObject("error");
     err.put("code", e.code().code());
@@ -763,6 +767,7 @@ final class WebSocketTransport extends StreamingTransport {
       return;
     }
     closing = true;
+    ending("server", code);
     releaseHeld();
     resumeReading(); // so the client's close frame, or the end of the stream, is seen
     ctx.writeAndFlush(new CloseWebSocketFrame(code, reason))
@@ -782,7 +787,7 @@ final class WebSocketTransport extends StreamingTransport {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
     if (evt == ServerShutdown.INSTANCE) {
-      close(1001, "server going away");
+      close(1001, ServerShutdown.closeReason(ServerShutdown.retryAfterMillis()));
       return;
     }
     super.userEventTriggered(ctx, evt);

@@ -118,7 +118,8 @@
       r.recent.slice().reverse().forEach(function (m) {
         var li = document.createElement('li');
         li.dataset.offset = m.offset;
-        li.textContent = '#' + m.offset + ' ' + new Date(m.time).toISOString().slice(11, 23) + ' ' + m.event + ' ' + m.json;
+        var data = m.json !== undefined ? m.json : '[' + m.contentType + ', ' + m.bytes + ' bytes] ' + m.base64;
+        li.textContent = '#' + m.offset + ' ' + new Date(m.time).toISOString().slice(11, 23) + ' ' + m.event + ' ' + data;
         list.appendChild(li);
       });
     }, function (e) { $('inspect-out').hidden = true; text($('inspect-error'), e.message); });

@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -58,12 +59,16 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>Bodies must be {@code application/json}, which a cross-site form cannot send; answers are
- * {@code Cache-Control: no-store}. Confined to the event loops (one instance per server, stateless
- * per request); the rate sampler runs on one event loop. Thread-safe.
+ * {@code Cache-Control: no-store}. The counters are read only when the page asks; per-second rates
+ * come from the readings of the last few seconds. One instance per server, called from the event
+ * loops. Thread-safe.
  */
 final class AdminApi {
   private static final String API = "/admin/api/";
   private static final String CHANNELS = API + "channels/";
+
+  /** Bytes of a binary message the inspector shows (base64), at most. */
+  static final int BINARY_SHOWN = 1024;
 
   /** Seconds of samples the per-second rates are computed over. */
   static final int RATE_SECONDS = 5;
@@ -314,7 +319,17 @@ final class AdminApi {
       e.put("event", m.event());
       e.put("time", m.time());
       e.put("bytes", m.dataSize());
-      e.put("json", new String(m.data(), StandardCharsets.UTF_8));
+      if (m.isBinary()) {
+        // binary (PROTOCOL.md section 11): its type and its first bytes, in standard base64
+        byte[] d = m.data();
+        e.put("contentType", m.contentType());
+        e.put(
+            "base64",
+            java.util.Base64.getEncoder()
+                .encodeToString(d.length > BINARY_SHOWN ? Arrays.copyOf(d, BINARY_SHOWN) : d));
+      } else {
+        e.put("json", new String(m.data(), StandardCharsets.UTF_8));
+      }
       messages.add(e);
     }
     r.put("recent", messages);

@@ -142,7 +142,8 @@ public final class ServerContext {
 
   /**
    * Announces this node on the broker as {@code nodeId} (the admin page lists the nodes) and, when
-   * the admin page is on, starts sampling its counters on {@code loop}. Call once, after binding.
+   * the admin page is on, starts rotating its busiest-channel windows on {@code loop}. Call once,
+   * after binding.
    *
    * @param nodeId 1 to 200 printable ASCII characters, for example {@code host:8080}
    */

@@ -193,6 +193,17 @@ class AdminIT {
       assertThat(j.path("recent").get(0).path("offset").asLong()).isEqualTo(3);
       assertThat(j.path("recent").get(2).path("json").asText()).isEqualTo("{\"n\":5}");
       assertThat(j.path("recent").get(2).path("event").asText()).isEqualTo("message");
+
+      HttpResponse<String> binary =
+          TestClients.post(base + "/channels/" + ch, "image/png", new byte[] {1, 2, 3});
+      assertThat(binary.statusCode()).as(binary.body()).isEqualTo(201);
+      JsonNode b = getJson("/admin/api/channels/" + ch + "?recent=1", token);
+      assertThat(b.path("head").asLong()).isEqualTo(6);
+      JsonNode m = b.path("recent").get(0);
+      assertThat(m.path("contentType").asText()).isEqualTo("image/png");
+      assertThat(m.path("base64").asText()).isEqualTo("AQID");
+      assertThat(m.path("bytes").asInt()).isEqualTo(3);
+      assertThat(m.has("json")).isFalse();
     }
   }
 

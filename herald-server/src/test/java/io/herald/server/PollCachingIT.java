@@ -207,4 +207,28 @@ class PollCachingIT {
         .isEqualTo("private, no-store");
     assertThat(cacheControl(get(url))).isEqualTo("public, max-age=5");
   }
+
+  /** The sum of the {@code not_modified} poll answers in {@code /metrics}. */
+  private double notModifiedAnswers() {
+    double sum = 0;
+    for (String line : get(base + "/metrics").body().split("\n")) {
+      if (line.startsWith("herald_poll_answers_total{") && line.contains("kind=\"not_modified\"")) {
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return sum;
+  }
+
+  @Test
+  void a304IsCountedAsNotModifiedNotAsADelivery() {
+    String ch = "open:" + channel("metrics304");
+    String epoch = publish(base, ch, "1").get("epoch").asText();
+    String url = base + "/channels/" + ch + "?since=" + epoch + ":0";
+    String tag = etag(get(url));
+    double before = notModifiedAnswers();
+    assertThat(get(url, "If-None-Match", tag).statusCode()).isEqualTo(304);
+    assertThat(get(url + "&wait=0", "If-None-Match", etag(get(url + "&wait=0"))).statusCode())
+        .isEqualTo(304);
+    assertThat(notModifiedAnswers()).isEqualTo(before + 2);
+  }
 }

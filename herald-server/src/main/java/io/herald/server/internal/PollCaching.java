@@ -34,6 +34,12 @@ import java.util.Base64;
  * else, long polls always, {@code no-cache}. Every poll answer says {@code Vary: Prefer}: the same
  * URL with {@code Prefer: wait} is a long poll and must never be answered from a cached short poll.
  *
+ * <p><b>Long polls.</b> A long poll whose {@code If-None-Match} matches the empty answer it would
+ * give (nothing after its {@code since}) keeps waiting as usual: the tag says "I have that", which
+ * is what waiting means. It is answered {@code 200} with the first message that arrives, or {@code
+ * 304} when the wait ends with nothing new. A long poll with messages to answer whose tag matches
+ * (a client that asked again with the same {@code since}) gets {@code 304} at once.
+ *
  * <p>Immutable; one per request.
  */
 final class PollCaching {

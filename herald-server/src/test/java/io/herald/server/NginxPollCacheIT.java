@@ -213,6 +213,26 @@ class NginxPollCacheIT {
   }
 
   @Test
+  void anEventSourceOnTheUrlOfACachedPollGetsItsStream() throws Exception {
+    String ch = "feed:" + channel("nginx-sse");
+    publish(herald.baseUrl(), ch, "1");
+    String url = base + "/channels/" + ch + "?since=0";
+    assertThat(get(url).headers().firstValue("Cache-Control")).hasValue("public, max-age=60");
+    HttpResponse<java.io.InputStream> sse =
+        TestClients.HTTP.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .header("Accept", "text/event-stream")
+                .timeout(Duration.ofSeconds(30))
+                .build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    try (java.io.InputStream in = sse.body()) {
+      assertThat(sse.statusCode()).isEqualTo(200);
+      assertThat(sse.headers().firstValue("Content-Type")).hasValue("text/event-stream");
+      assertThat(new String(in.readNBytes(6), StandardCharsets.UTF_8)).isEqualTo("retry:");
+    }
+  }
+
+  @Test
   void longPollsCredentialsAndUncachedNamespacesAlwaysReachHerald() {
     String feed = "feed:" + channel("nginx-pass");
     String open = "open:" + channel("nginx-pass");

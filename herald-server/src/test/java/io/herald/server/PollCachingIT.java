@@ -161,7 +161,9 @@ class PollCachingIT {
     HttpResponse<String> r = get(base + "/channels/" + ch);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(cacheControl(r)).isEqualTo("public, max-age=5");
-    assertThat(r.headers().allValues("Vary")).anyMatch(v -> v.contains("Prefer"));
+    assertThat(r.headers().allValues("Vary"))
+        .anyMatch(v -> v.contains("Prefer"))
+        .anyMatch(v -> v.contains("Accept"));
     // a 304 says the same
     assertThat(cacheControl(get(base + "/channels/" + ch, "If-None-Match", etag(r))))
         .isEqualTo("public, max-age=5");
@@ -206,5 +208,29 @@ class PollCachingIT {
     assertThat(cacheControl(get(url, "X-Api-Key", API_KEY, "If-None-Match", etag(bearer))))
         .isEqualTo("private, no-store");
     assertThat(cacheControl(get(url))).isEqualTo("public, max-age=5");
+  }
+
+  /** The sum of the {@code not_modified} poll answers in {@code /metrics}. */
+  private double notModifiedAnswers() {
+    double sum = 0;
+    for (String line : get(base + "/metrics").body().split("\n")) {
+      if (line.startsWith("herald_poll_answers_total{") && line.contains("kind=\"not_modified\"")) {
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return sum;
+  }
+
+  @Test
+  void a304IsCountedAsNotModifiedNotAsADelivery() {
+    String ch = "open:" + channel("metrics304");
+    String epoch = publish(base, ch, "1").get("epoch").asText();
+    String url = base + "/channels/" + ch + "?since=" + epoch + ":0";
+    String tag = etag(get(url));
+    double before = notModifiedAnswers();
+    assertThat(get(url, "If-None-Match", tag).statusCode()).isEqualTo(304);
+    assertThat(get(url + "&wait=0", "If-None-Match", etag(get(url + "&wait=0"))).statusCode())
+        .isEqualTo(304);
+    assertThat(notModifiedAnswers()).isEqualTo(before + 2);
   }
 }

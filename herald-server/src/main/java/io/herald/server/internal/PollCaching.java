@@ -31,8 +31,16 @@ import java.util.Base64;
  * poll-cache-seconds} is {@code public, max-age=N} (the smallest N of its channels) when the
  * request carries no credential; a request with a credential ({@code Authorization}, {@code
  * X-Api-Key}, a {@code token} query parameter) is answered {@code private, no-store}; everything
- * else, long polls always, {@code no-cache}. Every poll answer says {@code Vary: Prefer}: the same
- * URL with {@code Prefer: wait} is a long poll and must never be answered from a cached short poll.
+ * else, long polls always, {@code no-cache}. Every poll answer says {@code Vary: Accept, Prefer}:
+ * the same URL with {@code Accept: text/event-stream} is an SSE stream (an {@code EventSource} asks
+ * the URL a short poll asks), with {@code Prefer: wait} a long poll, and neither may be answered
+ * from a cached short poll.
+ *
+ * <p><b>Long polls.</b> A long poll whose {@code If-None-Match} matches the empty answer it would
+ * give (nothing after its {@code since}) keeps waiting as usual: the tag says "I have that", which
+ * is what waiting means. It is answered {@code 200} with the first message that arrives, or {@code
+ * 304} when the wait ends with nothing new. A long poll with messages to answer whose tag matches
+ * (a client that asked again with the same {@code since}) gets {@code 304} at once.
  *
  * <p>Immutable; one per request.
  */
@@ -123,7 +131,7 @@ final class PollCaching {
   void apply(HttpHeaders headers, String etag) {
     headers.set(HttpHeaderNames.ETAG, etag);
     headers.set(HttpHeaderNames.CACHE_CONTROL, cacheControl());
-    headers.add(HttpHeaderNames.VARY, "Prefer");
+    headers.add(HttpHeaderNames.VARY, "Accept, Prefer");
   }
 
   /** The {@code 304 Not Modified} answer: no body, the ETag and caching headers. */

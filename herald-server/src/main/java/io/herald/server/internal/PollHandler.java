@@ -227,20 +227,23 @@ final class PollHandler {
           Comparator.comparingLong(Message::time)); // stable: keeps offset order within a channel
     }
     List<Message> taken = all.size() > limit ? all.subList(0, limit) : all;
-    server.metrics.pollAnswered(wait != null, taken.size());
     for (Message m : taken) {
       positions[channels.indexOf(m.channel())] = m.position();
-      server.activity.delivered(m.channel(), 1);
     }
     String cursor = Cursor.of(java.util.Arrays.asList(positions)).toString();
     String etag = caching == null ? null : caching.etag(limit, cursor, recovered, taken.size());
     if (etag != null && caching.notModified(etag)) {
       // the client holds this very answer (a long poll gets here only with messages to answer,
       // or at the end of its wait: an empty answer it already had is "nothing new")
+      server.metrics.pollNotModified(wait != null);
       FullHttpResponse notModified = caching.notModifiedResponse(etag);
       preferenceApplied(notModified);
       respond(notModified);
       return true;
+    }
+    server.metrics.pollAnswered(wait != null, taken.size());
+    for (Message m : taken) {
+      server.activity.delivered(m.channel(), 1);
     }
     CompositeByteBuf body = ctx.alloc().compositeBuffer(taken.size() * 2 + 2);
     body.addComponent(true, Unpooled.wrappedBuffer(OPEN));

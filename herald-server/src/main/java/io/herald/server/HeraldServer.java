@@ -61,11 +61,15 @@ public final class HeraldServer implements AutoCloseable {
   private final Channel listener;
   private final AutoCloseable demos;
   private final java.util.concurrent.ScheduledFuture<?> refusalLog;
+  private final io.herald.server.internal.TlsCertificates tls;
+  private final java.util.concurrent.ScheduledFuture<?> tlsReload;
   private volatile boolean closed;
   private final java.util.concurrent.atomic.AtomicBoolean drainStarted =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  private HeraldServer(ServerConfig config, Authorizer authorizer) throws InterruptedException {
+  private HeraldServer(
+      ServerConfig config, Authorizer authorizer, io.herald.server.internal.TlsCertificates tls)
+      throws InterruptedException {
     this.config = config;
     HistoryBudget budget = new HistoryBudget(config.maxHistoryBytes());
     this.hub =
@@ -77,6 +81,11 @@ public final class HeraldServer implements AutoCloseable {
             config.maxActiveChannels());
     hub.start();
     this.context = new ServerContext(config, hub, authorizer);
+    context.maxConnections(
+        io.herald.server.internal.OpenFiles.effectiveMaxConnections(
+            config, io.herald.server.internal.OpenFiles.limit()));
+    context.bindMetrics(connections);
+    this.tls = tls;
     if (config.demoFeed()) {
       context.demoSignIn(demoSignIn(config));
     }
@@ -101,7 +110,7 @@ public final class HeraldServer implements AutoCloseable {
                   ChannelOption.WRITE_BUFFER_WATER_MARK,
                   new WriteBufferWaterMark(
                       config.writeBufferHighBytes() / 2, config.writeBufferHighBytes()))
-              .childHandler(new ServerInitializer(context, connections))
+              .childHandler(new ServerInitializer(context, connections, tls))
               .bind(config.host(), config.port())
               .sync()
               .channel();
@@ -109,12 +118,32 @@ public final class HeraldServer implements AutoCloseable {
       boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       hub.close();
+      context.metrics().close();
       throw e;
     }
+    context.startAdmin(workers.next(), nodeId(listener));
     this.demos = startDemos(hub, config);
     long every = config.refusalLogInterval().toMillis();
     this.refusalLog =
         workers.next().scheduleAtFixedRate(this::logRefusals, every, every, TimeUnit.MILLISECONDS);
+    // a renewed certificate is served to new connections within a second
+    this.tlsReload =
+        tls == null
+            ? null
+            : GlobalEventExecutor.INSTANCE.scheduleAtFixedRate(
+                tls::reloadIfChanged, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /** This node's id on the broker: its host name and port, for example {@code web-1:8080}. */
+  private static String nodeId(Channel listener) {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "localhost";
+    }
+    int port = ((InetSocketAddress) listener.localAddress()).getPort();
+    return host.replaceAll("[^\\x21-\\x7e]", "_") + ":" + port;
   }
 
   /** The summary line of refused requests, when there were any since the last one. */
@@ -180,6 +209,8 @@ public final class HeraldServer implements AutoCloseable {
    * Binds and starts serving; returns once bound.
    *
    * @throws IllegalStateException when the address cannot be bound (the port is taken, say)
+   * @throws IllegalArgumentException when the TLS certificate or key cannot be used (the message
+   *     says which and why)
    * @throws IllegalArgumentException in protected mode: no credential configured and a host that is
    *     not loopback, without {@code insecureNoAuth}
    */
@@ -187,13 +218,22 @@ public final class HeraldServer implements AutoCloseable {
     FailFast.install();
     requireProtection(config);
     Authorizer authorizer = new Authorizer(config);
+    io.herald.server.internal.TlsCertificates tls =
+        config.tls()
+            ? io.herald.server.internal.TlsCertificates.load(
+                config.tlsCertFile(), config.tlsKeyFile())
+            : null;
     try {
-      HeraldServer server = new HeraldServer(config, authorizer);
+      HeraldServer server = new HeraldServer(config, authorizer, tls);
       LOG.info(
-          "Herald listening on {} (broker {}, epoll {})",
+          "Herald listening on {} (broker {}, epoll {}, max connections {}, open-file limit {},"
+              + " metrics {})",
           server.baseUrl(),
           server.hub.broker().describe(),
-          Epoll.isAvailable());
+          Epoll.isAvailable(),
+          server.context.maxConnections(),
+          io.herald.server.internal.OpenFiles.limit(),
+          config.metrics() ? "at /metrics" : "off");
       LOG.info("settings: {}", config);
       if (config.credentialsConfigured() || !config.insecureNoAuth()) {
         LOG.info(Authorizer.describe(config));
@@ -213,11 +253,16 @@ public final class HeraldServer implements AutoCloseable {
 
   /**
    * Protected mode (as Redis has it): with no credential configured, only a loopback address may be
-   * bound, unless {@code insecureNoAuth}.
+   * bound, unless {@code insecureNoAuth}. And {@code /metrics} behind an API key needs one.
    *
    * @throws IllegalArgumentException naming both ways out
    */
   static void requireProtection(ServerConfig config) {
+    if (config.metricsRequireApiKey() && config.apiKeys().isEmpty()) {
+      throw new IllegalArgumentException(
+          "refusing to start: --metrics-require-api-key is set but no --api-key is configured;"
+              + " configure one, or leave /metrics open");
+    }
     if (config.credentialsConfigured() || config.insecureNoAuth() || isLoopback(config.host())) {
       return;
     }
@@ -258,14 +303,27 @@ public final class HeraldServer implements AutoCloseable {
     return address().getPort();
   }
 
-  /** {@code http://HOST:PORT}, without a trailing slash. */
+  /** {@code http://HOST:PORT} ({@code https://} with TLS), without a trailing slash. */
   public String baseUrl() {
-    return "http://" + address().getHostString() + ":" + port();
+    return (tls != null ? "https://" : "http://") + address().getHostString() + ":" + port();
   }
 
   /** The hub (channels, logs and subscribers) this server serves. */
   public Hub hub() {
     return hub;
+  }
+
+  /**
+   * The connection limit in force: {@code maxConnections}, lowered when the open files cannot meet
+   * it.
+   */
+  public int maxConnections() {
+    return context.maxConnections();
+  }
+
+  /** The server's meters (served at {@code /metrics}); for the admin page and tests. */
+  public io.herald.server.internal.ServerMetrics metrics() {
+    return context.metrics();
   }
 
   /** Open connections now. */
@@ -347,6 +405,9 @@ public final class HeraldServer implements AutoCloseable {
       LOG.warn("demo feeds did not stop cleanly", e);
     }
     refusalLog.cancel(false);
+    if (tlsReload != null) {
+      tlsReload.cancel(false);
+    }
     listener.close().syncUninterruptibly();
     context.beginShutdown();
     for (Channel ch : connections) {
@@ -363,6 +424,7 @@ public final class HeraldServer implements AutoCloseable {
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     hub.close();
+    context.metrics().close();
     LOG.info("stopped");
   }
 }

@@ -148,6 +148,9 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("herald serve: " + e.getMessage().replace("\n", "\nherald serve: "));
       return 2;
     }
+    if (config.logFormat().equals("json")) {
+      io.herald.server.internal.JsonLogEncoder.install();
+    }
     HeraldServer server;
     try {
       server = HeraldServer.start(config);

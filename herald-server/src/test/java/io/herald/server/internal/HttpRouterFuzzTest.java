@@ -98,6 +98,7 @@ class HttpRouterFuzzTest {
             .maxWait(Duration.ofSeconds(2))
             .pollLimit(5)
             .maxPollLimit(10)
+            .adminPassword("fuzz-admin-password")
             .build();
     hub =
         new Hub(
@@ -145,6 +146,10 @@ class HttpRouterFuzzTest {
     "Prefer: wait=1",
     "Expect: 100-continue",
     "%",
+    "If-None-Match: *",
+    "If-None-Match: ",
+    "If-Modified-Since: Thu, 01 Jan 2099 00:00:00 GMT",
+    "Accept-Encoding: gzip",
   })
   void anyBytesGetWellFormedAnswersOrACloseAndLeakNothing(byte[] input) {
     Exchange x = new Exchange(server);

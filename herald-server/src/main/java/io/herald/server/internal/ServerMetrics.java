@@ -47,6 +47,13 @@ import java.util.concurrent.TimeUnit;
  * the open connections. With {@code --metrics=false} every meter is a no-op of an empty composite
  * registry and nothing is bound to the JVM.
  *
+ * <p>Live values for a page (the admin page): {@code
+ * metrics.registry().find("herald.deliveries").tag("transport", "websocket").counter().count()}, or
+ * {@code registry().get("herald.connections").tag("transport", "sse").gauge().value()} after {@link
+ * #scrape()} or {@link #refresh()} (the gauges of connections, subscriptions and queued bytes are
+ * computed by that pass). Meter names are Micrometer's dotted ones; Prometheus shows them with
+ * {@code _} and unit suffixes ({@code herald_deliveries_total}).
+ *
  * <p>Implements {@link HubObserver} for the core's gaps, unrecovered positions and Pub/Sub lag, so
  * herald-core and herald-redis need no metrics library. Thread-safe.
  */
@@ -317,8 +324,11 @@ public final class ServerMetrics implements HubObserver, AutoCloseable {
     return prometheus.scrape();
   }
 
-  /** One pass over the open connections: connections, subscriptions and queued bytes. */
-  void refresh() {
+  /**
+   * One pass over the open connections: connections, subscriptions and queued bytes, for the
+   * gauges. Any thread; O(open connections).
+   */
+  public void refresh() {
     ChannelGroup all = connections;
     Snapshot s = new Snapshot();
     if (all != null) {

@@ -213,6 +213,16 @@ public final class Hub implements BrokerListener, AutoCloseable {
   }
 
   /**
+   * Publishes JSON data ({@code contentType} null) or a binary message's raw bytes through the
+   * broker; see {@link Broker#publish(String, String, byte[], String, String)}. Returns
+   * immediately.
+   */
+  public CompletableFuture<Message> publish(
+      String channel, String event, byte[] data, String contentType, String idempotencyKey) {
+    return broker.publish(channel, event, data, contentType, idempotencyKey);
+  }
+
+  /**
    * Opens a cursor on {@code channel} at {@code since} (PROTOCOL.md section 4): right after it when
    * recovered, at the head otherwise or when {@code since} is {@code null}. Returns immediately;
    * the future completes at once when the channel is active here and {@code since} is at or behind
@@ -645,6 +655,30 @@ public final class Hub implements BrokerListener, AutoCloseable {
       n += hc.subscriberCount();
     }
     return n;
+  }
+
+  /**
+   * What this node holds of one channel now, for the admin page's inspector.
+   *
+   * @param epoch the local log's epoch
+   * @param head the local log's head offset, 0 when none was published in this epoch
+   * @param messages messages retained in the local log
+   * @param bytes bytes retained in the local log, as {@link Message#retainedBytes()} summed
+   * @param subscribers streaming subscriptions (SSE, WebSocket) open on it on this node
+   */
+  public record ChannelStats(String epoch, long head, int messages, long bytes, int subscribers) {}
+
+  /**
+   * What this node holds of {@code channel}, or {@code null} when it is not active here (or its
+   * history is still being copied). Cheap: reads the local log's counters; never blocks.
+   */
+  public ChannelStats channelStats(String channel) {
+    HubChannel hc = channels.get(channel);
+    ChannelLog log = hc == null ? null : hc.log();
+    if (log == null) {
+      return null;
+    }
+    return new ChannelStats(log.epoch(), log.head(), log.size(), log.bytes(), hc.subscriberCount());
   }
 
   private static Throwable unwrap(Throwable t) {

@@ -61,9 +61,15 @@ public final class HeraldServer implements AutoCloseable {
   private final Channel listener;
   private final AutoCloseable demos;
   private final java.util.concurrent.ScheduledFuture<?> refusalLog;
+  private final io.herald.server.internal.TlsCertificates tls;
+  private final java.util.concurrent.ScheduledFuture<?> tlsReload;
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicBoolean drainStarted =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
-  private HeraldServer(ServerConfig config, Authorizer authorizer) throws InterruptedException {
+  private HeraldServer(
+      ServerConfig config, Authorizer authorizer, io.herald.server.internal.TlsCertificates tls)
+      throws InterruptedException {
     this.config = config;
     HistoryBudget budget = new HistoryBudget(config.maxHistoryBytes());
     this.hub =
@@ -79,6 +85,7 @@ public final class HeraldServer implements AutoCloseable {
         io.herald.server.internal.OpenFiles.effectiveMaxConnections(
             config, io.herald.server.internal.OpenFiles.limit()));
     context.bindMetrics(connections);
+    this.tls = tls;
     if (config.demoFeed()) {
       context.demoSignIn(demoSignIn(config));
     }
@@ -88,6 +95,7 @@ public final class HeraldServer implements AutoCloseable {
         epoll
             ? new EpollEventLoopGroup(config.ioThreads())
             : new NioEventLoopGroup(config.ioThreads());
+    context.liveness(new io.herald.server.internal.Liveness(workers));
     Class<? extends ServerChannel> type =
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     try {
@@ -102,7 +110,7 @@ public final class HeraldServer implements AutoCloseable {
                   ChannelOption.WRITE_BUFFER_WATER_MARK,
                   new WriteBufferWaterMark(
                       config.writeBufferHighBytes() / 2, config.writeBufferHighBytes()))
-              .childHandler(new ServerInitializer(context, connections))
+              .childHandler(new ServerInitializer(context, connections, tls))
               .bind(config.host(), config.port())
               .sync()
               .channel();
@@ -113,10 +121,29 @@ public final class HeraldServer implements AutoCloseable {
       context.metrics().close();
       throw e;
     }
+    context.startAdmin(workers.next(), nodeId(listener));
     this.demos = startDemos(hub, config);
     long every = config.refusalLogInterval().toMillis();
     this.refusalLog =
         workers.next().scheduleAtFixedRate(this::logRefusals, every, every, TimeUnit.MILLISECONDS);
+    // a renewed certificate is served to new connections within a second
+    this.tlsReload =
+        tls == null
+            ? null
+            : GlobalEventExecutor.INSTANCE.scheduleAtFixedRate(
+                tls::reloadIfChanged, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /** This node's id on the broker: its host name and port, for example {@code web-1:8080}. */
+  private static String nodeId(Channel listener) {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "localhost";
+    }
+    int port = ((InetSocketAddress) listener.localAddress()).getPort();
+    return host.replaceAll("[^\\x21-\\x7e]", "_") + ":" + port;
   }
 
   /** The summary line of refused requests, when there were any since the last one. */
@@ -182,6 +209,8 @@ public final class HeraldServer implements AutoCloseable {
    * Binds and starts serving; returns once bound.
    *
    * @throws IllegalStateException when the address cannot be bound (the port is taken, say)
+   * @throws IllegalArgumentException when the TLS certificate or key cannot be used (the message
+   *     says which and why)
    * @throws IllegalArgumentException in protected mode: no credential configured and a host that is
    *     not loopback, without {@code insecureNoAuth}
    */
@@ -189,8 +218,13 @@ public final class HeraldServer implements AutoCloseable {
     FailFast.install();
     requireProtection(config);
     Authorizer authorizer = new Authorizer(config);
+    io.herald.server.internal.TlsCertificates tls =
+        config.tls()
+            ? io.herald.server.internal.TlsCertificates.load(
+                config.tlsCertFile(), config.tlsKeyFile())
+            : null;
     try {
-      HeraldServer server = new HeraldServer(config, authorizer);
+      HeraldServer server = new HeraldServer(config, authorizer, tls);
       LOG.info(
           "Herald listening on {} (broker {}, epoll {}, max connections {}, open-file limit {},"
               + " metrics {})",
@@ -269,9 +303,9 @@ public final class HeraldServer implements AutoCloseable {
     return address().getPort();
   }
 
-  /** {@code http://HOST:PORT}, without a trailing slash. */
+  /** {@code http://HOST:PORT} ({@code https://} with TLS), without a trailing slash. */
   public String baseUrl() {
-    return "http://" + address().getHostString() + ":" + port();
+    return (tls != null ? "https://" : "http://") + address().getHostString() + ":" + port();
   }
 
   /** The hub (channels, logs and subscribers) this server serves. */
@@ -313,6 +347,50 @@ public final class HeraldServer implements AutoCloseable {
     return total;
   }
 
+  /**
+   * Drains the node for a rolling restart, then {@linkplain #close() closes} it; what {@code herald
+   * serve} does on SIGTERM. At once {@code GET /ready} answers 503 (everything else is still
+   * served) for {@code drainDelay}, so that load balancers stop sending new clients; then new
+   * requests are refused with {@code 503} and the open connections are closed one by one, spread
+   * evenly over {@code drainWindow} in random order ({@link
+   * io.herald.server.internal.DrainSchedule}): WebSockets with {@code 1001} and a jittered
+   * reconnect hint, SSE streams with {@code herald.end}, parked long polls answered. Then {@link
+   * #close()} ends what is left.
+   *
+   * <p>Blocks the calling thread for {@code drainDelay + drainWindow}, plus at most {@code
+   * shutdownTimeout} and a few seconds for {@link #close()}. Idempotent: a second call (or one
+   * after {@link #close()}) returns at once, without waiting for the first.
+   */
+  public void drain() {
+    if (closed || !drainStarted.compareAndSet(false, true)) {
+      return;
+    }
+    context.beginDrain();
+    Duration delay = config.drainDelay();
+    Duration window = config.drainWindow();
+    LOG.info(
+        "draining: /ready answers 503; serving {} connections for {} s more, then closing them over"
+            + " {} s",
+        connections.size(),
+        delay.toMillis() / 1000.0,
+        window.toMillis() / 1000.0);
+    try {
+      Thread.sleep(delay.toMillis()); // serving meanwhile: this thread only waits for the moment
+      context.refuseNewRequests();
+      int n = io.herald.server.internal.DrainSchedule.closeSpread(context, connections, window);
+      LOG.info("draining: closing {} connections over {} s", n, window.toMillis() / 1000.0);
+      Thread.sleep(window.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // close what is left now
+    }
+    close();
+  }
+
+  /** Whether {@link #drain()} has begun: {@code /ready} answers 503. */
+  public boolean draining() {
+    return context.draining();
+  }
+
   /** Graceful shutdown; blocks up to {@code shutdownTimeout} plus a second. Idempotent. */
   @Override
   public void close() {
@@ -327,6 +405,9 @@ public final class HeraldServer implements AutoCloseable {
       LOG.warn("demo feeds did not stop cleanly", e);
     }
     refusalLog.cancel(false);
+    if (tlsReload != null) {
+      tlsReload.cancel(false);
+    }
     listener.close().syncUninterruptibly();
     context.beginShutdown();
     for (Channel ch : connections) {

@@ -47,8 +47,11 @@ public final class ServerConfig {
   /** Default largest request line plus headers, in bytes (16 KiB). */
   public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 
-  /** Default longest long-poll wait a client may ask for. */
-  public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(120);
+  /**
+   * Default longest long-poll wait a client may ask for (45 s): below nginx's default {@code
+   * proxy_read_timeout} (60 s) and HAProxy's common {@code timeout server 50s} (deploy/README.md).
+   */
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(45);
 
   /** Default messages in one poll answer when the request gives no {@code limit}. */
   public static final int DEFAULT_POLL_LIMIT = 100;
@@ -73,6 +76,15 @@ public final class ServerConfig {
 
   /** Default time allowed for a graceful shutdown. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * Default time a draining node (SIGTERM) keeps serving, answering {@code /ready} 503, before it
+   * starts closing connections: long enough for a load balancer's readiness check to take it out.
+   */
+  public static final Duration DEFAULT_DRAIN_DELAY = Duration.ofSeconds(5);
+
+  /** Default window over which a draining node spreads the closing of its connections. */
+  public static final Duration DEFAULT_DRAIN_WINDOW = Duration.ofSeconds(10);
 
   /** Default bytes of history kept per channel: 4 MiB. */
   public static final long DEFAULT_HISTORY_BYTES = HistoryConfig.DEFAULT_MAX_BYTES;
@@ -133,6 +145,15 @@ public final class ServerConfig {
   /** Default most bytes read and dropped during a lingering close. */
   public static final int DEFAULT_LINGER_MAX_BYTES = 16 * 1024 * 1024;
 
+  /** Default most HTTP/2 streams a client may have open at once on one connection. */
+  public static final int DEFAULT_H2_MAX_CONCURRENT_STREAMS = 256;
+
+  /** Default largest HTTP/2 header list a client may send (RFC 9113 section 6.5.2), in bytes. */
+  public static final int DEFAULT_H2_MAX_HEADER_LIST_BYTES = 16 * 1024;
+
+  /** Default HTTP/2 flow-control window a client may fill on each stream before we read, bytes. */
+  public static final int DEFAULT_H2_INITIAL_WINDOW_BYTES = 1024 * 1024;
+
   /** Default interval of the summary log line of refused requests. */
   public static final Duration DEFAULT_REFUSAL_LOG_INTERVAL = Duration.ofSeconds(60);
 
@@ -140,6 +161,9 @@ public final class ServerConfig {
    * Default tolerance for clock differences when checking a token's {@code exp} and {@code nbf}.
    */
   public static final Duration DEFAULT_AUTH_CLOCK_SKEW = Duration.ofSeconds(30);
+
+  /** Default format of {@code herald serve}'s log lines: {@code text}, one readable line each. */
+  public static final String DEFAULT_LOG_FORMAT = "text";
 
   /** Default: Prometheus metrics are served at {@code GET /metrics}. */
   public static final boolean DEFAULT_METRICS = true;
@@ -153,6 +177,12 @@ public final class ServerConfig {
    * this.
    */
   public static final int DEFAULT_OPEN_FILES_HEADROOM = 100;
+
+  /** Default lifetime of an admin page sign-in (the session token it gives). */
+  public static final Duration DEFAULT_ADMIN_SESSION = Duration.ofMinutes(15);
+
+  /** The shortest admin password accepted, in characters. */
+  public static final int MIN_ADMIN_PASSWORD_CHARS = 12;
 
   private final String host;
   private final int port;
@@ -210,9 +240,19 @@ public final class ServerConfig {
   private final List<String> apiKeys;
   private final List<String> allowedOrigins;
   private final boolean insecureNoAuth;
+  private final Duration drainDelay;
+  private final Duration drainWindow;
+  private final String logFormat;
   private final boolean metrics;
   private final boolean metricsRequireApiKey;
   private final int openFilesHeadroom;
+  private final String adminPassword;
+  private final Duration adminSession;
+  private final Path tlsCertFile;
+  private final Path tlsKeyFile;
+  private final int h2MaxConcurrentStreams;
+  private final int h2MaxHeaderListBytes;
+  private final int h2InitialWindowBytes;
 
   private ServerConfig(Builder b) {
     this.host = b.host;
@@ -261,6 +301,8 @@ public final class ServerConfig {
     this.lingerTimeout = b.lingerTimeout;
     this.lingerMaxBytes = b.lingerMaxBytes;
     this.refusalLogInterval = b.refusalLogInterval;
+    this.drainDelay = b.drainDelay;
+    this.drainWindow = b.drainWindow;
     this.authHmacSecret = b.authHmacSecret;
     this.authPublicKeyFile = b.authPublicKeyFile;
     this.authJwksUrl = b.authJwksUrl;
@@ -270,9 +312,17 @@ public final class ServerConfig {
     this.apiKeys = List.copyOf(b.apiKeys);
     this.allowedOrigins = List.copyOf(b.allowedOrigins);
     this.insecureNoAuth = b.insecureNoAuth;
+    this.logFormat = b.logFormat;
     this.metrics = b.metrics;
     this.metricsRequireApiKey = b.metricsRequireApiKey;
     this.openFilesHeadroom = b.openFilesHeadroom;
+    this.adminPassword = b.adminPassword;
+    this.adminSession = b.adminSession;
+    this.tlsCertFile = b.tlsCertFile;
+    this.tlsKeyFile = b.tlsKeyFile;
+    this.h2MaxConcurrentStreams = b.h2MaxConcurrentStreams;
+    this.h2MaxHeaderListBytes = b.h2MaxHeaderListBytes;
+    this.h2InitialWindowBytes = b.h2InitialWindowBytes;
     this.namespaceHistory = namespaceHistory(namespaces, history);
   }
 
@@ -370,7 +420,9 @@ public final class ServerConfig {
   }
 
   /**
-   * Longest long-poll wait a client may ask for; default 120 seconds. Longer asks are cut to it.
+   * Longest long-poll wait a client may ask for; default 45 seconds, under the common proxies' read
+   * timeouts (nginx 60 s, HAProxy's usual {@code timeout server 50s}) so that a poll at the maximum
+   * wait is answered before a proxy gives up on it. Longer asks are cut to it.
    */
   public Duration maxWait() {
     return maxWait;
@@ -628,6 +680,23 @@ public final class ServerConfig {
   }
 
   /**
+   * On SIGTERM ({@link HeraldServer#drain()}): how long the node keeps serving everything while
+   * {@code /ready} answers 503, before it starts closing connections; default 5 seconds.
+   */
+  public Duration drainDelay() {
+    return drainDelay;
+  }
+
+  /**
+   * On SIGTERM, after {@link #drainDelay()}: the window over which connections are closed, spread
+   * evenly in random order (WebSocket 1001, SSE {@code herald.end}, parked long polls answered);
+   * default 10 seconds.
+   */
+  public Duration drainWindow() {
+    return drainWindow;
+  }
+
+  /**
    * The shared secret (UTF-8, at least 32 bytes) that HS256/384/512 tokens are signed with, or
    * null.
    */
@@ -679,6 +748,15 @@ public final class ServerConfig {
   }
 
   /**
+   * Format of {@code herald serve}'s log lines on stderr: {@code text} (default) or {@code json},
+   * one JSON object per line from Logback's {@code JsonEncoder}, tokens redacted as in text. A
+   * server embedded with {@link HeraldServer#start} leaves the application's logging alone.
+   */
+  public String logFormat() {
+    return logFormat;
+  }
+
+  /**
    * Whether {@code GET /metrics} serves Prometheus metrics; {@value #DEFAULT_METRICS} by default.
    */
   public boolean metrics() {
@@ -702,12 +780,80 @@ public final class ServerConfig {
     return openFilesHeadroom;
   }
 
+  /**
+   * The PEM certificate chain served over TLS (server certificate first), or null for plain HTTP.
+   * Read again when it changes on disk: new connections get the new certificate.
+   */
+  public Path tlsCertFile() {
+    return tlsCertFile;
+  }
+
+  /** The PEM private key (PKCS#8, {@code BEGIN PRIVATE KEY}) of {@link #tlsCertFile()}, or null. */
+  public Path tlsKeyFile() {
+    return tlsKeyFile;
+  }
+
+  /**
+   * Whether the port serves HTTPS: a certificate or a key is configured (the server refuses to
+   * start with only one of them).
+   */
+  public boolean tls() {
+    return tlsCertFile != null || tlsKeyFile != null;
+  }
+
+  /**
+   * Most HTTP/2 streams a client may have open at once on one connection ({@code
+   * SETTINGS_MAX_CONCURRENT_STREAMS}); one more is refused with {@code RST_STREAM REFUSED_STREAM}.
+   * Each SSE subscription and each long poll holds one. Default {@value
+   * #DEFAULT_H2_MAX_CONCURRENT_STREAMS}.
+   */
+  public int h2MaxConcurrentStreams() {
+    return h2MaxConcurrentStreams;
+  }
+
+  /**
+   * Largest HTTP/2 header list a client may send ({@code SETTINGS_MAX_HEADER_LIST_SIZE}, counted as
+   * RFC 9113 says: names, values and 32 bytes per field); past it the stream is answered {@code
+   * 431}, more than a quarter past it the connection ends with {@code GOAWAY} (Netty's rule).
+   * Default {@value #DEFAULT_H2_MAX_HEADER_LIST_BYTES} bytes.
+   */
+  public int h2MaxHeaderListBytes() {
+    return h2MaxHeaderListBytes;
+  }
+
+  /**
+   * The HTTP/2 flow-control window a client may fill on each stream ({@code
+   * SETTINGS_INITIAL_WINDOW_SIZE}) and on the connection; Netty gives it back as the server reads.
+   * Default {@value #DEFAULT_H2_INITIAL_WINDOW_BYTES} bytes.
+   */
+  public int h2InitialWindowBytes() {
+    return h2InitialWindowBytes;
+  }
+
   /** Whether any credential (HMAC secret, public key, JWKS URL, API key) is configured. */
   public boolean credentialsConfigured() {
     return authHmacSecret != null
         || authPublicKeyFile != null
         || authJwksUrl != null
         || !apiKeys.isEmpty();
+  }
+
+  /**
+   * The password of the admin page ({@code /admin}), or null for none; never logged. The admin page
+   * is served when this or an API key is set, and is 404 otherwise.
+   */
+  public String adminPassword() {
+    return adminPassword;
+  }
+
+  /** Lifetime of an admin page sign-in, 1 minute to 24 hours; default 15 minutes. */
+  public Duration adminSession() {
+    return adminSession;
+  }
+
+  /** Whether the admin page is served: an admin password or an API key is configured. */
+  public boolean adminEnabled() {
+    return adminPassword != null || !apiKeys.isEmpty();
   }
 
   /** The settings as one line for the start-up log (see {@link Settings#describe}). */
@@ -771,6 +917,8 @@ public final class ServerConfig {
     private Duration lingerTimeout = DEFAULT_LINGER_TIMEOUT;
     private int lingerMaxBytes = DEFAULT_LINGER_MAX_BYTES;
     private Duration refusalLogInterval = DEFAULT_REFUSAL_LOG_INTERVAL;
+    private Duration drainDelay = DEFAULT_DRAIN_DELAY;
+    private Duration drainWindow = DEFAULT_DRAIN_WINDOW;
     private String authHmacSecret;
     private Path authPublicKeyFile;
     private URI authJwksUrl;
@@ -780,9 +928,17 @@ public final class ServerConfig {
     private List<String> apiKeys = List.of();
     private List<String> allowedOrigins = List.of();
     private boolean insecureNoAuth;
+    private String logFormat = DEFAULT_LOG_FORMAT;
     private boolean metrics = DEFAULT_METRICS;
     private boolean metricsRequireApiKey = DEFAULT_METRICS_REQUIRE_API_KEY;
     private int openFilesHeadroom = DEFAULT_OPEN_FILES_HEADROOM;
+    private String adminPassword;
+    private Duration adminSession = DEFAULT_ADMIN_SESSION;
+    private Path tlsCertFile;
+    private Path tlsKeyFile;
+    private int h2MaxConcurrentStreams = DEFAULT_H2_MAX_CONCURRENT_STREAMS;
+    private int h2MaxHeaderListBytes = DEFAULT_H2_MAX_HEADER_LIST_BYTES;
+    private int h2InitialWindowBytes = DEFAULT_H2_INITIAL_WINDOW_BYTES;
 
     private Builder() {}
 
@@ -1209,6 +1365,31 @@ public final class ServerConfig {
       return this;
     }
 
+    /** Zero or more, at most a day; see {@link ServerConfig#drainDelay()}. */
+    public Builder drainDelay(Duration delay) {
+      this.drainDelay = atLeast("drain delay", delay, Duration.ZERO);
+      return this;
+    }
+
+    /** Zero (all at once) or more; see {@link ServerConfig#drainWindow()}. */
+    public Builder drainWindow(Duration window) {
+      this.drainWindow = atLeast("drain window", window, Duration.ZERO);
+      return this;
+    }
+
+    /**
+     * Format of the log lines of {@code herald serve}: {@code text} or {@code json}.
+     *
+     * @throws IllegalArgumentException for any other word
+     */
+    public Builder logFormat(String format) {
+      if (!"text".equals(format) && !"json".equals(format)) {
+        throw new IllegalArgumentException("must be text or json, got \"" + format + "\"");
+      }
+      this.logFormat = format;
+      return this;
+    }
+
     /** Serves Prometheus metrics at {@code GET /metrics} (on by default). */
     public Builder metrics(boolean on) {
       this.metrics = on;
@@ -1224,6 +1405,70 @@ public final class ServerConfig {
     /** File descriptors kept for everything but client connections, 0 to 100,000. */
     public Builder openFilesHeadroom(int descriptors) {
       this.openFilesHeadroom = range("open files headroom", descriptors, 0, 100_000);
+      return this;
+    }
+
+    /** A PEM certificate chain; null for plain HTTP. Needs {@link #tlsKeyFile}. */
+    public Builder tlsCertFile(Path file) {
+      this.tlsCertFile = file;
+      return this;
+    }
+
+    /** The PEM private key of {@link #tlsCertFile}; null for plain HTTP. */
+    public Builder tlsKeyFile(Path file) {
+      this.tlsKeyFile = file;
+      return this;
+    }
+
+    /** 1 to 1,000,000; see {@link ServerConfig#h2MaxConcurrentStreams()}. */
+    public Builder h2MaxConcurrentStreams(int streams) {
+      this.h2MaxConcurrentStreams = range("HTTP/2 max concurrent streams", streams, 1, 1_000_000);
+      return this;
+    }
+
+    /** 1 KiB to 1 MiB; see {@link ServerConfig#h2MaxHeaderListBytes()}. */
+    public Builder h2MaxHeaderListBytes(int bytes) {
+      this.h2MaxHeaderListBytes = range("HTTP/2 max header list bytes", bytes, 1024, 1024 * 1024);
+      return this;
+    }
+
+    /**
+     * The admin page's password: at least {@value #MIN_ADMIN_PASSWORD_CHARS} characters; null or
+     * empty for none (then only an API key opens the admin page, and with none it is off).
+     */
+    public Builder adminPassword(String password) {
+      if (password != null && password.isEmpty()) {
+        password = null;
+      }
+      if (password != null && password.length() < MIN_ADMIN_PASSWORD_CHARS) {
+        throw new IllegalArgumentException(
+            "admin password must be at least "
+                + MIN_ADMIN_PASSWORD_CHARS
+                + " characters, got "
+                + password.length());
+      }
+      this.adminPassword = password;
+      return this;
+    }
+
+    /** 1 minute to 24 hours; see {@link ServerConfig#adminSession()}. */
+    public Builder adminSession(Duration session) {
+      Objects.requireNonNull(session, "admin session");
+      if (session.compareTo(Duration.ofMinutes(1)) < 0
+          || session.compareTo(Duration.ofHours(24)) > 0) {
+        throw new IllegalArgumentException(
+            "admin session must be 1 minute to 24 hours, got " + session.toSeconds() + " s");
+      }
+      this.adminSession = session;
+      return this;
+    }
+
+    /**
+     * 65,535 (the protocol's default) to 2^31-1; see {@link ServerConfig#h2InitialWindowBytes()}.
+     */
+    public Builder h2InitialWindowBytes(int bytes) {
+      this.h2InitialWindowBytes =
+          range("HTTP/2 initial window bytes", bytes, 65_535, Integer.MAX_VALUE);
       return this;
     }
 

@@ -477,6 +477,27 @@ public final class Settings {
               "serve with no credential on a `--host` that is not loopback (otherwise such a start is refused)",
               ServerConfig::insecureNoAuth,
               ServerConfig.Builder::insecureNoAuth),
+          Setting.longInteger(
+              "drain-delay-seconds",
+              0,
+              DAY_SECONDS,
+              "seconds",
+              "on SIGTERM: how long the node keeps serving with `/ready` answering 503 (so the load balancer stops sending it clients) before it closes connections",
+              c -> c.drainDelay().toSeconds(),
+              (b, v) -> b.drainDelay(Duration.ofSeconds(v))),
+          Setting.longInteger(
+              "drain-window-seconds",
+              0,
+              DAY_SECONDS,
+              "seconds",
+              "on SIGTERM, after the drain delay: the window over which connections are closed, spread evenly (WebSocket `1001`, SSE `herald.end`, long polls answered); then the node exits",
+              c -> c.drainWindow().toSeconds(),
+              (b, v) -> b.drainWindow(Duration.ofSeconds(v))),
+          Setting.text(
+              "log-format",
+              "`text`, or `json` for one JSON object per log line (Logback's `JsonEncoder`; tokens redacted as in text)",
+              ServerConfig::logFormat,
+              ServerConfig.Builder::logFormat),
           Setting.flag(
               "metrics",
               "serve Prometheus metrics at `GET /metrics` (`--metrics=false` turns them off: 404)",
@@ -494,7 +515,54 @@ public final class Settings {
               "descriptors",
               "file descriptors kept for all but client connections: when the open-file limit (`ulimit -n`) is below `--max-connections` plus this, the connection limit is lowered at start, with a warning",
               ServerConfig::openFilesHeadroom,
-              ServerConfig.Builder::openFilesHeadroom));
+              ServerConfig.Builder::openFilesHeadroom),
+          Setting.secret(
+              "admin-password",
+              "password of the admin page `/admin` (at least 12 characters); the page is served when this or an `api-key` is set, and is 404 otherwise",
+              c -> c.adminPassword() == null ? "" : c.adminPassword(),
+              ServerConfig.Builder::adminPassword),
+          Setting.longInteger(
+              "admin-session-seconds",
+              60,
+              DAY_SECONDS,
+              "seconds",
+              "lifetime of an admin page sign-in, 60 to 86400",
+              c -> c.adminSession().toSeconds(),
+              (b, v) -> b.adminSession(Duration.ofSeconds(v))),
+          Setting.text(
+              "tls-cert-file",
+              "PEM certificate chain: with `--tls-key-file`, `--port` serves HTTPS with ALPN `h2` and `http/1.1`; read again when the file changes (new connections get the new certificate)",
+              c -> c.tlsCertFile() == null ? "" : c.tlsCertFile().toString(),
+              (b, v) -> b.tlsCertFile(v.isEmpty() ? null : Path.of(v))),
+          Setting.text(
+              "tls-key-file",
+              "PEM private key of `--tls-cert-file` (PKCS#8, `BEGIN PRIVATE KEY`), read again when it changes",
+              c -> c.tlsKeyFile() == null ? "" : c.tlsKeyFile().toString(),
+              (b, v) -> b.tlsKeyFile(v.isEmpty() ? null : Path.of(v))),
+          Setting.integer(
+              "h2-max-concurrent-streams",
+              1,
+              1_000_000,
+              "",
+              "HTTP/2 streams (SSE subscriptions, polls, requests) a client may have open at once on one connection; one more is refused (`RST_STREAM REFUSED_STREAM`)",
+              ServerConfig::h2MaxConcurrentStreams,
+              ServerConfig.Builder::h2MaxConcurrentStreams),
+          Setting.integer(
+              "h2-max-header-list-bytes",
+              1024,
+              1024 * 1024,
+              "bytes",
+              "largest HTTP/2 header list a client may send (RFC 9113 `SETTINGS_MAX_HEADER_LIST_SIZE`); past it the stream is answered `431`, a quarter past it the connection ends with `GOAWAY`",
+              ServerConfig::h2MaxHeaderListBytes,
+              ServerConfig.Builder::h2MaxHeaderListBytes),
+          Setting.integer(
+              "h2-initial-window-bytes",
+              65_535,
+              Integer.MAX_VALUE,
+              "bytes",
+              "HTTP/2 flow-control window a client may fill per stream and per connection before the server reads (`SETTINGS_INITIAL_WINDOW_SIZE`)",
+              ServerConfig::h2InitialWindowBytes,
+              ServerConfig.Builder::h2InitialWindowBytes));
 
   private static final Map<String, Setting<?>> BY_NAME =
       ALL.stream()
@@ -600,6 +668,7 @@ public final class Settings {
           .append(ConfigFile.word(p.publish()));
       p.historySize().ifPresent(n -> sb.append(" history-size=").append(n));
       p.historyAge().ifPresent(a -> sb.append(" history-age-seconds=").append(a.toSeconds()));
+      p.pollCacheSeconds().ifPresent(n -> sb.append(" poll-cache-seconds=").append(n));
       sb.append('}');
       sep = ", ";
     }

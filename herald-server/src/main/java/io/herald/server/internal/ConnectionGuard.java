@@ -272,6 +272,17 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     deadlineIn(nanos);
   }
 
+  /**
+   * The connection speaks HTTP/2 from now on: the HTTP/1.1 timeouts stop (each stream keeps its
+   * own, see {@link StreamGuard}; an idle connection is closed by {@link MultiplexedConnection});
+   * backpressure on reading and the byte budget stay.
+   */
+  void multiplexed() {
+    phase = Phase.STREAM;
+    cancelTimer();
+    updateReading();
+  }
+
   /** Whether a request is being answered (a publication, a parked long poll). */
   boolean answering() {
     return unanswered > 0;
@@ -330,6 +341,15 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
   private void timeout(String message) {
     LOG.debug("closing {}: {}", ctx.channel().remoteAddress(), message);
+    if (timingCtx == null && ctx.pipeline().get(PrefaceDetector.class) != null) {
+      ctx.pipeline()
+          .get(PrefaceDetector.class)
+          .http1(); // a silent plain socket: answer in HTTP/1.1
+    }
+    if (timingCtx == null) {
+      ctx.close(); // the TLS handshake did not complete: no way to answer
+      return;
+    }
     FullHttpResponse r =
         HttpResponses.error(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout", message);
     r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

@@ -27,9 +27,12 @@ final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter {
   }
 
   private final ServerContext server;
+  private final boolean tls;
 
-  ConnectionLimitHandler(ServerContext server) {
+  /** With {@code tls} a refused connection is closed at once (a plain-text answer would not do). */
+  ConnectionLimitHandler(ServerContext server, boolean tls) {
     this.server = server;
+    this.tls = tls;
   }
 
   @Override
@@ -37,6 +40,10 @@ final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter {
     if (server.connections.incrementAndGet() > server.maxConnections) {
       server.refusals.count("503 over_capacity");
       ctx.channel().config().setAutoRead(false);
+      if (tls) {
+        ctx.close();
+        return;
+      }
       ctx.writeAndFlush(Unpooled.wrappedBuffer(REFUSAL)).addListener(ChannelFutureListener.CLOSE);
       return;
     }

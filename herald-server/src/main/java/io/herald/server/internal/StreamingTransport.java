@@ -148,6 +148,9 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
             }
           }
           more |= taken >= BATCH;
+          if (taken > 0) {
+            server.activity.delivered(s.channel(), taken);
+          }
         }
       }
     } finally {

@@ -227,7 +227,6 @@ final class PollHandler {
           Comparator.comparingLong(Message::time)); // stable: keeps offset order within a channel
     }
     List<Message> taken = all.size() > limit ? all.subList(0, limit) : all;
-    server.metrics.pollAnswered(wait != null, taken.size());
     for (Message m : taken) {
       positions[channels.indexOf(m.channel())] = m.position();
       server.activity.delivered(m.channel(), 1);
@@ -238,10 +237,12 @@ final class PollHandler {
       // the client holds this very answer (a long poll gets here only with messages to answer,
       // or at the end of its wait: an empty answer it already had is "nothing new")
       FullHttpResponse notModified = caching.notModifiedResponse(etag);
+      server.metrics.pollNotModified(wait != null);
       preferenceApplied(notModified);
       respond(notModified);
       return true;
     }
+    server.metrics.pollAnswered(wait != null, taken.size());
     CompositeByteBuf body = ctx.alloc().compositeBuffer(taken.size() * 2 + 2);
     body.addComponent(true, Unpooled.wrappedBuffer(OPEN));
     for (int i = 0; i < taken.size(); i++) {

@@ -241,7 +241,22 @@ public final class BenchMain implements Runnable {
                 + " polls reaching it (point a caching proxy's upstream at LISTEN).")
     String originRelay;
 
+    @Option(
+        names = "--binary",
+        description =
+            "Herald: publish --size random bytes as application/octet-stream (binary messages) and"
+                + " open WebSockets with binary=1 (binary frames); SSE and polls carry base64.")
+    boolean binary;
+
     List<Target> targets() {
+      List<Target> out = new ArrayList<>();
+      for (Target t : plainTargets()) {
+        out.add(binary ? t.withBinary(true) : t);
+      }
+      return out;
+    }
+
+    private List<Target> plainTargets() {
       List<Target> out = new ArrayList<>();
       if (targets.isEmpty()) {
         switch (server.toLowerCase(Locale.ROOT)) {

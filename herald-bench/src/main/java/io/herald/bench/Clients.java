@@ -241,6 +241,9 @@ final class Clients {
 
   private URI wsUri(Subscriber sub) {
     String q = target.herald() && sub.resume != null ? "since=" + sub.resume : null;
+    if (target.binary) {
+      q = q == null ? "binary=1" : q + "&binary=1";
+    }
     return URI.create(
         "ws://" + remote.getHostString() + ":" + remote.getPort() + pathAndQuery(sub, q));
   }
@@ -329,6 +332,12 @@ final class Clients {
       ByteBuf c = frame.content();
       int from = c.readerIndex();
       int to = c.writerIndex();
+      if (target.herald() && frame instanceof BinaryWebSocketFrame && to - from >= 4) {
+        // PROTOCOL.md section 11: 4 bytes N, N bytes of JSON, then the raw bytes (not scanned)
+        long n = c.getUnsignedInt(from);
+        to = (int) Math.min(to, from + 4 + n);
+        from += 4;
+      }
       if (!target.herald()) {
         sub.onMessages(stats, c, from, to, false);
       } else if (Scan.startsWith(c, from, to, Scan.TYPE_MESSAGE)) {

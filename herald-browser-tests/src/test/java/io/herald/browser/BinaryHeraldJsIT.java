@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.herald.redis.RedisServerProcess;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
 import java.time.Duration;
@@ -32,6 +33,7 @@ class BinaryHeraldJsIT {
   private static HeraldServer server;
   private static Browser browser;
   private static String base;
+  private static RedisServerProcess redis;
 
   /** Every byte value, 0 to 255, in order. */
   private static final byte[] ALL_BYTES = new byte[256];
@@ -60,6 +62,9 @@ class BinaryHeraldJsIT {
     if (server != null) {
       server.close();
     }
+    if (redis != null) {
+      redis.close();
+    }
   }
 
   /** 60 KiB of seeded random bytes (under the default 64 KiB message limit). */
@@ -75,7 +80,11 @@ class BinaryHeraldJsIT {
    * stands.
    */
   private static void subscribe(String channel, String transport) {
-    browser.open(base + "/test/harness.html?transports=" + transport);
+    subscribe(base, channel, transport);
+  }
+
+  private static void subscribe(String server, String channel, String transport) {
+    browser.open(server + "/test/harness.html?transports=" + transport);
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> Boolean.TRUE.equals(browser.js("return window.ready === true")));
@@ -208,6 +217,45 @@ class BinaryHeraldJsIT {
     assertThat(received()).hasSize(1);
     assertThat(bytes(received().get(0))).isEqualTo(ALL_BYTES);
     assertThat(received().get(0).get("offset")).isEqualTo(1L);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse", "long-poll", "short-poll"})
+  void bytesCrossTwoNodesOnRedisExactly(String transport) {
+    if (redis == null) {
+      redis = RedisServerProcess.start();
+    }
+    String channel = Http.channel("bin-redis-" + transport);
+    try (HeraldServer a = Servers.start(Servers.config().broker(redis.uri()));
+        HeraldServer b = Servers.start(Servers.config().broker(redis.uri()))) {
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> a.hub().broker().isAvailable() && b.hub().broker().isAvailable());
+      subscribe(a.baseUrl(), channel, transport);
+      byte[] random = randomPayload(transport.hashCode() * 31L);
+      // bytes published on node b reach the page on node a; the page's reach a poll of node b
+      Http.publishBytes(b.baseUrl(), channel, "application/octet-stream", random);
+      Object answer =
+          browser.jsAsync(
+              "const done = arguments[arguments.length - 1];"
+                  + "const all = new Uint8Array(256); for (let i = 0; i < 256; i++) all[i] = i;"
+                  + "window.herald.publish(arguments[0], all, {contentType: 'application/x-test'})"
+                  + ".then(r => done(JSON.stringify(r)), e => done('failed: ' + e.message));",
+              channel);
+      assertThat(String.valueOf(answer)).doesNotStartWith("failed");
+      await().atMost(Duration.ofSeconds(20)).until(() -> received().size() >= 2);
+      List<Map<String, Object>> got = received();
+      assertThat(got).hasSize(2);
+      assertThat(got).allSatisfy(m -> assertThat(m.get("uint8")).isEqualTo(true));
+      assertThat(bytes(got.get(0))).isEqualTo(random);
+      assertThat(bytes(got.get(1))).isEqualTo(ALL_BYTES);
+      assertThat(got.get(1).get("contentType")).isEqualTo("application/x-test");
+      JsonNode poll = Http.poll(b.baseUrl(), channel, "0");
+      assertThat(poll.get("messages")).hasSize(2);
+      JsonNode fromPage = poll.get("messages").get(1);
+      assertThat(fromPage.get("contentType").asText()).isEqualTo("application/x-test");
+      assertThat(Base64.getDecoder().decode(fromPage.get("data").asText())).isEqualTo(ALL_BYTES);
+    }
   }
 
   @Test

@@ -35,6 +35,11 @@ final class Browser implements AutoCloseable {
   private final ChromeDriverService service;
 
   Browser() {
+    this(new String[0]);
+  }
+
+  /** With {@code extraArguments} for Chromium, such as {@code --ignore-certificate-errors}. */
+  Browser(String... extraArguments) {
     try {
       profile = Files.createTempDirectory("herald-chromium-");
     } catch (IOException e) {
@@ -56,6 +61,7 @@ final class Browser implements AutoCloseable {
         "--hide-scrollbars",
         "--user-data-dir=" + profile,
         "--window-size=1280,900");
+    options.addArguments(extraArguments);
     service =
         new ChromeDriverService.Builder()
             .usingDriverExecutable(Paths.get(CHROMEDRIVER).toFile())

@@ -814,7 +814,8 @@ public final class ServerConfig {
   /**
    * Largest HTTP/2 header list a client may send ({@code SETTINGS_MAX_HEADER_LIST_SIZE}, counted as
    * RFC 9113 says: names, values and 32 bytes per field); past it the stream is answered {@code
-   * 431}. Default {@value #DEFAULT_H2_MAX_HEADER_LIST_BYTES} bytes.
+   * 431}, more than a quarter past it the connection ends with {@code GOAWAY} (Netty's rule).
+   * Default {@value #DEFAULT_H2_MAX_HEADER_LIST_BYTES} bytes.
    */
   public int h2MaxHeaderListBytes() {
     return h2MaxHeaderListBytes;

@@ -552,7 +552,7 @@ public final class Settings {
               1024,
               1024 * 1024,
               "bytes",
-              "largest HTTP/2 header list a client may send (RFC 9113 `SETTINGS_MAX_HEADER_LIST_SIZE`); past it the stream is answered `431`",
+              "largest HTTP/2 header list a client may send (RFC 9113 `SETTINGS_MAX_HEADER_LIST_SIZE`); past it the stream is answered `431`, a quarter past it the connection ends with `GOAWAY`",
               ServerConfig::h2MaxHeaderListBytes,
               ServerConfig.Builder::h2MaxHeaderListBytes),
           Setting.integer(

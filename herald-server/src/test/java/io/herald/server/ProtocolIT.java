@@ -132,7 +132,7 @@ class ProtocolIT {
                 .method("DELETE", java.net.http.HttpRequest.BodyPublishers.noBody())
                 .build());
     assertError(r, 405, "method_not_allowed");
-    assertThat(r.headers().firstValue("Allow")).hasValue("GET, POST, OPTIONS");
+    assertThat(r.headers().firstValue("Allow")).hasValue("GET, HEAD, POST, OPTIONS");
   }
 
   @Test

@@ -124,7 +124,8 @@ final class HttpResponses {
     if (allow != null) {
       headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, allow);
       headers.set(
-          HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, "WWW-Authenticate, Retry-After, ETag");
+          HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS,
+          "WWW-Authenticate, Retry-After, ETag, Preference-Applied");
     }
     if (!"*".equals(allow)) {
       headers.add(HttpHeaderNames.VARY, "Origin");

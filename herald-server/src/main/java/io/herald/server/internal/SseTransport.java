@@ -10,7 +10,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponse;
@@ -67,6 +69,21 @@ final class SseTransport extends StreamingTransport {
         since,
         this::start,
         error -> HttpResponses.write(ctx, HttpResponses.error(error), false));
+  }
+
+  /**
+   * The answer to {@code HEAD} for an SSE request: the head a {@code GET} would get, without a
+   * stream (RFC 9110 section 9.3.2); the connection stays open for the next request.
+   */
+  static FullHttpResponse headAnswer() {
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, io.netty.buffer.Unpooled.EMPTY_BUFFER);
+    r.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream")
+        .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
+        .set("X-Accel-Buffering", "no");
+    return r;
   }
 
   private void start(List<Subscription> opened) {

@@ -179,6 +179,25 @@ public final class HeraldProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * SIGTERM: the node drains and exits, as {@code systemctl stop} has it do. Blocks until it has
+   * exited (at most 60 s, then SIGKILL).
+   */
+  public void terminate() {
+    if (process == null) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        kill();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      kill();
+    }
+  }
+
   /** Everything the node wrote so far (stdout and stderr). */
   public String log() {
     try {

@@ -35,10 +35,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The deploy/ recipes, run by Debian's nginx and HAProxy in front of two Herald nodes (separate
- * JVMs) on one real Redis: all four transports of the Java client go through each proxy; killing
- * either node (SIGKILL) mid-stream, every subscription resumes on the other with every message
- * once, in order; a long poll at the maximum wait and idle SSE and WebSocket streams at twice the
- * proxy's timeout stay healthy.
+ * JVMs) on one real Redis: all four transports of the Java client go through each proxy; when a
+ * node drains (SIGTERM) and when a node is killed (SIGKILL) mid-stream, every subscription resumes
+ * on the other with every message once, in order; a long poll at the maximum wait and idle SSE and
+ * WebSocket streams at twice the proxy's timeout stay healthy.
  *
  * <p>To reach the proxy's timeout quickly, the rendered recipes use a 5 s timeout instead of 75 s,
  * and the nodes' intervals are shortened in the same proportion as the recipe's rule asks: longest
@@ -66,7 +66,9 @@ class ProxiesIT {
       "--max-wait-seconds", Integer.toString(MAX_WAIT_SECONDS),
       "--sse-heartbeat-seconds", "2",
       "--ws-ping-seconds", "2",
-      "--shutdown-seconds", "1"
+      "--shutdown-seconds", "1",
+      "--drain-delay-seconds", "1",
+      "--drain-window-seconds", "1"
     };
     CompletableFuture<HeraldProcess> first = CompletableFuture.supplyAsync(() -> node(args));
     node2 = node(args);
@@ -192,7 +194,8 @@ class ProxiesIT {
 
   @ParameterizedTest
   @EnumSource(Kind.class)
-  void everyTransportResumesOnTheOtherNodeWhenEitherIsKilledWithNothingLostOrDoubled(Kind kind) {
+  void everyTransportResumesOnTheOtherNodeWhenOneDrainsOrIsKilledWithNothingLostOrDoubled(
+      Kind kind) {
     ProxyProcess proxy = PROXIES.get(kind);
     String ch = channel("proxied-" + kind.name().toLowerCase());
     List<Recorded> all = new ArrayList<>();
@@ -211,10 +214,12 @@ class ProxiesIT {
       publish(client, ch, 1, 10);
       awaitAll(all, 10, proxy);
 
-      // Kill one node, deliver more; bring it back and kill the other, deliver more: every
-      // streaming connection was on a killed node at least once.
-      node1.kill();
+      // Stop one node with SIGTERM (it drains: /ready 503, then its connections are closed) while
+      // publishing through the proxy; bring it back. Every stream is now on the other node: kill
+      // that one (SIGKILL), deliver more: every streaming connection is cut by the kill.
+      CompletableFuture<Void> drained = CompletableFuture.runAsync(node1::terminate);
       publish(client, ch, 11, 20);
+      drained.join();
       awaitAll(all, 20, proxy);
       node1.start();
       node2.kill();
@@ -303,6 +308,52 @@ class ProxiesIT {
       }
     } finally {
       subscriptions.forEach(HeraldSubscription::close);
+    }
+  }
+
+  /**
+   * A misconfiguration the recipes survive: a proxy timeout (2 s) below the nodes' maximum wait (3
+   * s). Each long poll then ends in the proxy's 504, but no node is taken out and other requests
+   * still pass: nginx sends long polls to a pool with {@code max_fails=0} (nginx counts every
+   * timeout as a failure, whatever {@code proxy_next_upstream} says: with one pool, these 16
+   * timeouts marked both nodes failed and it answered {@code 502 no live upstreams}); HAProxy
+   * judges nodes by its health checks and does not retry on {@code response-timeout}.
+   */
+  @ParameterizedTest
+  @EnumSource(Kind.class)
+  void longPollsOutlivingTheProxyTimeoutNeverTakeANodeOut(Kind kind) throws Exception {
+    String ch = channel("outlived-" + kind.name().toLowerCase());
+    try (ProxyProcess tight =
+        ProxyProcess.start(kind, Duration.ofSeconds(2), node1.port(), node2.port())) {
+      for (int r = 0; r < 4; r++) {
+        int round = r;
+        List<CompletableFuture<HttpResponse<String>>> polls = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+          polls.add(
+              HTTP.sendAsync(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              tight.baseUrl() + "/channels/" + ch + "?wait=" + MAX_WAIT_SECONDS))
+                      .timeout(Duration.ofSeconds(30))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> poll : polls) {
+          HttpResponse<String> answer = poll.get(40, TimeUnit.SECONDS);
+          assertThat(answer.statusCode())
+              .as("the proxy's own timeout, round %d: %s\n%s", round, answer.body(), tight.output())
+              .isEqualTo(504);
+        }
+      }
+      for (int i = 0; i < 4; i++) {
+        HttpResponse<String> health =
+            HTTP.send(
+                HttpRequest.newBuilder(URI.create(tight.baseUrl() + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode())
+            .as("%s after 16 timed-out long polls: %s\n%s", kind, health.body(), tight.output())
+            .isEqualTo(200);
+      }
     }
   }
 }

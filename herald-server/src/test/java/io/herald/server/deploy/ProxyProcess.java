@@ -91,8 +91,18 @@ public final class ProxyProcess implements AutoCloseable {
                     + dir.resolve("scgi")
                     + ";");
         conf = replace(conf, "listen 80;", "listen 127.0.0.1:" + port + ";");
-        conf = replace(conf, "server 127.0.0.1:8080 ", "server 127.0.0.1:" + node1Port + " ");
-        conf = replace(conf, "server 127.0.0.1:8081 ", "server 127.0.0.1:" + node2Port + " ");
+        for (String pool : List.of("max_fails=3 fail_timeout=10s;", "max_fails=0;")) {
+          conf =
+              replace(
+                  conf,
+                  "server 127.0.0.1:8080 " + pool,
+                  "server 127.0.0.1:" + node1Port + " " + pool);
+          conf =
+              replace(
+                  conf,
+                  "server 127.0.0.1:8081 " + pool,
+                  "server 127.0.0.1:" + node2Port + " " + pool);
+        }
         conf = replace(conf, "proxy_read_timeout 75s;", "proxy_read_timeout " + seconds + ";");
         conf = replace(conf, "proxy_send_timeout 75s;", "proxy_send_timeout " + seconds + ";");
         Path file = dir.resolve("nginx.conf");

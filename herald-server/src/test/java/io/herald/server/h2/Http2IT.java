@@ -231,6 +231,92 @@ class Http2IT {
   }
 
   @Test
+  void aStreamWhoseClientDoesNotReadLagsAndGetsAGapWhileTheOtherStreamsCarryOn() throws Exception {
+    ServerConfig config =
+        ServerConfig.builder().port(0).writeBufferHighBytes(16 * 1024).historySize(20).build();
+    try (HeraldServer server = HeraldServer.start(config);
+        NettyH2Client h2c =
+            new NettyH2Client(
+                server.address(),
+                Http2Settings.defaultSettings().initialWindowSize(16 * 1024),
+                1 << 26)) {
+      String ch = channel("h2slow");
+      NettyH2Client.Stream fast = h2c.get("/channels/" + ch, "accept", "text/event-stream");
+      NettyH2Client.Stream slow =
+          h2c.send(false, HttpMethod.GET, "/channels/" + ch, null, "accept", "text/event-stream");
+      assertThat(fast.nextEvent(Duration.ofSeconds(20))).contains("herald.subscribed");
+      await().atMost(Duration.ofSeconds(20)).until(() -> server.hub().subscriberCount() == 2);
+      String pad = "x".repeat(5000);
+      int count = 60;
+      for (int i = 1; i <= count; i++) {
+        io.herald.server.TestClients.publish(
+            "http://" + server.address().getHostString() + ":" + server.port(),
+            ch,
+            "{\"n\":" + i + ",\"pad\":\"" + pad + "\"}");
+      }
+      for (int i = 1; i <= count; i++) {
+        assertThat(fast.nextEvent(Duration.ofSeconds(20)))
+            .as("event %d", i)
+            .contains("{\"n\":" + i + ",");
+      }
+      // the stalled stream reads now: it fell behind history, so it gets a gap notice (its cursor
+      // moves to the head), then every later message
+      slow.startReading();
+      await().atMost(Duration.ofSeconds(20)).until(() -> slow.received().contains("herald.gap"));
+      io.herald.server.TestClients.publish(
+          "http://" + server.address().getHostString() + ":" + server.port(),
+          ch,
+          "{\"n\":\"last\"}");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> slow.received().contains("{\"n\":\"last\"}"));
+      assertThat(slow.reset).isNotDone();
+      assertThat(h2c.connection().isActive()).isTrue();
+    }
+  }
+
+  @Test
+  void aStreamPastTheByteBudgetIsResetAndTheConnectionCarriesOn() throws Exception {
+    ServerConfig config =
+        ServerConfig.builder()
+            .port(0)
+            .writeBufferHighBytes(16 * 1024)
+            .maxQueuedBytes(64 * 1024)
+            .historySize(100)
+            .build();
+    try (HeraldServer server = HeraldServer.start(config);
+        NettyH2Client h2c =
+            new NettyH2Client(
+                server.address(),
+                Http2Settings.defaultSettings().initialWindowSize(16 * 1024),
+                1 << 26)) {
+      String ch = channel("h2budget");
+      NettyH2Client.Stream fast = h2c.get("/channels/" + ch, "accept", "text/event-stream");
+      NettyH2Client.Stream slow =
+          h2c.send(false, HttpMethod.GET, "/channels/" + ch, null, "accept", "text/event-stream");
+      assertThat(fast.nextEvent(Duration.ofSeconds(20))).contains("herald.subscribed");
+      await().atMost(Duration.ofSeconds(20)).until(() -> server.hub().subscriberCount() == 2);
+      String pad = "x".repeat(20_000);
+      int count = 30;
+      for (int i = 1; i <= count; i++) {
+        io.herald.server.TestClients.publish(
+            "http://" + server.address().getHostString() + ":" + server.port(),
+            ch,
+            "{\"n\":" + i + ",\"pad\":\"" + pad + "\"}");
+      }
+      for (int i = 1; i <= count; i++) {
+        assertThat(fast.nextEvent(Duration.ofSeconds(20)))
+            .as("event %d", i)
+            .contains("{\"n\":" + i + ",");
+      }
+      slow.startReading();
+      assertThat(slow.reset.get(20, TimeUnit.SECONDS)).isEqualTo(Http2Error.CANCEL.code());
+      assertThat(h2c.connection().isActive()).isTrue();
+      assertThat(h2c.get("/health").head().status().code()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void settingsFrameAdvertisesTheConfiguredLimits() throws Exception {
     ServerConfig config =
         ServerConfig.builder()
@@ -246,6 +332,27 @@ class Http2IT {
       assertThat(s.maxConcurrentStreams()).isEqualTo(33L);
       assertThat(s.maxHeaderListSize()).isEqualTo(4096L);
       assertThat(s.initialWindowSize()).isEqualTo(200_000);
+    }
+  }
+
+  @Test
+  void aHeaderListPastTheLimitIsAnswered431AndTheConnectionCarriesOn() throws Exception {
+    ServerConfig config = ServerConfig.builder().port(0).h2MaxHeaderListBytes(1024).build();
+    try (HeraldServer server = HeraldServer.start(config);
+        NettyH2Client h2c = new NettyH2Client(server.address())) {
+      assertThat(h2c.settings.poll(20, TimeUnit.SECONDS)).isNotNull();
+      // 950 bytes of value, plus the pseudo-headers and 32 bytes per field (RFC 9113 6.5.2)
+      NettyH2Client.Stream big = h2c.get("/health", "x-big", "b".repeat(950));
+      assertThat(big.head().status().code()).isEqualTo(431);
+      assertThat(h2c.get("/health", "x-small", "s".repeat(500)).head().status().code())
+          .isEqualTo(200);
+    }
+    // far past it (more than a quarter over, Netty's rule) the connection ends with GOAWAY
+    try (HeraldServer server = HeraldServer.start(config);
+        NettyH2Client h2c = new NettyH2Client(server.address())) {
+      assertThat(h2c.settings.poll(20, TimeUnit.SECONDS)).isNotNull();
+      h2c.get("/health", "x-big", "b".repeat(4000));
+      assertThat(h2c.goAways.poll(20, TimeUnit.SECONDS)).isNotNull();
     }
   }
 

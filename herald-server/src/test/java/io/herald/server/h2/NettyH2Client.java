@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -57,6 +58,17 @@ public final class NettyH2Client implements AutoCloseable {
 
   /** Connects and sends the preface with {@code mine} as the client's settings. */
   public NettyH2Client(InetSocketAddress address, Http2Settings mine) throws InterruptedException {
+    this(address, mine, 0);
+  }
+
+  /**
+   * Connects with {@code mine} as the client's settings, and opens the connection's receive window
+   * by {@code moreConnectionWindow} bytes (so a stream that does not read does not stall the
+   * others).
+   */
+  public NettyH2Client(InetSocketAddress address, Http2Settings mine, int moreConnectionWindow)
+      throws InterruptedException {
+    Http2FrameCodec[] codec = new Http2FrameCodec[1];
     parent =
         new Bootstrap()
             .group(group)
@@ -65,8 +77,15 @@ public final class NettyH2Client implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    // sends what the test asks even past the server's limits, to see the server
+                    // enforce them
+                    codec[0] =
+                        Http2FrameCodecBuilder.forClient()
+                            .initialSettings(mine)
+                            .encoderIgnoreMaxHeaderListSize(true)
+                            .build();
                     ch.pipeline()
-                        .addLast(Http2FrameCodecBuilder.forClient().initialSettings(mine).build())
+                        .addLast(codec[0])
                         .addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()))
                         .addLast(
                             new ChannelInboundHandlerAdapter() {
@@ -85,6 +104,21 @@ public final class NettyH2Client implements AutoCloseable {
             .connect(address)
             .sync()
             .channel();
+    if (moreConnectionWindow > 0) {
+      parent
+          .eventLoop()
+          .submit(
+              () -> {
+                codec[0]
+                    .connection()
+                    .local()
+                    .flowController()
+                    .incrementWindowSize(
+                        codec[0].connection().connectionStream(), moreConnectionWindow);
+                return null;
+              })
+          .sync();
+    }
   }
 
   /** The connection: closed when the server closes it. */
@@ -99,6 +133,15 @@ public final class NettyH2Client implements AutoCloseable {
 
   /** Opens a stream with {@code method} on {@code path}, {@code body} as UTF-8 (or none). */
   public Stream send(HttpMethod method, String path, String body, String... headers) {
+    return send(true, method, path, body, headers);
+  }
+
+  /**
+   * Opens a stream; unless {@code reading}, its data is not read (nor its flow-control window given
+   * back) until {@link Stream#startReading()}.
+   */
+  public Stream send(
+      boolean reading, HttpMethod method, String path, String body, String... headers) {
     Stream s = new Stream();
     Http2StreamChannel ch =
         new Http2StreamChannelBootstrap(parent)
@@ -106,6 +149,7 @@ public final class NettyH2Client implements AutoCloseable {
                 new ChannelInitializer<Http2StreamChannel>() {
                   @Override
                   protected void initChannel(Http2StreamChannel ch) {
+                    ch.config().setAutoRead(reading);
                     ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), s);
                   }
                 })
@@ -148,6 +192,12 @@ public final class NettyH2Client implements AutoCloseable {
     private final BlockingQueue<String> chunks = new LinkedBlockingQueue<>();
     private final StringBuilder pending = new StringBuilder();
     volatile Channel channel;
+
+    /** Reads the stream's data from now on (and gives its window back). */
+    public void startReading() {
+      channel.config().setAutoRead(true);
+      channel.read();
+    }
 
     /** The stream's child channel. */
     public Channel channel() {

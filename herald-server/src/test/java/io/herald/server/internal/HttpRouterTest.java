@@ -189,7 +189,7 @@ class HttpRouterTest {
     String response = exchange("PUT /channels/x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
     assertThat(response)
         .startsWith("HTTP/1.1 405 ")
-        .contains("allow: GET, POST, OPTIONS\r\n")
+        .contains("allow: GET, HEAD, POST, OPTIONS\r\n")
         .contains("\"code\":\"method_not_allowed\"");
     assertFalse(ch.finish());
   }

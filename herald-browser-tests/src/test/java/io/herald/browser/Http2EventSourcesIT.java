@@ -1,0 +1,94 @@
+package io.herald.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.herald.server.HeraldServer;
+import io.herald.server.LeakDetection;
+import io.herald.server.h2.TestCertificates;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Over HTTPS, Chromium speaks HTTP/2 to Herald (ALPN), so one page holds 20 {@code EventSource}s to
+ * one host on one connection, past the 6 connections per host that HTTP/1.1 allows, and every one
+ * of them receives a message published from the same page (PROTOCOL.md section 13). The test
+ * certificate is self-signed, so Chromium runs with {@code --ignore-certificate-errors}.
+ */
+@Timeout(120)
+@ExtendWith(LeakDetection.class)
+class Http2EventSourcesIT {
+  private static final int SOURCES = 20;
+  private static Browser browser;
+  private static Path dir;
+
+  @BeforeAll
+  static void start() throws Exception {
+    assertThat(Browser.available())
+        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
+        .isTrue();
+    browser = new Browser("--ignore-certificate-errors");
+    dir = Files.createTempDirectory("herald-h2-browser-");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (browser != null) {
+      browser.close();
+    }
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  @Test
+  void twentyEventSourcesOnOnePageAllReceiveAMessageOverOneHttp2Connection() throws Exception {
+    Path cert = dir.resolve("cert.pem");
+    Path key = dir.resolve("key.pem");
+    TestCertificates.generate(cert, key, "localhost");
+    try (HeraldServer server = Servers.start(Servers.config().tlsCertFile(cert).tlsKeyFile(key))) {
+      String channel = Http.channel("h2-sources");
+      browser.open(server.baseUrl() + "/herald.js"); // a page of the server with no subscription
+      assertThat(
+              browser.jsString(
+                  "return performance.getEntriesByType('navigation')[0].nextHopProtocol"))
+          .isEqualTo("h2");
+      browser.js(
+          "window.got = []; window.opened = 0;"
+              + "for (let i = 0; i < arguments[1]; i++) {"
+              + "  const es = new EventSource('/channels/' + arguments[0]);"
+              + "  es.addEventListener('herald.subscribed', () => window.opened++);"
+              + "  es.onmessage = e => window.got.push(i + ':' + e.data);"
+              + "}",
+          channel,
+          SOURCES);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> browser.jsLong("return window.opened") == SOURCES);
+      assertThat(server.hub().subscriberCount()).isEqualTo(SOURCES);
+      browser.jsAsync(
+          "const done = arguments[arguments.length - 1];"
+              + "fetch('/channels/' + arguments[0], {method: 'POST',"
+              + " headers: {'Content-Type': 'application/json'}, body: '{\"hello\":\"h2\"}'})"
+              + ".then(r => done(r.status));",
+          channel);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> browser.jsLong("return window.got.length") == SOURCES);
+      List<Object> got = browser.jsList("return window.got");
+      assertThat(got)
+          .hasSize(SOURCES)
+          .allSatisfy(g -> assertThat(g.toString()).contains("\"hello\":\"h2\""));
+      // the page, the 20 streams and the publication shared one connection
+      assertThat(server.connectionCount()).isEqualTo(1);
+      browser.open("about:blank");
+    }
+  }
+}

@@ -16,11 +16,11 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The lab (docs/BENCHMARKS.md, "HTTP/2"), not a test: it asserts nothing and CI does not run it (no
  * {@code IT} suffix). A Chromium page opens 20 {@code EventSource}s to one host, over HTTP/1.1
- * (plain port) and over HTTP/2 (HTTPS, ALPN); one message is then published; it prints how many
- * streams opened, how many received the message, the delay of each (receipt in the page minus the
- * envelope's {@code time}), and the connections the server held. Run: {@code mvn -B -o -pl
- * herald-browser-tests -am verify -Dtest=NoSuch -Dit.test=EventSourcesLab
- * -Dsurefire.failIfNoSpecifiedTests=false}.
+ * (plain port), over HTTP/2 (HTTPS, ALPN) and over HTTP/1.1 on HTTPS (Chromium with {@code
+ * --disable-http2}); one message is then published; it prints how many streams opened, how many
+ * received the message, the delay of each (receipt in the page minus the envelope's {@code time}),
+ * and the connections the server held. Run: {@code mvn -B -o -pl herald-browser-tests -am verify
+ * -Dtest=NoSuch -Dit.test=EventSourcesLab -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @Timeout(180)
 class EventSourcesLab {
@@ -44,6 +44,18 @@ class EventSourcesLab {
       try (HeraldServer secure =
           Servers.start(Servers.config().tlsCertFile(cert).tlsKeyFile(key))) {
         run(browser, secure, "HTTP/2", tls);
+      }
+    }
+    // HTTP/1.1 over TLS too, to tell what TLS costs from what HTTP/2 changes
+    try (Browser browser = new Browser("--ignore-certificate-errors", "--disable-http2")) {
+      HttpClient tls =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .sslContext(TestCertificates.trusting(cert))
+              .build();
+      try (HeraldServer secure =
+          Servers.start(Servers.config().tlsCertFile(cert).tlsKeyFile(key))) {
+        run(browser, secure, "HTTP/1.1 over TLS", tls);
       }
     }
   }

@@ -336,6 +336,35 @@ class Http2IT {
   }
 
   @Test
+  void aStreamPastTheConcurrentStreamLimitIsRefusedAndTheOthersCarryOn() throws Exception {
+    ServerConfig config = ServerConfig.builder().port(0).h2MaxConcurrentStreams(3).build();
+    try (HeraldServer server = HeraldServer.start(config);
+        NettyH2Client h2c = new NettyH2Client(server.address())) {
+      assertThat(h2c.settings.poll(20, TimeUnit.SECONDS).maxConcurrentStreams()).isEqualTo(3L);
+      h2c.ignoreServerStreamLimit();
+      String ch = channel("h2streams");
+      java.util.List<NettyH2Client.Stream> open = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        NettyH2Client.Stream sse = h2c.get("/channels/" + ch, "accept", "text/event-stream");
+        assertThat(sse.nextEvent(Duration.ofSeconds(20))).contains("herald.subscribed");
+        open.add(sse);
+      }
+      NettyH2Client.Stream fourth = h2c.get("/health");
+      assertThat(fourth.reset.get(20, TimeUnit.SECONDS))
+          .isEqualTo(Http2Error.REFUSED_STREAM.code());
+      // the three streams still deliver, and a stream that ends makes room for a new one
+      io.herald.server.TestClients.publish(
+          "http://" + server.address().getHostString() + ":" + server.port(), ch, "{\"n\":1}");
+      for (NettyH2Client.Stream sse : open) {
+        assertThat(sse.nextEvent(Duration.ofSeconds(20))).contains("{\"n\":1}");
+      }
+      open.get(0).channel().close().sync();
+      await().atMost(Duration.ofSeconds(20)).until(() -> server.hub().subscriberCount() == 2);
+      assertThat(h2c.get("/health").head().status().code()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void aHeaderListPastTheLimitIsAnswered431AndTheConnectionCarriesOn() throws Exception {
     ServerConfig config = ServerConfig.builder().port(0).h2MaxHeaderListBytes(1024).build();
     try (HeraldServer server = HeraldServer.start(config);

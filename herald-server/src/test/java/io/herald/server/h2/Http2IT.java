@@ -365,6 +365,46 @@ class Http2IT {
   }
 
   @Test
+  void aRequestBodyThatDoesNotArriveIsAnswered408OnItsStreamAlone() throws Exception {
+    ServerConfig config =
+        ServerConfig.builder().port(0).requestBodyTimeout(Duration.ofMillis(500)).build();
+    try (HeraldServer server = HeraldServer.start(config);
+        NettyH2Client h2c = new NettyH2Client(server.address())) {
+      NettyH2Client.Stream stalled =
+          h2c.startRequest(HttpMethod.POST, "/channels/" + channel("h2body"), 100);
+      assertThat(stalled.head().status().code()).isEqualTo(408);
+      assertThat(stalled.body()).contains("request_timeout");
+      assertThat(h2c.get("/health").head().status().code()).isEqualTo(200);
+      assertThat(h2c.connection().isActive()).isTrue();
+    }
+  }
+
+  @Test
+  void anHttp2ConnectionWithNoStreamIsClosedWithGoAwayAfterTheKeepAliveTimeout() throws Exception {
+    ServerConfig config =
+        ServerConfig.builder().port(0).keepAliveTimeout(Duration.ofMillis(500)).build();
+    try (HeraldServer server = HeraldServer.start(config);
+        NettyH2Client h2c = new NettyH2Client(server.address())) {
+      assertThat(h2c.get("/health").head().status().code()).isEqualTo(200);
+      long[] goAway = h2c.goAways.poll(20, TimeUnit.SECONDS);
+      assertThat(goAway).isNotNull();
+      assertThat(goAway[0]).isEqualTo(Http2Error.NO_ERROR.code());
+      assertThat(h2c.connection().closeFuture().await(20, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  void aSilentSocketOnTheTlsPortIsClosedAfterTheHeadTimeout() throws Exception {
+    ServerConfig config = tls().requestHeadTimeout(Duration.ofMillis(500)).build();
+    try (HeraldServer server = HeraldServer.start(config);
+        java.net.Socket s = new java.net.Socket()) {
+      s.connect(server.address(), 10_000);
+      s.setSoTimeout(20_000);
+      assertThat(s.getInputStream().read()).isEqualTo(-1);
+    }
+  }
+
+  @Test
   void aHeaderListPastTheLimitIsAnswered431AndTheConnectionCarriesOn() throws Exception {
     ServerConfig config = ServerConfig.builder().port(0).h2MaxHeaderListBytes(1024).build();
     try (HeraldServer server = HeraldServer.start(config);

@@ -144,6 +144,34 @@ public final class NettyH2Client implements AutoCloseable {
     return send(HttpMethod.GET, path, null, headers);
   }
 
+  /**
+   * Opens a stream with the head of a request that announces {@code contentLength} body bytes and
+   * sends none of them (the stream stays open from the client's side).
+   */
+  public Stream startRequest(HttpMethod method, String path, int contentLength) {
+    Stream s = new Stream();
+    Http2StreamChannel ch =
+        new Http2StreamChannelBootstrap(parent)
+            .handler(
+                new ChannelInitializer<Http2StreamChannel>() {
+                  @Override
+                  protected void initChannel(Http2StreamChannel ch) {
+                    ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), s);
+                  }
+                })
+            .open()
+            .syncUninterruptibly()
+            .getNow();
+    io.netty.handler.codec.http.DefaultHttpRequest req =
+        new io.netty.handler.codec.http.DefaultHttpRequest(HttpVersion.HTTP_1_1, method, path);
+    req.headers().set(HttpHeaderNames.HOST, "localhost");
+    req.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+    req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, contentLength);
+    s.channel = ch;
+    ch.writeAndFlush(req);
+    return s;
+  }
+
   /** Opens a stream with {@code method} on {@code path}, {@code body} as UTF-8 (or none). */
   public Stream send(HttpMethod method, String path, String body, String... headers) {
     return send(true, method, path, body, headers);

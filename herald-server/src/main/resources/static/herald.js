@@ -35,8 +35,14 @@ export const TRANSPORTS = Object.freeze(['websocket', 'sse', 'long-poll', 'short
  * @property {number} offset 1 for the first message of an epoch, then +1 each
  * @property {string} epoch the channel history's epoch (1 to 16 of a-z 0-9)
  * @property {string} event the event name, `message` by default
- * @property {*} data any JSON value
+ * @property {*} data any JSON value; for a binary message (PROTOCOL.md section 11) a
+ *   `Uint8Array` holding exactly the published bytes, whatever the transport
  * @property {number} time when the server accepted the publication, ms since the Unix epoch
+ * @property {string} [contentType] binary messages only: the publication's `Content-Type`
+ *   (`application/octet-stream`, `image/png`, ...)
+ * @property {'base64'|'binary'} [encoding] binary messages only: how the bytes travelled
+ *   (`base64` in a JSON envelope on SSE, polls and WebSocket text frames; `binary` in a WebSocket
+ *   binary frame). `data` is a `Uint8Array` either way.
  */
 
 /**
@@ -329,10 +335,22 @@ export class Herald {
    * (`unavailable`, `over_capacity`), it is sent again with the same key, up to `publishRetries`
    * times with a growing pause: the server publishes it once and answers the first offset to a
    * repeat.
+   *
+   * Binary data (PROTOCOL.md section 11): a `Uint8Array`, any other typed array or `DataView`
+   * (its bytes), or an `ArrayBuffer` is published as raw bytes with `options.contentType`
+   * (default `application/octet-stream`): over an open WebSocket as one binary frame (4 bytes
+   * big-endian N, N bytes of the `publish` command's JSON without `data`, then the bytes),
+   * otherwise as the body of a `POST` with that `Content-Type`. Subscribers get a `Uint8Array`.
+   * A `Blob` is refused (read it first: `new Uint8Array(await blob.arrayBuffer())`). A WebSocket
+   * that closes before a publication's answer (as a server does on a frame larger than it reads)
+   * makes its retries go over `POST`, which answers `message_too_large` for such a frame.
    * @param {string} channel a valid channel name
-   * @param {*} data any JSON value (a string is sent as a JSON string)
-   * @param {{event?: string, idempotencyKey?: string}} [options] the event name (`message` by
-   *   default); the idempotency key, 1 to 128 printable ASCII characters
+   * @param {*} data any JSON value (a string is sent as a JSON string), or binary data
+   * @param {{event?: string, idempotencyKey?: string, contentType?: string}} [options] the event
+   *   name (`message` by default); the idempotency key, 1 to 128 printable ASCII characters; for
+   *   binary data only, its media type (`type/subtype`, parameters allowed, at most 200
+   *   characters; neither JSON, `text/*` nor `application/x-www-form-urlencoded`, which the server
+   *   takes as JSON or text): a bad one rejects with a TypeError
    * @returns {Promise<{channel: string, offset: number, epoch: string}>} where the message was
    *   placed; rejects, after the last retry, with an Error whose `code` is the server's error code
    *   (`message_too_large`, `unavailable`, `publish_outcome_unknown`, ...) or `network` when the
@@ -346,18 +364,30 @@ export class Herald {
     if (typeof key !== 'string' || !IDEMPOTENCY_KEY_RE.test(key)) {
       return Promise.reject(new TypeError('an idempotency key must be 1 to 128 printable ASCII characters'));
     }
-    return this._publishWithRetries(channel, data, options.event, key);
+    let binary;
+    try {
+      binary = binaryPayload(data, options.contentType);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this._publishWithRetries(channel, binary || data, options.event, key);
   }
 
   /** @private */
   async _publishWithRetries(channel, data, event, key) {
     let renewed = false;
+    let overHttp = false;
     for (let retry = 0; ; retry++) {
+      let viaWs = false;
       try {
         const d = this._driver;
-        if (d && d instanceof WebSocketDriver && d.isOpen() && d.authenticated) return await d.publish(channel, event, data, key);
+        viaWs = !overHttp && d && d instanceof WebSocketDriver && d.isOpen() && d.authenticated;
+        if (viaWs) return await d.publish(channel, event, data, key);
         return await this._httpPublish(channel, data, event, key);
       } catch (e) {
+        // a WebSocket lost with the publication unanswered: retry over POST (a frame larger than the
+        // server reads closes the socket, often before the close code arrives; a POST gets a 413)
+        if (viaWs && e.code === 'network') overHttp = true;
         if (e.code === 'token_expired' && typeof this._opt.token === 'function' && !renewed) {
           // refused, so nothing was published: once with a new token, at once
           renewed = true;
@@ -383,7 +413,9 @@ export class Herald {
       throw herr(e.code || 'token', e.message);
     }
     try {
-      res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key, ...auth }, body: JSON.stringify(data === undefined ? null : data) });
+      const bin = data instanceof BinaryPayload;
+      const type = bin ? data.contentType : 'application/json';
+      res = await fetch(url, { method: 'POST', headers: { 'Content-Type': type, 'Idempotency-Key': key, ...auth }, body: bin ? data.bytes : JSON.stringify(data === undefined ? null : data) });
     } catch (e) {
       throw herr('network', `cannot reach ${this._base}: ${e.message}`);
     }
@@ -655,8 +687,11 @@ export class Herald {
       this._setState('disconnected');
       this._emit('disconnected', { transport, reason: info.reason });
       if (info.goingAway) {
+        // a draining node hints when to come back (WebSocket 1001 reason, SSE herald.end): its
+        // jitter spreads the reconnects over the remaining nodes
         this._attempt = 0;
-        this._retryTimer = this._later(() => this._connect('server going away'), Math.random() * 300);
+        const wait = typeof info.retryAfterMs === 'number' && info.retryAfterMs >= 0 ? Math.min(info.retryAfterMs, 30000) : Math.random() * 300;
+        this._retryTimer = this._later(() => this._connect('server going away'), wait);
         return;
       }
       const quick = Date.now() - driver.openedAt < QUICK_DROP_MS;
@@ -903,6 +938,15 @@ export class Herald {
     }
     state.position = `${env.epoch}:${env.offset}`;
     state.confirmed = true;
+    if (env.encoding === 'base64' && typeof env.data === 'string') {
+      try {
+        env.data = fromBase64(env.data);
+      } catch (e) {
+        // cannot happen with a Herald server; skip it (its position is passed) rather than hand out a string
+        this._emit('error', { error: herr('bad_message', `message ${env.epoch}:${env.offset} of ${env.channel} has data that is not base64`), channel: env.channel });
+        return;
+      }
+    }
     for (const sub of [...state.subs]) {
       if (!sub.active) continue;
       try { sub.onMessage(env); } catch (e) {
@@ -974,6 +1018,19 @@ export class Herald {
   _id() { return this._nextId++; }
 }
 
+/**
+ * @private the reconnect delay a draining server hints in a WebSocket close reason,
+ * `{"reason":"draining","retryAfterMillis":N}`; undefined when the reason is no such hint
+ */
+function retryHint(reason) {
+  try {
+    const d = JSON.parse(reason);
+    return d && typeof d.retryAfterMillis === 'number' && d.retryAfterMillis >= 0 ? d.retryAfterMillis : undefined;
+  } catch (e) {
+    return undefined;
+  }
+}
+
 /** @private throws a TypeError for a token option that is neither a string nor a function */
 function checkToken(token) {
   if (token !== undefined && token !== null && typeof token !== 'string' && typeof token !== 'function') {
@@ -998,8 +1055,8 @@ function tokenExpiry(token) {
 /** @private printable ASCII, 1 to 128 characters (PROTOCOL.md section 5) */
 const IDEMPOTENCY_KEY_RE = /^[\x20-\x7e]{1,128}$/;
 
-/** @private error codes after which a publication is sent again with its key */
-const RETRYABLE_PUBLISH = new Set(['publish_outcome_unknown', 'network', 'unavailable', 'over_capacity']);
+/** @private error codes after which a publication is sent again with its key (http_502: a proxy's node failed) */
+const RETRYABLE_PUBLISH = new Set(['publish_outcome_unknown', 'network', 'unavailable', 'over_capacity', 'http_502']);
 
 /** @private a new random idempotency key */
 function newIdempotencyKey() {
@@ -1007,6 +1064,81 @@ function newIdempotencyKey() {
   let k = '';
   for (let i = 0; i < 4; i++) k += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
   return k;
+}
+
+// ---- binary messages (PROTOCOL.md section 11)
+
+/** @private bytes to publish and their media type */
+class BinaryPayload {
+  /** @param {Uint8Array} bytes @param {string} contentType */
+  constructor(bytes, contentType) {
+    this.bytes = bytes;
+    this.contentType = contentType;
+  }
+}
+
+/** @private a media type: `type/subtype`, optionally followed by `;` parameters (RFC 9110 8.3.1) */
+const MEDIA_TYPE_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*;[\x20-\x7e]*)?$/;
+
+/**
+ * @private the bytes of binary publish data and their type, or null for JSON data
+ * @param {*} data @param {string|undefined} contentType
+ * @returns {BinaryPayload|null} throws a TypeError for a Blob, for a bad content type, or for a
+ *   content type given with JSON data
+ */
+function binaryPayload(data, contentType) {
+  let bytes = null;
+  if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
+  else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  else if (typeof Blob !== 'undefined' && data instanceof Blob) {
+    throw new TypeError('a Blob cannot be published as is: publish its bytes, new Uint8Array(await blob.arrayBuffer())');
+  }
+  if (!bytes) {
+    if (contentType !== undefined) throw new TypeError('contentType is for binary data: publish a Uint8Array or an ArrayBuffer');
+    return null;
+  }
+  const type = contentType === undefined ? 'application/octet-stream' : contentType;
+  if (typeof type !== 'string' || type.length > 200 || !MEDIA_TYPE_RE.test(type)) {
+    throw new TypeError(`bad contentType '${type}': use a media type such as application/octet-stream or image/png`);
+  }
+  const essence = type.split(';')[0].trim().toLowerCase();
+  if (essence === 'application/json' || essence.endsWith('+json') || essence.startsWith('text/') || essence === 'application/x-www-form-urlencoded') {
+    throw new TypeError(`contentType '${type}' is JSON or text, not bytes: use a binary type such as application/octet-stream`);
+  }
+  return new BinaryPayload(bytes, type);
+}
+
+/** @private the bytes of standard padded base64 (RFC 4648 section 4); throws on anything else */
+function fromBase64(text) {
+  const raw = atob(text);
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+  return out;
+}
+
+/** @private a binary WebSocket frame: 4 bytes big-endian N, N bytes of `cmd` as JSON, then `bytes` */
+function binaryFrame(cmd, bytes) {
+  const head = new TextEncoder().encode(JSON.stringify(cmd));
+  const frame = new Uint8Array(4 + head.length + bytes.length);
+  new DataView(frame.buffer).setUint32(0, head.length);
+  frame.set(head, 4);
+  frame.set(bytes, 4 + head.length);
+  return frame;
+}
+
+/**
+ * @private a binary WebSocket frame from the server: its JSON with `data` set to the bytes after
+ * it (a copy with its own buffer), or null when the layout is broken
+ * @param {ArrayBuffer} buf
+ */
+function parseBinaryFrame(buf) {
+  if (!(buf instanceof ArrayBuffer) || buf.byteLength < 4) return null;
+  const n = new DataView(buf).getUint32(0);
+  if (4 + n > buf.byteLength) return null;
+  const f = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n)));
+  if (!f || typeof f !== 'object') return null;
+  f.data = new Uint8Array(buf.slice(4 + n));
+  return f;
 }
 
 /** @private an Error with the server's error code */
@@ -1075,9 +1207,9 @@ class Driver {
     this.client._opened(this);
   }
   /**
-   * @param {{reason: string, rungFailure?: boolean, goingAway?: boolean, timeout?: boolean,
-   *   auth?: 'expired'|'unauthorized'|'forbidden'|'token'}} info `auth`: stopped on an auth answer
-   *   (never a rung failure)
+   * @param {{reason: string, rungFailure?: boolean, goingAway?: boolean, retryAfterMs?: number,
+   *   timeout?: boolean, auth?: 'expired'|'unauthorized'|'forbidden'|'token'}} info `auth`: stopped
+   *   on an auth answer (never a rung failure); `retryAfterMs`: a draining server's hint
    */
   fail(info) {
     if (this.stopped) return;
@@ -1100,7 +1232,8 @@ class WebSocketDriver extends Driver {
     this.lastFrame = Date.now();
     let ws;
     try {
-      ws = new WebSocket(`${this.client._wsBase}/ws`);
+      ws = new WebSocket(`${this.client._wsBase}/ws?binary=1`); // binary messages as binary frames
+      ws.binaryType = 'arraybuffer';
     } catch (e) {
       this.client._later(() => this.fail({ reason: e.message, rungFailure: true }), 0);
       return;
@@ -1131,17 +1264,18 @@ class WebSocketDriver extends Driver {
       this.lastFrame = Date.now();
       this.awaitingPong = false;
       let f;
-      try { f = JSON.parse(ev.data); } catch (e) { return; }
-      this.frame(f);
+      try { f = typeof ev.data === 'string' ? JSON.parse(ev.data) : parseBinaryFrame(ev.data); } catch (e) { return; }
+      if (f) this.frame(f);
     };
     ws.onclose = (ev) => {
+      if (ev.code === 1009) this.frameTooBig();
       this.cleanup(`connection closed (${ev.code}${ev.reason ? ': ' + ev.reason : ''})`);
       const reason = `WebSocket closed with ${ev.code}${ev.reason ? ' (' + ev.reason + ')' : ''}`;
       if (ev.code === 4001 || ev.code === 4003) {
         this.fail({ reason, auth: ev.code === 4001 ? 'expired' : 'forbidden' });
         return;
       }
-      this.fail({ reason, goingAway: ev.code === 1001 });
+      this.fail({ reason, goingAway: ev.code === 1001, retryAfterMs: ev.code === 1001 ? retryHint(ev.reason) : undefined });
     };
     ws.onerror = () => { /* onclose follows */ };
   }
@@ -1228,7 +1362,8 @@ class WebSocketDriver extends Driver {
     return true;
   }
 
-  command(cmd, timeoutMs) {
+  /** sends a command and waits for its reply; with `bytes`, as a binary frame (PROTOCOL.md section 11) */
+  command(cmd, timeoutMs, bytes) {
     const id = this.client._id();
     cmd.id = id;
     return new Promise((resolve, reject) => {
@@ -1236,9 +1371,25 @@ class WebSocketDriver extends Driver {
         this.pending.delete(id);
         reject(herr('network', `no answer to ${cmd.type} within ${timeoutMs} ms; it may or may not have been done`));
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer, channel: cmd.type === 'subscribe' ? cmd.channel : null });
-      this.ws.send(JSON.stringify(cmd));
+      const frame = bytes ? binaryFrame(cmd, bytes) : JSON.stringify(cmd);
+      const size = frame.length;
+      this.pending.set(id, { resolve, reject, timer, channel: cmd.type === 'subscribe' ? cmd.channel : null, publish: cmd.type === 'publish', size });
+      this.ws.send(frame);
     });
+  }
+
+  /**
+   * the server closed with 1009: a frame was larger than it reads. That is the largest publication
+   * waiting for its answer: it fails with `message_too_large` (not retried: it would only close the
+   * next connection too); the other commands fail as on any close.
+   */
+  frameTooBig() {
+    let largest = null;
+    for (const [id, p] of this.pending) if (p.publish && (!largest || p.size > largest[1].size)) largest = [id, p];
+    if (!largest) return;
+    this.pending.delete(largest[0]);
+    clearTimeout(largest[1].timer);
+    largest[1].reject(herr('message_too_large', 'the server closed the WebSocket (1009): this publication is larger than the frames it reads; nothing was published'));
   }
 
   /** runs the commands of one channel one after another: a subscribe is answered before its unsubscribe is sent */
@@ -1282,10 +1433,11 @@ class WebSocketDriver extends Driver {
   channelsChanged() { this.sync(); }
 
   publish(channel, event, data, idempotencyKey) {
-    const cmd = { type: 'publish', channel, data: data === undefined ? null : data };
+    const bin = data instanceof BinaryPayload;
+    const cmd = bin ? { type: 'publish', channel, contentType: data.contentType } : { type: 'publish', channel, data: data === undefined ? null : data };
     if (event) cmd.event = event;
     if (idempotencyKey) cmd.idempotencyKey = idempotencyKey;
-    return this.command(cmd, this.client._opt.publishTimeoutMs).then((f) => ({ channel: f.channel, offset: f.offset, epoch: f.epoch }));
+    return this.command(cmd, this.client._opt.publishTimeoutMs, bin ? data.bytes : undefined).then((f) => ({ channel: f.channel, offset: f.offset, epoch: f.epoch }));
   }
 
   ping() {
@@ -1408,11 +1560,21 @@ class SseDriver extends Driver {
       es.close();
       this.fail({ reason: 'the token expired (herald.expired)', auth: 'expired' });
     });
+    es.addEventListener('herald.end', (ev) => {
+      // a clean end (the node drains): come back after its hint, from the positions held
+      if (this.stopped || es !== this.es) return;
+      es.close();
+      let d = {};
+      try { d = JSON.parse(ev.data); } catch (e) { /* no hint */ }
+      this.fail({ reason: `the server ended the stream (${d.reason || 'herald.end'})`, goingAway: true, retryAfterMs: typeof d.retryAfterMillis === 'number' ? d.retryAfterMillis : undefined });
+    });
     es.onerror = () => {
       if (this.stopped || es !== this.es) return;
       es.close();
       if (this.ready) {
-        this.fail({ reason: 'the event stream ended' });
+        // no herald.end first: the node crashed or the connection was cut; a failure, resumed
+        // from the positions held with backoff
+        this.fail({ reason: 'the event stream broke (it ended without herald.end)' });
         return;
       }
       this.es = null;
@@ -1468,14 +1630,47 @@ class SseDriver extends Driver {
 }
 
 /**
+ * @private how far apart (in offsets) the positions of a cacheable short poll's `since` are: a
+ * position is rounded down to a multiple of it, so every client near the head of a channel asks
+ * the same URL. The client option `shortPollAlignment` overrides it.
+ */
+const SHORT_POLL_ALIGN = 8;
+
+/**
+ * @private a cursor whose positions are rounded down to multiples of `align` (PROTOCOL.md section
+ * 12): `k3f9:21` becomes `k3f9:16`; an empty position (from now) stays empty.
+ */
+function alignedCursor(cursor, align) {
+  return cursor.split(',').map((pos) => {
+    const p = parsePosition(pos);
+    if (!p) return pos;
+    const offset = Math.floor(p.offset / align) * align;
+    return p.epoch === null ? String(offset) : `${p.epoch}:${offset}`;
+  }).join(',');
+}
+
+/**
  * @private long polling (`wait`) or short polling (every `shortPollIntervalMs`) of all channels in
  * one request, with the token as `Authorization: Bearer`. A `401 token_expired` gets a new token
  * and polls again at once from the same cursor.
+ *
+ * Short polls are made for HTTP caches (PROTOCOL.md section 12): a poll of the same URL as the
+ * last one sends that answer's ETag in `If-None-Match` (a `304` means nothing new). Once an answer
+ * says `Cache-Control: public` (a namespace with `poll-cache-seconds`, polled without
+ * credentials), the client polls so that all clients of the channels ask the same URL: its `since`
+ * is its cursor rounded down to a multiple of `shortPollAlignment` (8) offsets, and it polls at
+ * wall-clock multiples of `shortPollIntervalMs` (plus up to 10% jitter). The few messages it
+ * already had come again and are dropped by position. An aligned answer that is full and brings
+ * nothing new, or that did not recover, is asked again at once with the exact cursor.
  */
 class PollDriver extends Driver {
   start() {
     this.long = this.transport === 'long-poll';
     this.quickEmpty = 0;
+    this.cacheable = false; // the last short-poll answer said Cache-Control: public
+    this.exactNext = false; // the next short poll uses the exact cursor
+    this.lastUrl = null;
+    this.lastEtag = null;
     this.loop();
   }
 
@@ -1484,7 +1679,10 @@ class PollDriver extends Driver {
     while (!this.stopped) {
       const list = c._channelList();
       if (!list.length) return;
-      const since = c._cursor(list);
+      const exact = c._cursor(list);
+      const aligned = !this.long && this.cacheable && !this.exactNext;
+      const since = aligned ? alignedCursor(exact, c._opt.shortPollAlignment || SHORT_POLL_ALIGN) : exact;
+      this.exactNext = false;
       // the first long poll waits 1 s: it shows quickly that the server holds polls, then the full wait
       const wait = this.established ? c._opt.longPollWaitSeconds : 1;
       let url = `${c._base}/channels/${list.join(',')}?since=${encodeURIComponent(since)}`;
@@ -1507,8 +1705,9 @@ class PollDriver extends Driver {
       let res;
       let body;
       try {
-        res = await fetch(url, { headers: { Accept: 'application/json', ...auth }, cache: 'no-store', signal: ctl.signal });
-        body = await res.json().catch(() => null);
+        const conditional = !this.long && url === this.lastUrl && this.lastEtag ? { 'If-None-Match': this.lastEtag } : {};
+        res = await fetch(url, { headers: { Accept: 'application/json', ...conditional, ...auth }, cache: 'no-store', signal: ctl.signal });
+        body = res.status === 304 ? null : await res.json().catch(() => null);
       } catch (e) {
         clearTimeout(timer);
         if (this.stopped) return;
@@ -1519,6 +1718,12 @@ class PollDriver extends Driver {
       clearTimeout(timer);
       if (this.stopped) return;
       if (this.changed) continue;
+      if (res.status === 304 && !this.long && url === this.lastUrl) {
+        // the answer we had for this URL still holds: nothing new
+        this.opened();
+        await this.pause();
+        continue;
+      }
       if (!res.ok || !body || !Array.isArray(body.messages)) {
         const code = body && body.error ? body.error.code : null;
         const reason = `HTTP ${res.status}${code ? ' ' + code : ''}${body && body.error ? ': ' + body.error.message : ''}`;
@@ -1543,6 +1748,16 @@ class PollDriver extends Driver {
       }
       this.opened();
       this.renewed = false;
+      if (!this.long) {
+        this.lastUrl = url;
+        this.lastEtag = res.headers.get('ETag');
+        this.cacheable = /(^|[\s,])public([\s,]|$)/i.test(res.headers.get('Cache-Control') || '');
+        if (since !== exact && body.recovered === false) {
+          // the rounded-down position may be older than the history: ask with the exact cursor
+          this.exactNext = true;
+          continue;
+        }
+      }
       const requested = since.split(',');
       const positions = String(body.cursor || '').split(',');
       const rewound = new Set();
@@ -1577,10 +1792,19 @@ class PollDriver extends Driver {
           return;
         }
       } else if (body.messages.length < (Number(body.limit) || 100)) {
-        await new Promise((r) => { this.sleeper = r; this.sleepTimer = setTimeout(r, c._opt.shortPollIntervalMs); });
-        this.sleeper = null;
+        await this.pause();
+      } else if (since !== exact && c._cursor(list) === exact) {
+        this.exactNext = true; // a full aligned answer of messages we had: move on with the exact cursor
       }
     }
+  }
+
+  /** @private waits until the next short poll: the interval, or its next wall-clock multiple */
+  async pause() {
+    const interval = this.client._opt.shortPollIntervalMs;
+    const ms = this.cacheable ? interval - (Date.now() % interval) + Math.random() * interval * 0.1 : interval;
+    await new Promise((r) => { this.sleeper = r; this.sleepTimer = setTimeout(r, ms); });
+    this.sleeper = null;
   }
 
   channelsChanged() {

@@ -126,7 +126,8 @@ export function topbar(current) {
   const el = document.getElementById('topbar');
   if (!el) return;
   const pages = [['/', 'Four transports'], ['/demos/chat.html', 'Chat'], ['/demos/ticker.html', 'Prices'],
-    ['/demos/notifications.html', 'Notifications'], ['/demos/todo.html', 'To-do sync'], ['/demos/answer.html', 'Streamed answer']];
+    ['/demos/notifications.html', 'Notifications'], ['/demos/todo.html', 'To-do sync'], ['/demos/answer.html', 'Streamed answer'],
+    ['/demos/draw.html', 'Whiteboard']];
   el.className = 'topbar';
   el.innerHTML = `<a class="brand" href="/">Herald <small>demos</small></a><nav class="nav">${pages
     .map(([href, label]) => `<a href="${href}"${href.endsWith(current) && current ? ' class="current"' : ''}>${label}</a>`)

@@ -227,7 +227,36 @@ public final class BenchMain implements Runnable {
     @Option(names = "--report", description = "Write the HTML report here.")
     Path report;
 
+    @Option(
+        names = "--poll-cache",
+        description =
+            "Herald short polls made for HTTP caches, as herald.js makes them: since rounded down"
+                + " to multiples of 8, If-None-Match, polls at wall-clock multiples of the interval.")
+    boolean pollCache;
+
+    @Option(
+        names = "--origin-relay",
+        description =
+            "LISTEN_PORT:TARGET_PORT: relay loopback LISTEN to the origin at TARGET and count the"
+                + " polls reaching it (point a caching proxy's upstream at LISTEN).")
+    String originRelay;
+
+    @Option(
+        names = "--binary",
+        description =
+            "Herald: publish --size random bytes as application/octet-stream (binary messages) and"
+                + " open WebSockets with binary=1 (binary frames); SSE and polls carry base64.")
+    boolean binary;
+
     List<Target> targets() {
+      List<Target> out = new ArrayList<>();
+      for (Target t : plainTargets()) {
+        out.add(binary ? t.withBinary(true) : t);
+      }
+      return out;
+    }
+
+    private List<Target> plainTargets() {
       List<Target> out = new ArrayList<>();
       if (targets.isEmpty()) {
         switch (server.toLowerCase(Locale.ROOT)) {
@@ -304,6 +333,7 @@ public final class BenchMain implements Runnable {
         Runner.checkOpenFiles(o.subscribers);
         Clients.token = o.token;
         Clients.apiKey = o.apiKey;
+        Clients.cacheFriendlyPolls = o.pollCache;
       } catch (IllegalArgumentException e) {
         System.err.println("herald-bench: " + e.getMessage());
         return 2;
@@ -317,6 +347,8 @@ public final class BenchMain implements Runnable {
                       ProcessHandle.current().info().arguments().map(List::of).orElse(List.of()))
                   .replaceAll("^.*?-jar \\S+ ", "");
       int status = 0;
+      OriginCounter originCounter =
+          o.originRelay == null ? null : OriginCounter.parse(o.originRelay);
       for (Target t : targets) {
         for (Transport tr : transports) {
           if (!results.isEmpty() || status != 0) {
@@ -354,6 +386,10 @@ public final class BenchMain implements Runnable {
       }
       if (!results.isEmpty()) {
         summary(out, results);
+      }
+      if (originCounter != null) {
+        originCounter.print(out);
+        originCounter.close();
       }
       return status;
     }

@@ -58,6 +58,27 @@ final class Clients {
 
   static volatile String apiKey;
 
+  /**
+   * Herald short polls made for HTTP caches, as herald.js makes them (PROTOCOL.md section 12,
+   * {@code --poll-cache}): {@code since} rounded down to a multiple of {@link #POLL_ALIGN} offsets,
+   * {@code If-None-Match} on a repeated URL, polls at wall-clock multiples of the interval (plus up
+   * to 10% jitter), messages already seen dropped by offset. Set once before a run.
+   */
+  static volatile boolean cacheFriendlyPolls;
+
+  /** The offset multiple of a cache-friendly poll's {@code since}, as in herald.js. */
+  static final int POLL_ALIGN = 8;
+
+  /** {@code epoch:offset} rounded down to a multiple of {@link #POLL_ALIGN}; others unchanged. */
+  static String alignedCursor(String cursor) {
+    int colon = cursor.lastIndexOf(':');
+    if (colon < 0 || cursor.indexOf(',') >= 0) {
+      return cursor;
+    }
+    long offset = Long.parseLong(cursor.substring(colon + 1));
+    return cursor.substring(0, colon + 1) + (offset / POLL_ALIGN) * POLL_ALIGN;
+  }
+
   /** Adds {@code Authorization: Bearer} and {@code X-Api-Key} when configured. */
   static io.netty.handler.codec.http.HttpHeaders authorize(
       io.netty.handler.codec.http.HttpHeaders headers) {
@@ -220,6 +241,9 @@ final class Clients {
 
   private URI wsUri(Subscriber sub) {
     String q = target.herald() && sub.resume != null ? "since=" + sub.resume : null;
+    if (target.binary) {
+      q = q == null ? "binary=1" : q + "&binary=1";
+    }
     return URI.create(
         "ws://" + remote.getHostString() + ":" + remote.getPort() + pathAndQuery(sub, q));
   }
@@ -308,6 +332,12 @@ final class Clients {
       ByteBuf c = frame.content();
       int from = c.readerIndex();
       int to = c.writerIndex();
+      if (target.herald() && frame instanceof BinaryWebSocketFrame && to - from >= 4) {
+        // PROTOCOL.md section 11: 4 bytes N, N bytes of JSON, then the raw bytes (not scanned)
+        long n = c.getUnsignedInt(from);
+        to = (int) Math.min(to, from + 4 + n);
+        from += 4;
+      }
       if (!target.herald()) {
         sub.onMessages(stats, c, from, to, false);
       } else if (Scan.startsWith(c, from, to, Scan.TYPE_MESSAGE)) {
@@ -460,7 +490,7 @@ final class Clients {
         stats.reconnects.increment();
       }
       if (transport == Transport.SHORT_POLL && sub.ready) {
-        ctx.executor().schedule(() -> request(ctx), pollIntervalMillis, TimeUnit.MILLISECONDS);
+        ctx.executor().schedule(() -> request(ctx), nextPollMillis(), TimeUnit.MILLISECONDS);
       } else {
         request(ctx);
       }
@@ -475,12 +505,21 @@ final class Clients {
       if (target.herald()) {
         String q = null;
         if (sub.resume != null) {
-          q = "since=" + sub.resume;
+          boolean cacheFriendly = cacheFriendlyPolls && transport == Transport.SHORT_POLL;
+          q = "since=" + (cacheFriendly ? alignedCursor(sub.resume) : sub.resume);
           if (transport == Transport.LONG_POLL) {
             q += "&wait=" + longPollWaitSeconds;
           }
         }
-        req = get(pathAndQuery(sub, q));
+        String uri = pathAndQuery(sub, q);
+        req = get(uri);
+        if (cacheFriendlyPolls && transport == Transport.SHORT_POLL) {
+          sub.skipSeen = true;
+          if (uri.equals(sub.lastPollUri) && sub.etag != null) {
+            req.headers().set(HttpHeaderNames.IF_NONE_MATCH, sub.etag);
+          }
+          sub.lastPollUri = uri;
+        }
       } else {
         req = get(pathAndQuery(sub, null));
         if (sub.lastModified != null) {
@@ -506,6 +545,9 @@ final class Clients {
           if (cursor != null) {
             sub.resume = cursor;
           }
+          if (cacheFriendlyPolls) {
+            sub.etag = r.headers().get(HttpHeaderNames.ETAG);
+          }
           markReadyOnce();
         } else {
           sub.onMessages(stats, c, c.readerIndex(), c.writerIndex(), false);
@@ -524,10 +566,21 @@ final class Clients {
         return;
       }
       if (transport == Transport.SHORT_POLL) {
-        ctx.executor().schedule(() -> request(ctx), pollIntervalMillis, TimeUnit.MILLISECONDS);
+        ctx.executor().schedule(() -> request(ctx), nextPollMillis(), TimeUnit.MILLISECONDS);
       } else {
         request(ctx);
       }
+    }
+
+    /** The pause before the next short poll: the interval, or its next wall-clock multiple. */
+    private long nextPollMillis() {
+      if (!cacheFriendlyPolls) {
+        return pollIntervalMillis;
+      }
+      long now = System.currentTimeMillis();
+      return pollIntervalMillis
+          - now % pollIntervalMillis
+          + java.util.concurrent.ThreadLocalRandom.current().nextLong(pollIntervalMillis / 10 + 1);
     }
 
     private void markReadyOnce() {

@@ -31,9 +31,10 @@ import java.util.concurrent.TimeUnit;
  * round robin) for a duration, over a few keep-alive connections with up to {@code depth} requests
  * in flight each (HTTP/1.1 pipelining, answers in order). Messages that fall due while every
  * connection is busy wait in a backlog (reported); the schedule never slows down to the server's
- * pace. Herald payloads are {@code size} bytes of padding ({@code text/plain}); the delay comes
- * from the envelope's {@code time}. Generic payloads carry the send time and a sequence number:
- * {@code {"offset":N,"time":MILLIS,"pad":"xxx..."}} padded to {@code size} bytes.
+ * pace. Herald payloads are {@code size} bytes of padding ({@code text/plain}), or of random bytes
+ * ({@code application/octet-stream}) for a {@link Target#binary} target; the delay comes from the
+ * envelope's {@code time}. Generic payloads carry the send time and a sequence number: {@code
+ * {"offset":N,"time":MILLIS,"pad":"xxx..."}} padded to {@code size} bytes.
  *
  * <p>Confined to one event loop; {@link #start} may be called from any thread.
  */
@@ -214,7 +215,12 @@ final class Publisher {
     String path = u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
     ByteBuf body;
     String type;
-    if (target.herald()) {
+    if (target.binary) {
+      byte[] bytes = new byte[size];
+      java.util.concurrent.ThreadLocalRandom.current().nextBytes(bytes);
+      body = Unpooled.wrappedBuffer(bytes);
+      type = "application/octet-stream";
+    } else if (target.herald()) {
       body = Unpooled.buffer(size);
       for (int i = 0; i < size; i++) {
         body.writeByte('x');

@@ -25,6 +25,11 @@ final class Subscriber {
   String lastModified;
 
   String etag;
+
+  /** Cache-friendly short polls: the last poll's URI, and whether seen offsets are dropped. */
+  String lastPollUri;
+
+  boolean skipSeen;
   long bytesIn;
   long bytesOut;
 
@@ -84,6 +89,10 @@ final class Subscriber {
       long offset = Scan.number(buf, o + Scan.OFFSET.length, to);
       int t = Scan.indexOf(buf, o, to, Scan.TIME);
       long time = t < 0 ? 0 : Scan.number(buf, t + Scan.TIME.length, to);
+      if (skipSeen && offset <= last) { // sent again to a cache-friendly poll: already had
+        i = t < 0 ? o + Scan.OFFSET.length : t + Scan.TIME.length;
+        continue;
+      }
       if (stats.trackResume && heraldEnvelope) {
         String epoch = Scan.field(buf, o, to, Scan.EPOCH);
         if (epoch != null) {

@@ -13,7 +13,9 @@ import java.util.Map;
  * <p>Spec syntax for {@code --target}: {@code
  * KIND[,name=N][,url=BASE][,sub=TEMPLATE][,pub=TEMPLATE][,pid=PID]} where KIND is {@code herald},
  * {@code nchan} or {@code generic}; e.g. {@code herald,url=http://127.0.0.1:8080,pid=1234} or
- * {@code nchan,url=http://127.0.0.1:8090,pid=5678}.
+ * {@code nchan,url=http://127.0.0.1:8090,pid=5678}. A Herald target with {@code binary=1} publishes
+ * binary messages ({@code application/octet-stream}, PROTOCOL.md section 11) and opens its
+ * WebSockets with {@code binary=1}; SSE and polls then carry base64.
  */
 final class Target {
   enum Kind {
@@ -28,7 +30,21 @@ final class Target {
   final String publishTemplate;
   final long pid;
 
+  /** Herald only: publish binary messages and receive them as WebSocket binary frames. */
+  final boolean binary;
+
   Target(String name, Kind kind, String subscribeTemplate, String publishTemplate, long pid) {
+    this(name, kind, subscribeTemplate, publishTemplate, pid, false);
+  }
+
+  Target(
+      String name,
+      Kind kind,
+      String subscribeTemplate,
+      String publishTemplate,
+      long pid,
+      boolean binary) {
+    this.binary = binary;
     this.name = name;
     this.kind = kind;
     this.subscribeTemplate = subscribeTemplate;
@@ -73,12 +89,24 @@ final class Target {
 
   /** Same target, another name (a run's label). */
   Target withName(String newName) {
-    return new Target(newName, kind, subscribeTemplate, publishTemplate, pid);
+    return new Target(newName, kind, subscribeTemplate, publishTemplate, pid, binary);
   }
 
   /** Same target, another pid. */
   Target withPid(long newPid) {
-    return new Target(name, kind, subscribeTemplate, publishTemplate, newPid);
+    return new Target(name, kind, subscribeTemplate, publishTemplate, newPid, binary);
+  }
+
+  /**
+   * Same target, publishing binary messages (Herald only).
+   *
+   * @throws IllegalArgumentException for another kind of server
+   */
+  Target withBinary(boolean on) {
+    if (on && !herald()) {
+      throw new IllegalArgumentException("binary messages are a Herald feature; not for " + name);
+    }
+    return new Target(name, kind, subscribeTemplate, publishTemplate, pid, on);
   }
 
   /**
@@ -102,9 +130,9 @@ final class Target {
         throw new IllegalArgumentException("target part '" + parts[i] + "' is not key=value");
       }
       String key = parts[i].substring(0, eq).trim();
-      if (!key.matches("name|url|sub|pub|pid")) {
+      if (!key.matches("name|url|sub|pub|pid|binary")) {
         throw new IllegalArgumentException(
-            "unknown target key '" + key + "'; use name, url, sub, pub, pid");
+            "unknown target key '" + key + "'; use name, url, sub, pub, pid, binary");
       }
       kv.put(key, parts[i].substring(eq + 1).trim());
     }
@@ -112,7 +140,8 @@ final class Target {
     long pid = kv.containsKey("pid") ? Long.parseLong(kv.get("pid")) : 0;
     switch (kind) {
       case HERALD:
-        return herald(name, kv.getOrDefault("url", "http://127.0.0.1:8080"), pid);
+        return herald(name, kv.getOrDefault("url", "http://127.0.0.1:8080"), pid)
+            .withBinary("1".equals(kv.get("binary")));
       case NCHAN:
         return nchan(name, kv.getOrDefault("url", "http://127.0.0.1:8090"), pid);
       default:

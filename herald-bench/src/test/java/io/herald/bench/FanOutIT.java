@@ -121,4 +121,24 @@ class FanOutIT {
             BenchMain.run("merge", json.toString(), "--report", dir.resolve("m.html").toString()))
         .isZero();
   }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void binaryFanOutDeliversEveryMessageOnceAndWebSocketBinaryFramesCostLessThanBase64(
+      Transport transport) throws Exception {
+    RunResult r =
+        new Runner(
+                RunSpec.of(Scenario.FAN_OUT, transport, herald.withBinary(true), 10, 25, 1024, 2))
+            .run();
+    assertThat(r.delivered()).isEqualTo(10 * 50);
+    assertThat(r.lost()).isZero();
+    assertThat(r.duplicates()).isZero();
+    assertThat(r.holes()).isZero();
+    // base64 makes 1,024 bytes 1,368 characters; a binary frame carries them as they are
+    if (transport == Transport.WEBSOCKET) {
+      assertThat(r.bytesPerMessage()).isBetween(1024.0, 1368.0);
+    } else {
+      assertThat(r.bytesPerMessage()).isGreaterThan(1368.0);
+    }
+  }
 }

@@ -38,4 +38,13 @@ class TargetTest {
     assertThatThrownBy(() -> Target.parse("herald,port=1"))
         .hasMessageContaining("unknown target key");
   }
+
+  @Test
+  void heraldTargetsMayPublishBinaryMessages() {
+    assertThat(Target.parse("herald,binary=1").binary).isTrue();
+    assertThat(Target.parse("herald").binary).isFalse();
+    assertThat(Target.parse("herald,binary=1").withName("b").withPid(3).binary).isTrue();
+    assertThatThrownBy(() -> Target.parse("nchan").withBinary(true))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

@@ -128,7 +128,7 @@ class DemoPagesIT {
   @Test
   void demoListLinksEveryApplication() {
     browser.open(base + "/demos/");
-    assertThat(count(".apps a.card")).isEqualTo(6);
+    assertThat(count(".apps a.card")).isEqualTo(7);
     shots("demos-index");
   }
 

@@ -118,4 +118,23 @@ final class Http {
       throw new UncheckedIOException(e);
     }
   }
+
+  /**
+   * Publishes raw bytes with a binary {@code Content-Type} (PROTOCOL.md section 11); returns the
+   * {@code 201} answer.
+   */
+  static JsonNode publishBytes(String base, String channel, String contentType, byte[] bytes) {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(base + "/channels/" + channel))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+            .build();
+    HttpResponse<String> r = send(request);
+    if (r.statusCode() != 201) {
+      throw new AssertionError(
+          "publish of bytes to " + channel + " answered " + r.statusCode() + ": " + r.body());
+    }
+    return parse(r.body());
+  }
 }

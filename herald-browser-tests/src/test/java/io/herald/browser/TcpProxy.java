@@ -23,7 +23,7 @@ final class TcpProxy implements AutoCloseable {
   static final int MAX_CONNECTIONS = 64;
 
   private final ServerSocket listener;
-  private final int[] targetPorts;
+  private volatile int[] targetPorts;
   private final AtomicInteger next = new AtomicInteger();
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
@@ -42,6 +42,17 @@ final class TcpProxy implements AutoCloseable {
     Thread acceptor = new Thread(this::acceptLoop, "tcp-proxy-accept");
     acceptor.setDaemon(true);
     acceptor.start();
+  }
+
+  /**
+   * Sends new connections to these servers only (in turn) from now on, as a load balancer does when
+   * a node stops being ready; open connections stay where they are.
+   */
+  void targets(int... ports) {
+    if (ports.length == 0) {
+      throw new IllegalArgumentException("at least one target port");
+    }
+    this.targetPorts = ports.clone();
   }
 
   /** {@code http://127.0.0.1:PORT} of the proxy. */
@@ -77,7 +88,8 @@ final class TcpProxy implements AutoCloseable {
         continue;
       }
       Socket server = new Socket();
-      int targetPort = targetPorts[Math.floorMod(next.getAndIncrement(), targetPorts.length)];
+      int[] ports = targetPorts;
+      int targetPort = ports[Math.floorMod(next.getAndIncrement(), ports.length)];
       try {
         server.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 2000);
       } catch (IOException e) {

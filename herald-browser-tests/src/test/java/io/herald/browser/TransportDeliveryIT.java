@@ -149,7 +149,7 @@ class TransportDeliveryIT {
     if (transport.equals("sse")) {
       assertThat(String.valueOf(live.get(0))).contains("/channels/" + a + "," + b + "," + c);
     } else {
-      assertThat(String.valueOf(live.get(0))).endsWith("/ws");
+      assertThat(String.valueOf(live.get(0))).endsWith("/ws?binary=1");
     }
     browser.js("window.subs[arguments[0]].unsubscribe()", b);
     if (transport.equals("sse")) {

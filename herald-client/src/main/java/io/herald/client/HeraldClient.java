@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.client.internal.ClientSettings;
 import io.herald.client.internal.Credentials;
 import io.herald.client.internal.Subscriptions;
+import io.herald.core.ContentTypes;
 import io.herald.core.Cursor;
 import io.herald.core.IdempotencyKeys;
 import io.herald.core.Json;
@@ -132,11 +133,11 @@ public final class HeraldClient {
    * application/json}, at most once. Returns at once.
    *
    * <p>Every publication carries a new random {@code Idempotency-Key}. When its outcome is unknown
-   * ({@code 504 publish_outcome_unknown}, a network error or timeout) or the server took nothing
-   * ({@code 503}), it is sent again with the same key, up to {@link Builder#publishRetries(int)}
-   * times with a doubling, jittered pause ({@link Builder#publishRetryDelay(Duration)}, up to 5 s):
-   * the server publishes it at most once and answers the first publication's offset and epoch to a
-   * repeat.
+   * ({@code 504 publish_outcome_unknown}, a network error or timeout, a proxy's {@code 502} when
+   * the node behind it failed) or the server took nothing ({@code 503}), it is sent again with the
+   * same key, up to {@link Builder#publishRetries(int)} times with a doubling, jittered pause
+   * ({@link Builder#publishRetryDelay(Duration)}, up to 5 s): the server publishes it at most once
+   * and answers the first publication's offset and epoch to a repeat.
    *
    * @param channel a channel name, 1 to 200 of {@code A-Z a-z 0-9 _ - . : @ =}
    * @param event the event name, or {@code null} for {@code message}
@@ -184,6 +185,37 @@ public final class HeraldClient {
         "text/plain; charset=utf-8",
         text.getBytes(StandardCharsets.UTF_8),
         UUID.randomUUID().toString());
+  }
+
+  /**
+   * Publishes a binary message (PROTOCOL.md section 11): {@code POST /channels/{channel}} with the
+   * raw bytes as the body and {@code contentType} as its {@code Content-Type}; subscribers receive
+   * exactly these bytes ({@link io.herald.core.Message#data()}, with {@link
+   * io.herald.core.Message#isBinary()} true and the same {@link
+   * io.herald.core.Message#contentType()}), on every transport. Returns at once. Sent with an
+   * idempotency key and retried as {@link #publish(String, String, byte[])}.
+   *
+   * @param channel a channel name
+   * @param event the event name, or {@code null} for {@code message}
+   * @param bytes any bytes; the server limits their count (64 KiB by default, {@code 413
+   *     message_too_large} past it). Not copied: do not change them until the future completes
+   * @param contentType a type that is neither JSON nor text, such as {@code
+   *     application/octet-stream} or {@code image/png}
+   * @return as {@link #publish(String, String, byte[])}; fails at once with a {@link
+   *     HeraldClientException} (status 0, {@code unsupported_media_type}) for a JSON, text or
+   *     malformed content type
+   */
+  public CompletableFuture<Published> publishBinary(
+      String channel, String event, byte[] bytes, String contentType) {
+    Objects.requireNonNull(bytes, "bytes");
+    String type;
+    try {
+      type = ContentTypes.requireBinary(contentType);
+    } catch (ProtocolException e) {
+      return CompletableFuture.failedFuture(
+          new HeraldClientException(0, e.code().code(), e.getMessage()));
+    }
+    return send(channel, event, type, bytes, UUID.randomUUID().toString());
   }
 
   private static void checkKey(String key) {
@@ -258,11 +290,12 @@ public final class HeraldClient {
 
   /**
    * Whether a failed publication may be sent again with its key: its outcome is unknown ({@code
-   * 504}, no answer) or nothing was taken ({@code 503}).
+   * 504}, no answer, or a proxy's {@code 502} when the node it sent to failed) or nothing was taken
+   * ({@code 503}).
    */
   private static boolean retryable(Throwable cause) {
     if (cause instanceof HeraldClientException e) {
-      return e.status() == 503 || e.status() == 504;
+      return e.status() == 502 || e.status() == 503 || e.status() == 504;
     }
     return cause instanceof java.io.IOException;
   }
@@ -400,8 +433,8 @@ public final class HeraldClient {
     }
 
     /**
-     * How many times a publication is sent again after a {@code 503}, a {@code 504} or a network
-     * error, with the same idempotency key, 0 or more (default {@value
+     * How many times a publication is sent again after a {@code 502}, a {@code 503}, a {@code 504}
+     * or a network error, with the same idempotency key, 0 or more (default {@value
      * HeraldClient#DEFAULT_PUBLISH_RETRIES}).
      */
     public Builder publishRetries(int retries) {

@@ -27,7 +27,12 @@ public interface SubscriptionListener {
    */
   default void onSubscribed(String channel, Position position, boolean recovered) {}
 
-  /** A message, in offset order per channel, each once. */
+  /**
+   * A message, in offset order per channel, each once. A binary message (PROTOCOL.md section 11,
+   * {@link Message#isBinary()}) arrives with its raw bytes as {@link Message#data()} and its {@link
+   * Message#contentType()}, whatever the transport (decoded from base64 on SSE, polls and
+   * WebSocket).
+   */
   default void onMessage(Message message) {}
 
   /**

@@ -1,6 +1,8 @@
 package io.herald.core;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The authority over channel logs that every node shares: assigns offsets and epochs, keeps the
@@ -72,6 +74,26 @@ public interface Broker extends AutoCloseable {
   }
 
   /**
+   * Publishes one JSON message ({@code contentType} null, as {@link #publish(String, String,
+   * byte[], String)}) or one binary message (PROTOCOL.md section 11): raw bytes with their content
+   * type, retained, relayed and idempotent exactly as JSON data, and delivered byte for byte on
+   * every node.
+   *
+   * @param data one checked JSON value, or any raw bytes within the size limit
+   * @param contentType {@code null} for JSON; else a content type checked by {@link
+   *     ContentTypes#requireBinary}
+   * @param idempotencyKey a checked key, or {@code null}
+   */
+  default CompletableFuture<Message> publish(
+      String channel, String event, byte[] data, String contentType, String idempotencyKey) {
+    if (contentType == null) {
+      return publish(channel, event, data, idempotencyKey);
+    }
+    return CompletableFuture.failedFuture(
+        new UnsupportedOperationException(describe() + " does not support binary messages"));
+  }
+
+  /**
    * Starts live delivery of {@code channel} to the listener, creating the channel's log when it
    * does not exist, and answers its retained history at about that time. Messages published
    * meanwhile may arrive both live and in the answer; the listener drops repeats.
@@ -101,6 +123,31 @@ public interface Broker extends AutoCloseable {
    * redis://127.0.0.1:6379}.
    */
   String describe();
+
+  /**
+   * Announces this node to the broker's other nodes as {@code nodeId} until {@link #close}: a
+   * shared broker (Redis) refreshes the announcement every few seconds, reading {@code details}
+   * again each time, and forgets a node that stopped refreshing after a short TTL. Call once, after
+   * {@link #start}. Returns immediately; failures (the broker is down) are retried at the next
+   * refresh. The default does nothing.
+   *
+   * @param nodeId this node's id, 1 to 200 printable ASCII characters, unique among the nodes
+   * @param details one JSON object describing the node; called from the broker's threads, must be
+   *     fast and must not block
+   */
+  default void announce(String nodeId, Supplier<String> details) {}
+
+  /**
+   * The nodes that announced themselves and have not expired, this one included once announced,
+   * ordered by id. A broker without other nodes (in memory) answers this node only. Returns
+   * immediately.
+   *
+   * @return the nodes; fails with {@link BrokerUnavailableException} when the broker cannot be
+   *     asked. The default answers none.
+   */
+  default CompletableFuture<List<BrokerNode>> nodes() {
+    return CompletableFuture.completedFuture(List.of());
+  }
 
   /** Stops the broker and releases its resources. Blocks until done. Idempotent. */
   @Override

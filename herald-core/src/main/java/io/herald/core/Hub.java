@@ -53,6 +53,7 @@ public final class Hub implements BrokerListener, AutoCloseable {
   private final Map<String, HubChannel> channels = new ConcurrentHashMap<>();
   private final ScheduledExecutorService sweeper;
   private final long sweepIntervalMillis;
+  private volatile HubObserver observer = HubObserver.NONE;
 
   /**
    * A hub over {@code broker}; call {@link #start()} before use.
@@ -209,6 +210,16 @@ public final class Hub implements BrokerListener, AutoCloseable {
   public CompletableFuture<Message> publish(
       String channel, String event, byte[] data, String idempotencyKey) {
     return broker.publish(channel, event, data, idempotencyKey);
+  }
+
+  /**
+   * Publishes JSON data ({@code contentType} null) or a binary message's raw bytes through the
+   * broker; see {@link Broker#publish(String, String, byte[], String, String)}. Returns
+   * immediately.
+   */
+  public CompletableFuture<Message> publish(
+      String channel, String event, byte[] data, String contentType, String idempotencyKey) {
+    return broker.publish(channel, event, data, contentType, idempotencyKey);
   }
 
   /**
@@ -379,8 +390,22 @@ public final class Hub implements BrokerListener, AutoCloseable {
     }
   }
 
+  /**
+   * Reports gaps, unrecovered positions and live messages to {@code observer} from now on (for
+   * metrics); {@link HubObserver#NONE} by default. Any thread.
+   */
+  public void observer(HubObserver observer) {
+    this.observer = Objects.requireNonNull(observer, "observer");
+  }
+
+  /** The observer in force. */
+  HubObserver observer() {
+    return observer;
+  }
+
   @Override
   public void onMessage(Message m) {
+    observer.received(m, System.currentTimeMillis());
     HubChannel hc = channels.get(m.channel());
     if (hc == null) {
       return;
@@ -630,6 +655,30 @@ public final class Hub implements BrokerListener, AutoCloseable {
       n += hc.subscriberCount();
     }
     return n;
+  }
+
+  /**
+   * What this node holds of one channel now, for the admin page's inspector.
+   *
+   * @param epoch the local log's epoch
+   * @param head the local log's head offset, 0 when none was published in this epoch
+   * @param messages messages retained in the local log
+   * @param bytes bytes retained in the local log, as {@link Message#retainedBytes()} summed
+   * @param subscribers streaming subscriptions (SSE, WebSocket) open on it on this node
+   */
+  public record ChannelStats(String epoch, long head, int messages, long bytes, int subscribers) {}
+
+  /**
+   * What this node holds of {@code channel}, or {@code null} when it is not active here (or its
+   * history is still being copied). Cheap: reads the local log's counters; never blocks.
+   */
+  public ChannelStats channelStats(String channel) {
+    HubChannel hc = channels.get(channel);
+    ChannelLog log = hc == null ? null : hc.log();
+    if (log == null) {
+      return null;
+    }
+    return new ChannelStats(log.epoch(), log.head(), log.size(), log.bytes(), hc.subscriberCount());
   }
 
   private static Throwable unwrap(Throwable t) {

@@ -260,6 +260,17 @@ public final class MemoryBroker implements Broker {
   @Override
   public CompletableFuture<Message> publish(
       String channel, String event, byte[] data, String idempotencyKey) {
+    return publish(channel, event, data, null, idempotencyKey);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The key is looked up and remembered under the channel's lock, with the publication.
+   */
+  @Override
+  public CompletableFuture<Message> publish(
+      String channel, String event, byte[] data, String contentType, String idempotencyKey) {
     while (true) {
       Entry e;
       try {
@@ -276,7 +287,14 @@ public final class MemoryBroker implements Broker {
           IdempotencyCache.Published first = idempotency.find(channel, idempotencyKey, now);
           if (first != null) {
             return CompletableFuture.completedFuture(
-                Message.create(channel, first.epoch(), first.offset(), event, data, first.time()));
+                Message.create(
+                    channel,
+                    first.epoch(),
+                    first.offset(),
+                    event,
+                    data,
+                    contentType,
+                    first.time()));
           }
         }
         ChannelLog log = e.log;
@@ -287,6 +305,7 @@ public final class MemoryBroker implements Broker {
                 log.head() + 1,
                 event,
                 data,
+                contentType,
                 System.currentTimeMillis());
         log.append(m);
         if (idempotencyKey != null) {
@@ -387,6 +406,24 @@ public final class MemoryBroker implements Broker {
   @Override
   public boolean isAvailable() {
     return true;
+  }
+
+  private volatile BrokerNode.Announcer self;
+
+  /** Remembers this node: the one node {@link #nodes()} answers. */
+  @Override
+  public void announce(String nodeId, java.util.function.Supplier<String> details) {
+    self = new BrokerNode.Announcer(nodeId, details);
+  }
+
+  /** This node alone, once announced (nothing else shares a broker in memory). */
+  @Override
+  public CompletableFuture<List<BrokerNode>> nodes() {
+    BrokerNode.Announcer a = self;
+    return CompletableFuture.completedFuture(
+        a == null
+            ? List.of()
+            : List.of(new BrokerNode(a.id(), a.details().get(), System.currentTimeMillis())));
   }
 
   @Override

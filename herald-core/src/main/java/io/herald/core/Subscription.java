@@ -40,6 +40,15 @@ public final class Subscription implements AutoCloseable {
                 && since.offset() <= l.head()
                 && since.offset() + 1 >= l.first());
     this.recovered = ok;
+    if (!ok) {
+      hub.observer()
+          .notRecovered(
+              since.epoch() != null && !since.epoch().equals(l.epoch())
+                  ? HubObserver.RecoveryFailure.EPOCH
+                  : since.offset() > l.head()
+                      ? HubObserver.RecoveryFailure.AHEAD
+                      : HubObserver.RecoveryFailure.EXPIRED);
+    }
     this.next = since != null && ok ? since.offset() + 1 : l.head() + 1;
     this.start = new Position(l.epoch(), next - 1);
   }
@@ -95,9 +104,11 @@ public final class Subscription implements AutoCloseable {
       log = l;
       next = l.first();
       gap = new Position(l.epoch(), next - 1);
+      hub.observer().gap(HubObserver.GapCause.EPOCH);
     } else if (next < l.first()) {
       next = l.head() + 1;
       gap = new Position(l.epoch(), next - 1);
+      hub.observer().gap(HubObserver.GapCause.LAGGED);
     }
     int start = out.size();
     int n = l.read(next - 1, max, out);
@@ -107,12 +118,14 @@ public final class Subscription implements AutoCloseable {
         // The writer dropped the next message between the check above and the read, and the log
         // answered from its oldest retained one: that is a gap, never a silent hole.
         gap = new Position(l.epoch(), firstRead - 1);
+        hub.observer().gap(HubObserver.GapCause.LAGGED);
       }
       next = out.get(out.size() - 1).offset() + 1;
     } else if (next < l.first()) {
       // dropped between the check and the read
       next = l.head() + 1;
       gap = new Position(l.epoch(), next - 1);
+      hub.observer().gap(HubObserver.GapCause.LAGGED);
     }
     return gap;
   }

@@ -688,4 +688,63 @@ public abstract class BrokerContractTest {
     node.broker().close();
     node.broker().close(); // and once more after the test
   }
+
+  // ---- binary messages (PROTOCOL.md section 11) ----
+
+  /** Every byte value 0 to 255, then a 60 KiB random payload: what a binary message must keep. */
+  protected static List<byte[]> binaryPayloads() {
+    byte[] every = new byte[256];
+    for (int i = 0; i < 256; i++) {
+      every[i] = (byte) i;
+    }
+    byte[] random = new byte[60 * 1024];
+    new java.util.Random(11).nextBytes(random);
+    return List.of(every, random, new byte[0]);
+  }
+
+  @Test
+  void binaryMessagesKeepTheirBytesAndContentTypeInHistoryAndLiveDelivery() {
+    Node a = start();
+    Node b = instancesShareChannels() ? start() : a;
+    String ch = channel("bin");
+    join(b.broker().subscribe(ch));
+    List<byte[]> payloads = binaryPayloads();
+    List<Message> published = new ArrayList<>();
+    for (byte[] p : payloads) {
+      Message m = join(a.broker().publish(ch, "frame", p, "application/octet-stream", null));
+      assertThat(m.isBinary()).isTrue();
+      assertThat(m.data()).isEqualTo(p);
+      published.add(m);
+    }
+    published.add(join(a.broker().publish(ch, "message", data(4))));
+    assertThat(offsets(published)).isEqualTo(range(1, 4));
+    eventually().until(() -> b.listener().distinctOffsets(ch).size() == 4);
+    for (List<Message> got :
+        List.of(b.listener().messages(ch), join(b.broker().history(ch, 0)).messages())) {
+      for (int i = 0; i < payloads.size(); i++) {
+        Message m = got.get(i);
+        assertThat(m.isBinary()).isTrue();
+        assertThat(m.contentType()).isEqualTo("application/octet-stream");
+        assertThat(m.event()).isEqualTo("frame");
+        assertThat(m.data()).isEqualTo(payloads.get(i));
+      }
+      assertThat(got.get(3).isBinary()).isFalse();
+      assertThat(got.get(3).data()).isEqualTo(data(4));
+      assertSameEnvelopes(got, published);
+    }
+  }
+
+  @Test
+  void aRepeatedIdempotencyKeyPublishesABinaryMessageOnce() {
+    Node node = start();
+    String ch = channel("bin");
+    byte[] bytes = {0, 1, (byte) 0xff, '\n', '"'};
+    Message first = join(node.broker().publish(ch, "message", bytes, "image/png", "k"));
+    Message again = join(node.broker().publish(ch, "message", bytes, "image/png", "k"));
+    assertThat(again.offset()).isEqualTo(first.offset()).isEqualTo(1);
+    History h = join(node.broker().history(ch, 0));
+    assertThat(h.head()).isEqualTo(1);
+    assertThat(h.messages().get(0).data()).isEqualTo(bytes);
+    assertThat(h.messages().get(0).contentType()).isEqualTo("image/png");
+  }
 }

@@ -335,4 +335,39 @@ class HistoryBudgetTest {
     b.close();
     assertThat(hub.activeChannels()).isLessThanOrEqualTo(2);
   }
+
+  // ---- binary messages (PROTOCOL.md section 11) ----
+
+  private static Message binary(String channel, long offset, long time, int size) {
+    return Message.create(
+        channel, EPOCH, offset, "message", new byte[size], "application/octet-stream", T0 + time);
+  }
+
+  @Test
+  void aBinaryMessageCountsItsRawBytesOnceInTwoLogsAndTheChannelBound() {
+    long size = binary("b", 1, 0, 3000).retainedBytes();
+    assertThat(size)
+        .as("raw bytes, not their 4,000 base64 characters")
+        .isLessThan(3000 + 300)
+        .isGreaterThanOrEqualTo(3000);
+    HistoryBudget budget = new HistoryBudget(30 * size);
+    ChannelLog broker = new ChannelLog("b", EPOCH, 0, HistoryConfig.DEFAULT, budget);
+    ChannelLog local = new ChannelLog("b", EPOCH, 0, HistoryConfig.DEFAULT, budget);
+    for (long o = 1; o <= 31; o++) {
+      Message m = binary("b", o, o, 3000);
+      broker.append(m);
+      local.append(m);
+    }
+    assertThat(budget.usedBytes()).isEqualTo(30 * size).isEqualTo(sum(broker));
+    assertThat(broker.first()).isEqualTo(2);
+    assertThat(local.first()).isEqualTo(2);
+
+    HistoryConfig config = new HistoryConfig(1000, Duration.ofHours(1), 3 * size + size / 2);
+    ChannelLog bounded = new ChannelLog("b", EPOCH, 0, config);
+    for (long o = 1; o <= 10; o++) {
+      bounded.append(binary("b", o, o, 3000));
+    }
+    assertThat(offsets(bounded)).containsExactly(8L, 9L, 10L);
+    assertThat(bounded.bytes()).isEqualTo(sum(bounded));
+  }
 }

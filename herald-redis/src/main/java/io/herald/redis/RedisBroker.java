@@ -2,6 +2,7 @@ package io.herald.redis;
 
 import io.herald.core.Broker;
 import io.herald.core.BrokerListener;
+import io.herald.core.BrokerNode;
 import io.herald.core.BrokerUnavailableException;
 import io.herald.core.Epochs;
 import io.herald.core.History;
@@ -34,6 +35,7 @@ import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,6 +49,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,6 +111,12 @@ public final class RedisBroker implements Broker {
   private static final int MAX_RECONNECT_POLLS = 100;
   private static final long PROBE_INTERVAL_MILLIS = 1_000;
 
+  /** How often a node refreshes its announcement ({@link #announce}). */
+  static final long NODE_ANNOUNCE_MILLIS = 2_000;
+
+  /** How long after its last announcement a node is forgotten. */
+  static final long NODE_TTL_MILLIS = 10_000;
+
   private final RedisBrokerConfig config;
   private final RedisURI redisUri;
   private final String description;
@@ -134,6 +143,9 @@ public final class RedisBroker implements Broker {
   private volatile BrokerListener listener;
   private int connectAttempts; // scheduler thread only
   private int reconnectPolls; // scheduler thread only
+  private final java.util.concurrent.atomic.LongAdder reconnects =
+      new java.util.concurrent.atomic.LongAdder();
+  private volatile BrokerNode.Announcer self;
 
   /** What this node knows of one subscribed channel. Guarded by itself. */
   private static final class ChannelState {
@@ -370,6 +382,7 @@ public final class RedisBroker implements Broker {
         return;
       }
       resubscribeNeeded.set(true);
+      reconnects.increment();
       if (connection == commands) {
         for (CompletableFuture<?> f : inFlight) {
           f.cancel(false);
@@ -473,6 +486,19 @@ public final class RedisBroker implements Broker {
   @Override
   public CompletableFuture<Message> publish(
       String channel, String event, byte[] data, String idempotencyKey) {
+    return publish(channel, event, data, null, idempotencyKey);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A binary message's bytes go to Redis as they are (binary-safe script arguments, stream
+   * fields and Pub/Sub payloads); its content type travels in the event field ({@link
+   * LivePayload#eventField}). Failures as for JSON data.
+   */
+  @Override
+  public CompletableFuture<Message> publish(
+      String channel, String event, byte[] data, String contentType, String idempotencyKey) {
     StatefulRedisConnection<byte[], byte[]> c = commands;
     if (closed.get() || c == null || !c.isOpen()) {
       return CompletableFuture.failedFuture(
@@ -489,7 +515,7 @@ public final class RedisBroker implements Broker {
                   + config.commandTimeout().toMillis()
                   + " ms; nothing was published; try again later"));
     }
-    byte[] eventBytes = event.getBytes(StandardCharsets.UTF_8);
+    byte[] eventBytes = LivePayload.eventField(event, contentType).getBytes(StandardCharsets.UTF_8);
     byte[][] scriptKeys =
         idempotencyKey == null
             ? keysOf(channel)
@@ -516,7 +542,13 @@ public final class RedisBroker implements Broker {
               }
               answered();
               return Message.create(
-                  channel, string(r.get(0)), (Long) r.get(1), event, data, (Long) r.get(2));
+                  channel,
+                  string(r.get(0)),
+                  (Long) r.get(1),
+                  event,
+                  data,
+                  contentType,
+                  (Long) r.get(2));
             });
   }
 
@@ -705,7 +737,7 @@ public final class RedisBroker implements Broker {
               List<Message> messages = new ArrayList<>((r.size() - 2) / 4);
               for (int i = 2; i + 3 < r.size(); i += 4) {
                 messages.add(
-                    Message.create(
+                    LivePayload.message(
                         channel,
                         epoch,
                         (Long) r.get(i),
@@ -741,6 +773,101 @@ public final class RedisBroker implements Broker {
     return description;
   }
 
+  /**
+   * How many times a connection to Redis (commands or Pub/Sub) was lost since start, each loss
+   * starting a reconnect; for metrics. Thread-safe.
+   */
+  public long reconnects() {
+    return reconnects.sum();
+  }
+
+  /**
+   * Announces this node every {@value #NODE_ANNOUNCE_MILLIS} ms in a sorted set and a hash under
+   * the key prefix ({@code <prefix>:{nodes}:seen} and {@code :info}); a node silent for {@value
+   * #NODE_TTL_MILLIS} ms is forgotten, and {@link #close} removes this one at once.
+   */
+  @Override
+  public void announce(String nodeId, Supplier<String> details) {
+    self = new BrokerNode.Announcer(nodeId, details);
+    scheduler.scheduleWithFixedDelay(
+        this::announceNow, 0, NODE_ANNOUNCE_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private void announceNow() {
+    BrokerNode.Announcer a = self;
+    StatefulRedisConnection<byte[], byte[]> c = commands;
+    if (a == null || c == null || closed.get() || !isAvailable()) {
+      return;
+    }
+    try {
+      eval(
+              c,
+              RedisScripts.ANNOUNCE,
+              new byte[][] {keys.nodes(), keys.nodeDetails()},
+              a.id().getBytes(StandardCharsets.UTF_8),
+              a.details().get().getBytes(StandardCharsets.UTF_8),
+              ascii(NODE_TTL_MILLIS))
+          .whenComplete(
+              (r, e) -> {
+                if (e != null) {
+                  LOG.debug("node announcement failed: {}", unwrap(e).toString());
+                }
+              });
+    } catch (RuntimeException e) {
+      LOG.warn("node announcement failed", e);
+    }
+  }
+
+  /**
+   * The nodes that announced themselves within {@value #NODE_TTL_MILLIS} ms, by id; one script,
+   * which also forgets the silent ones.
+   */
+  @Override
+  public CompletableFuture<List<BrokerNode>> nodes() {
+    StatefulRedisConnection<byte[], byte[]> c = commands;
+    if (c == null || !isAvailable()) {
+      return CompletableFuture.failedFuture(unavailable("listing the nodes", null));
+    }
+    return eval(
+            c,
+            RedisScripts.NODES,
+            new byte[][] {keys.nodes(), keys.nodeDetails()},
+            ascii(NODE_TTL_MILLIS))
+        .handle(
+            (r, e) -> {
+              if (e != null) {
+                throw unavailable("listing the nodes", e);
+              }
+              List<BrokerNode> nodes = new ArrayList<>();
+              for (int i = 0; i + 2 < r.size(); i += 3) {
+                nodes.add(
+                    new BrokerNode(string(r.get(i)), string(r.get(i + 2)), (Long) r.get(i + 1)));
+              }
+              nodes.sort(Comparator.comparing(BrokerNode::id));
+              return nodes;
+            });
+  }
+
+  /** Removes this node's announcement, waiting up to a second; at close. */
+  private void retire() {
+    BrokerNode.Announcer a = self;
+    StatefulRedisConnection<byte[], byte[]> c = commands;
+    if (a == null || c == null || !c.isOpen()) {
+      return;
+    }
+    byte[] id = a.id().getBytes(StandardCharsets.UTF_8);
+    try {
+      CompletableFuture.allOf(
+              c.async().zrem(keys.nodes(), id).toCompletableFuture(),
+              c.async().hdel(keys.nodeDetails(), id).toCompletableFuture())
+          .get(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.debug("could not remove this node's announcement: {}", e.toString());
+    }
+  }
+
   /** How many channels this node subscribes to in Redis now; for tests and metrics. */
   public int subscribedChannels() {
     return subscribed.size();
@@ -752,6 +879,7 @@ public final class RedisBroker implements Broker {
       return;
     }
     scheduler.shutdownNow();
+    retire();
     try {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     } finally {

@@ -42,7 +42,18 @@ final class ConfigFile {
 
   /** The keys a namespace accepts. */
   static final List<String> NAMESPACE_KEYS =
-      List.of("subscribe", "publish", "history-size", "history-age-seconds");
+      List.of("subscribe", "publish", "history-size", "history-age-seconds", "poll-cache-seconds");
+
+  /** A namespace's {@code poll-cache-seconds} (PROTOCOL.md section 12): parsed and checked here. */
+  private static final Setting<Integer> POLL_CACHE_SECONDS =
+      Setting.integer(
+          "poll-cache-seconds",
+          1,
+          NamespacePolicy.MAX_POLL_CACHE_SECONDS,
+          "seconds",
+          "how long shared caches may keep a public namespace's short-poll answers",
+          c -> 0,
+          (b, v) -> {});
 
   /**
    * One key of the file.
@@ -224,6 +235,7 @@ final class ConfigFile {
       PublishAccess publish = PublishAccess.TOKEN;
       Optional<Integer> size = Optional.empty();
       Optional<Duration> age = Optional.empty();
+      Optional<Integer> pollCache = Optional.empty();
       for (Object f : fields.values()) {
         Entry field = (Entry) f;
         String fat = where(field) + ": namespaces." + ns.key() + "." + field.key();
@@ -234,6 +246,7 @@ final class ConfigFile {
             case "history-size" -> size = Optional.of(scalar(field, historySize));
             case "history-age-seconds" ->
                 age = Optional.of(Duration.ofSeconds(scalar(field, historyAgeSeconds)));
+            case "poll-cache-seconds" -> pollCache = Optional.of(scalar(field, POLL_CACHE_SECONDS));
             default ->
                 throw new IllegalArgumentException(
                     "unknown key '"
@@ -247,7 +260,14 @@ final class ConfigFile {
           errors.add(fat + ": " + e.getMessage());
         }
       }
-      policies.add(new NamespacePolicy(ns.key(), subscribe, publish, size, age));
+      if (pollCache.isPresent() && subscribe != SubscribeAccess.PUBLIC) {
+        errors.add(
+            at
+                + ".poll-cache-seconds: shared caches may keep only what anyone may read; set"
+                + " 'subscribe: public' in this namespace, or remove poll-cache-seconds");
+        continue;
+      }
+      policies.add(new NamespacePolicy(ns.key(), subscribe, publish, size, age, pollCache));
     }
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException(String.join("\n", errors));

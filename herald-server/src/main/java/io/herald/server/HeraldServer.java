@@ -64,6 +64,8 @@ public final class HeraldServer implements AutoCloseable {
   private final io.herald.server.internal.TlsCertificates tls;
   private final java.util.concurrent.ScheduledFuture<?> tlsReload;
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicBoolean drainStarted =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private HeraldServer(
       ServerConfig config, Authorizer authorizer, io.herald.server.internal.TlsCertificates tls)
@@ -79,6 +81,10 @@ public final class HeraldServer implements AutoCloseable {
             config.maxActiveChannels());
     hub.start();
     this.context = new ServerContext(config, hub, authorizer);
+    context.maxConnections(
+        io.herald.server.internal.OpenFiles.effectiveMaxConnections(
+            config, io.herald.server.internal.OpenFiles.limit()));
+    context.bindMetrics(connections);
     this.tls = tls;
     if (config.demoFeed()) {
       context.demoSignIn(demoSignIn(config));
@@ -89,6 +95,7 @@ public final class HeraldServer implements AutoCloseable {
         epoll
             ? new EpollEventLoopGroup(config.ioThreads())
             : new NioEventLoopGroup(config.ioThreads());
+    context.liveness(new io.herald.server.internal.Liveness(workers));
     Class<? extends ServerChannel> type =
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     try {
@@ -111,8 +118,10 @@ public final class HeraldServer implements AutoCloseable {
       boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       hub.close();
+      context.metrics().close();
       throw e;
     }
+    context.startAdmin(workers.next(), nodeId(listener));
     this.demos = startDemos(hub, config);
     long every = config.refusalLogInterval().toMillis();
     this.refusalLog =
@@ -123,6 +132,18 @@ public final class HeraldServer implements AutoCloseable {
             ? null
             : GlobalEventExecutor.INSTANCE.scheduleAtFixedRate(
                 tls::reloadIfChanged, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /** This node's id on the broker: its host name and port, for example {@code web-1:8080}. */
+  private static String nodeId(Channel listener) {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "localhost";
+    }
+    int port = ((InetSocketAddress) listener.localAddress()).getPort();
+    return host.replaceAll("[^\\x21-\\x7e]", "_") + ":" + port;
   }
 
   /** The summary line of refused requests, when there were any since the last one. */
@@ -205,10 +226,14 @@ public final class HeraldServer implements AutoCloseable {
     try {
       HeraldServer server = new HeraldServer(config, authorizer, tls);
       LOG.info(
-          "Herald listening on {} (broker {}, epoll {})",
+          "Herald listening on {} (broker {}, epoll {}, max connections {}, open-file limit {},"
+              + " metrics {})",
           server.baseUrl(),
           server.hub.broker().describe(),
-          Epoll.isAvailable());
+          Epoll.isAvailable(),
+          server.context.maxConnections(),
+          io.herald.server.internal.OpenFiles.limit(),
+          config.metrics() ? "at /metrics" : "off");
       LOG.info("settings: {}", config);
       if (config.credentialsConfigured() || !config.insecureNoAuth()) {
         LOG.info(Authorizer.describe(config));
@@ -228,11 +253,16 @@ public final class HeraldServer implements AutoCloseable {
 
   /**
    * Protected mode (as Redis has it): with no credential configured, only a loopback address may be
-   * bound, unless {@code insecureNoAuth}.
+   * bound, unless {@code insecureNoAuth}. And {@code /metrics} behind an API key needs one.
    *
    * @throws IllegalArgumentException naming both ways out
    */
   static void requireProtection(ServerConfig config) {
+    if (config.metricsRequireApiKey() && config.apiKeys().isEmpty()) {
+      throw new IllegalArgumentException(
+          "refusing to start: --metrics-require-api-key is set but no --api-key is configured;"
+              + " configure one, or leave /metrics open");
+    }
     if (config.credentialsConfigured() || config.insecureNoAuth() || isLoopback(config.host())) {
       return;
     }
@@ -283,6 +313,19 @@ public final class HeraldServer implements AutoCloseable {
     return hub;
   }
 
+  /**
+   * The connection limit in force: {@code maxConnections}, lowered when the open files cannot meet
+   * it.
+   */
+  public int maxConnections() {
+    return context.maxConnections();
+  }
+
+  /** The server's meters (served at {@code /metrics}); for the admin page and tests. */
+  public io.herald.server.internal.ServerMetrics metrics() {
+    return context.metrics();
+  }
+
   /** Open connections now. */
   public int connectionCount() {
     return context.connections();
@@ -302,6 +345,50 @@ public final class HeraldServer implements AutoCloseable {
       }
     }
     return total;
+  }
+
+  /**
+   * Drains the node for a rolling restart, then {@linkplain #close() closes} it; what {@code herald
+   * serve} does on SIGTERM. At once {@code GET /ready} answers 503 (everything else is still
+   * served) for {@code drainDelay}, so that load balancers stop sending new clients; then new
+   * requests are refused with {@code 503} and the open connections are closed one by one, spread
+   * evenly over {@code drainWindow} in random order ({@link
+   * io.herald.server.internal.DrainSchedule}): WebSockets with {@code 1001} and a jittered
+   * reconnect hint, SSE streams with {@code herald.end}, parked long polls answered. Then {@link
+   * #close()} ends what is left.
+   *
+   * <p>Blocks the calling thread for {@code drainDelay + drainWindow}, plus at most {@code
+   * shutdownTimeout} and a few seconds for {@link #close()}. Idempotent: a second call (or one
+   * after {@link #close()}) returns at once, without waiting for the first.
+   */
+  public void drain() {
+    if (closed || !drainStarted.compareAndSet(false, true)) {
+      return;
+    }
+    context.beginDrain();
+    Duration delay = config.drainDelay();
+    Duration window = config.drainWindow();
+    LOG.info(
+        "draining: /ready answers 503; serving {} connections for {} s more, then closing them over"
+            + " {} s",
+        connections.size(),
+        delay.toMillis() / 1000.0,
+        window.toMillis() / 1000.0);
+    try {
+      Thread.sleep(delay.toMillis()); // serving meanwhile: this thread only waits for the moment
+      context.refuseNewRequests();
+      int n = io.herald.server.internal.DrainSchedule.closeSpread(context, connections, window);
+      LOG.info("draining: closing {} connections over {} s", n, window.toMillis() / 1000.0);
+      Thread.sleep(window.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // close what is left now
+    }
+    close();
+  }
+
+  /** Whether {@link #drain()} has begun: {@code /ready} answers 503. */
+  public boolean draining() {
+    return context.draining();
   }
 
   /** Graceful shutdown; blocks up to {@code shutdownTimeout} plus a second. Idempotent. */
@@ -337,6 +424,7 @@ public final class HeraldServer implements AutoCloseable {
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     hub.close();
+    context.metrics().close();
     LOG.info("stopped");
   }
 }

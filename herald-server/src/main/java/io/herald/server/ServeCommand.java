@@ -16,11 +16,12 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code herald serve}: starts a server and runs until SIGTERM or SIGINT, then shuts down
- * gracefully. Its options are {@link Settings#ALL}, added to the command by {@link AddSettings}:
- * each {@code --NAME} may also be given by its variable {@code HERALD_NAME} or by the key {@code
- * NAME} in the YAML file named by {@code --config} or {@code HERALD_CONFIG}; an option wins over
- * its variable, a variable over the file, the file over the default.
+ * {@code herald serve}: starts a server and runs until SIGTERM or SIGINT, then drains ({@link
+ * HeraldServer#drain()}: not ready at once, closes spread over a window) and shuts down. Its
+ * options are {@link Settings#ALL}, added to the command by {@link AddSettings}: each {@code
+ * --NAME} may also be given by its variable {@code HERALD_NAME} or by the key {@code NAME} in the
+ * YAML file named by {@code --config} or {@code HERALD_CONFIG}; an option wins over its variable, a
+ * variable over the file, the file over the default.
  */
 @Command(
     name = "serve",
@@ -147,6 +148,9 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("herald serve: " + e.getMessage().replace("\n", "\nherald serve: "));
       return 2;
     }
+    if (config.logFormat().equals("json")) {
+      io.herald.server.internal.JsonLogEncoder.install();
+    }
     HeraldServer server;
     try {
       server = HeraldServer.start(config);
@@ -172,6 +176,7 @@ final class ServeCommand implements Callable<Integer> {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  server.drain(); // not ready, serve a while, close spread out, then close
                   server.close();
                   stopped.countDown();
                 },

@@ -47,8 +47,11 @@ public final class ServerConfig {
   /** Default largest request line plus headers, in bytes (16 KiB). */
   public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 
-  /** Default longest long-poll wait a client may ask for. */
-  public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(120);
+  /**
+   * Default longest long-poll wait a client may ask for (45 s): below nginx's default {@code
+   * proxy_read_timeout} (60 s) and HAProxy's common {@code timeout server 50s} (deploy/README.md).
+   */
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(45);
 
   /** Default messages in one poll answer when the request gives no {@code limit}. */
   public static final int DEFAULT_POLL_LIMIT = 100;
@@ -73,6 +76,15 @@ public final class ServerConfig {
 
   /** Default time allowed for a graceful shutdown. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * Default time a draining node (SIGTERM) keeps serving, answering {@code /ready} 503, before it
+   * starts closing connections: long enough for a load balancer's readiness check to take it out.
+   */
+  public static final Duration DEFAULT_DRAIN_DELAY = Duration.ofSeconds(5);
+
+  /** Default window over which a draining node spreads the closing of its connections. */
+  public static final Duration DEFAULT_DRAIN_WINDOW = Duration.ofSeconds(10);
 
   /** Default bytes of history kept per channel: 4 MiB. */
   public static final long DEFAULT_HISTORY_BYTES = HistoryConfig.DEFAULT_MAX_BYTES;
@@ -150,6 +162,28 @@ public final class ServerConfig {
    */
   public static final Duration DEFAULT_AUTH_CLOCK_SKEW = Duration.ofSeconds(30);
 
+  /** Default format of {@code herald serve}'s log lines: {@code text}, one readable line each. */
+  public static final String DEFAULT_LOG_FORMAT = "text";
+
+  /** Default: Prometheus metrics are served at {@code GET /metrics}. */
+  public static final boolean DEFAULT_METRICS = true;
+
+  /** Default: {@code /metrics} needs no API key (it names no channel, user or message). */
+  public static final boolean DEFAULT_METRICS_REQUIRE_API_KEY = false;
+
+  /**
+   * Default file descriptors kept for everything but client connections (listener, epoll, Redis,
+   * logs, jars): the start-up check lowers {@code maxConnections} to the open-file limit minus
+   * this.
+   */
+  public static final int DEFAULT_OPEN_FILES_HEADROOM = 100;
+
+  /** Default lifetime of an admin page sign-in (the session token it gives). */
+  public static final Duration DEFAULT_ADMIN_SESSION = Duration.ofMinutes(15);
+
+  /** The shortest admin password accepted, in characters. */
+  public static final int MIN_ADMIN_PASSWORD_CHARS = 12;
+
   private final String host;
   private final int port;
   private final String broker;
@@ -206,6 +240,14 @@ public final class ServerConfig {
   private final List<String> apiKeys;
   private final List<String> allowedOrigins;
   private final boolean insecureNoAuth;
+  private final Duration drainDelay;
+  private final Duration drainWindow;
+  private final String logFormat;
+  private final boolean metrics;
+  private final boolean metricsRequireApiKey;
+  private final int openFilesHeadroom;
+  private final String adminPassword;
+  private final Duration adminSession;
   private final Path tlsCertFile;
   private final Path tlsKeyFile;
   private final int h2MaxConcurrentStreams;
@@ -259,6 +301,8 @@ public final class ServerConfig {
     this.lingerTimeout = b.lingerTimeout;
     this.lingerMaxBytes = b.lingerMaxBytes;
     this.refusalLogInterval = b.refusalLogInterval;
+    this.drainDelay = b.drainDelay;
+    this.drainWindow = b.drainWindow;
     this.authHmacSecret = b.authHmacSecret;
     this.authPublicKeyFile = b.authPublicKeyFile;
     this.authJwksUrl = b.authJwksUrl;
@@ -268,6 +312,12 @@ public final class ServerConfig {
     this.apiKeys = List.copyOf(b.apiKeys);
     this.allowedOrigins = List.copyOf(b.allowedOrigins);
     this.insecureNoAuth = b.insecureNoAuth;
+    this.logFormat = b.logFormat;
+    this.metrics = b.metrics;
+    this.metricsRequireApiKey = b.metricsRequireApiKey;
+    this.openFilesHeadroom = b.openFilesHeadroom;
+    this.adminPassword = b.adminPassword;
+    this.adminSession = b.adminSession;
     this.tlsCertFile = b.tlsCertFile;
     this.tlsKeyFile = b.tlsKeyFile;
     this.h2MaxConcurrentStreams = b.h2MaxConcurrentStreams;
@@ -370,7 +420,9 @@ public final class ServerConfig {
   }
 
   /**
-   * Longest long-poll wait a client may ask for; default 120 seconds. Longer asks are cut to it.
+   * Longest long-poll wait a client may ask for; default 45 seconds, under the common proxies' read
+   * timeouts (nginx 60 s, HAProxy's usual {@code timeout server 50s}) so that a poll at the maximum
+   * wait is answered before a proxy gives up on it. Longer asks are cut to it.
    */
   public Duration maxWait() {
     return maxWait;
@@ -628,6 +680,23 @@ public final class ServerConfig {
   }
 
   /**
+   * On SIGTERM ({@link HeraldServer#drain()}): how long the node keeps serving everything while
+   * {@code /ready} answers 503, before it starts closing connections; default 5 seconds.
+   */
+  public Duration drainDelay() {
+    return drainDelay;
+  }
+
+  /**
+   * On SIGTERM, after {@link #drainDelay()}: the window over which connections are closed, spread
+   * evenly in random order (WebSocket 1001, SSE {@code herald.end}, parked long polls answered);
+   * default 10 seconds.
+   */
+  public Duration drainWindow() {
+    return drainWindow;
+  }
+
+  /**
    * The shared secret (UTF-8, at least 32 bytes) that HS256/384/512 tokens are signed with, or
    * null.
    */
@@ -676,6 +745,39 @@ public final class ServerConfig {
   /** Whether the server may run without credentials on a non-loopback address. */
   public boolean insecureNoAuth() {
     return insecureNoAuth;
+  }
+
+  /**
+   * Format of {@code herald serve}'s log lines on stderr: {@code text} (default) or {@code json},
+   * one JSON object per line from Logback's {@code JsonEncoder}, tokens redacted as in text. A
+   * server embedded with {@link HeraldServer#start} leaves the application's logging alone.
+   */
+  public String logFormat() {
+    return logFormat;
+  }
+
+  /**
+   * Whether {@code GET /metrics} serves Prometheus metrics; {@value #DEFAULT_METRICS} by default.
+   */
+  public boolean metrics() {
+    return metrics;
+  }
+
+  /**
+   * Whether {@code /metrics} needs one of {@link #apiKeys()} ({@code X-Api-Key} or {@code
+   * Authorization: Bearer KEY}); {@value #DEFAULT_METRICS_REQUIRE_API_KEY} by default.
+   */
+  public boolean metricsRequireApiKey() {
+    return metricsRequireApiKey;
+  }
+
+  /**
+   * File descriptors kept for everything but client connections, 0 to 100,000; {@value
+   * #DEFAULT_OPEN_FILES_HEADROOM} by default. When the process's open-file limit is below {@link
+   * #maxConnections()} plus this, the server lowers its connection limit at start and says so.
+   */
+  public int openFilesHeadroom() {
+    return openFilesHeadroom;
   }
 
   /**
@@ -734,6 +836,24 @@ public final class ServerConfig {
         || authPublicKeyFile != null
         || authJwksUrl != null
         || !apiKeys.isEmpty();
+  }
+
+  /**
+   * The password of the admin page ({@code /admin}), or null for none; never logged. The admin page
+   * is served when this or an API key is set, and is 404 otherwise.
+   */
+  public String adminPassword() {
+    return adminPassword;
+  }
+
+  /** Lifetime of an admin page sign-in, 1 minute to 24 hours; default 15 minutes. */
+  public Duration adminSession() {
+    return adminSession;
+  }
+
+  /** Whether the admin page is served: an admin password or an API key is configured. */
+  public boolean adminEnabled() {
+    return adminPassword != null || !apiKeys.isEmpty();
   }
 
   /** The settings as one line for the start-up log (see {@link Settings#describe}). */
@@ -797,6 +917,8 @@ public final class ServerConfig {
     private Duration lingerTimeout = DEFAULT_LINGER_TIMEOUT;
     private int lingerMaxBytes = DEFAULT_LINGER_MAX_BYTES;
     private Duration refusalLogInterval = DEFAULT_REFUSAL_LOG_INTERVAL;
+    private Duration drainDelay = DEFAULT_DRAIN_DELAY;
+    private Duration drainWindow = DEFAULT_DRAIN_WINDOW;
     private String authHmacSecret;
     private Path authPublicKeyFile;
     private URI authJwksUrl;
@@ -806,6 +928,12 @@ public final class ServerConfig {
     private List<String> apiKeys = List.of();
     private List<String> allowedOrigins = List.of();
     private boolean insecureNoAuth;
+    private String logFormat = DEFAULT_LOG_FORMAT;
+    private boolean metrics = DEFAULT_METRICS;
+    private boolean metricsRequireApiKey = DEFAULT_METRICS_REQUIRE_API_KEY;
+    private int openFilesHeadroom = DEFAULT_OPEN_FILES_HEADROOM;
+    private String adminPassword;
+    private Duration adminSession = DEFAULT_ADMIN_SESSION;
     private Path tlsCertFile;
     private Path tlsKeyFile;
     private int h2MaxConcurrentStreams = DEFAULT_H2_MAX_CONCURRENT_STREAMS;
@@ -1237,6 +1365,49 @@ public final class ServerConfig {
       return this;
     }
 
+    /** Zero or more, at most a day; see {@link ServerConfig#drainDelay()}. */
+    public Builder drainDelay(Duration delay) {
+      this.drainDelay = atLeast("drain delay", delay, Duration.ZERO);
+      return this;
+    }
+
+    /** Zero (all at once) or more; see {@link ServerConfig#drainWindow()}. */
+    public Builder drainWindow(Duration window) {
+      this.drainWindow = atLeast("drain window", window, Duration.ZERO);
+      return this;
+    }
+
+    /**
+     * Format of the log lines of {@code herald serve}: {@code text} or {@code json}.
+     *
+     * @throws IllegalArgumentException for any other word
+     */
+    public Builder logFormat(String format) {
+      if (!"text".equals(format) && !"json".equals(format)) {
+        throw new IllegalArgumentException("must be text or json, got \"" + format + "\"");
+      }
+      this.logFormat = format;
+      return this;
+    }
+
+    /** Serves Prometheus metrics at {@code GET /metrics} (on by default). */
+    public Builder metrics(boolean on) {
+      this.metrics = on;
+      return this;
+    }
+
+    /** Makes {@code /metrics} require one of the API keys (off by default). */
+    public Builder metricsRequireApiKey(boolean on) {
+      this.metricsRequireApiKey = on;
+      return this;
+    }
+
+    /** File descriptors kept for everything but client connections, 0 to 100,000. */
+    public Builder openFilesHeadroom(int descriptors) {
+      this.openFilesHeadroom = range("open files headroom", descriptors, 0, 100_000);
+      return this;
+    }
+
     /** A PEM certificate chain; null for plain HTTP. Needs {@link #tlsKeyFile}. */
     public Builder tlsCertFile(Path file) {
       this.tlsCertFile = file;
@@ -1258,6 +1429,37 @@ public final class ServerConfig {
     /** 1 KiB to 1 MiB; see {@link ServerConfig#h2MaxHeaderListBytes()}. */
     public Builder h2MaxHeaderListBytes(int bytes) {
       this.h2MaxHeaderListBytes = range("HTTP/2 max header list bytes", bytes, 1024, 1024 * 1024);
+      return this;
+    }
+
+    /**
+     * The admin page's password: at least {@value #MIN_ADMIN_PASSWORD_CHARS} characters; null or
+     * empty for none (then only an API key opens the admin page, and with none it is off).
+     */
+    public Builder adminPassword(String password) {
+      if (password != null && password.isEmpty()) {
+        password = null;
+      }
+      if (password != null && password.length() < MIN_ADMIN_PASSWORD_CHARS) {
+        throw new IllegalArgumentException(
+            "admin password must be at least "
+                + MIN_ADMIN_PASSWORD_CHARS
+                + " characters, got "
+                + password.length());
+      }
+      this.adminPassword = password;
+      return this;
+    }
+
+    /** 1 minute to 24 hours; see {@link ServerConfig#adminSession()}. */
+    public Builder adminSession(Duration session) {
+      Objects.requireNonNull(session, "admin session");
+      if (session.compareTo(Duration.ofMinutes(1)) < 0
+          || session.compareTo(Duration.ofHours(24)) > 0) {
+        throw new IllegalArgumentException(
+            "admin session must be 1 minute to 24 hours, got " + session.toSeconds() + " s");
+      }
+      this.adminSession = session;
       return this;
     }
 

@@ -477,6 +477,58 @@ public final class Settings {
               "serve with no credential on a `--host` that is not loopback (otherwise such a start is refused)",
               ServerConfig::insecureNoAuth,
               ServerConfig.Builder::insecureNoAuth),
+          Setting.longInteger(
+              "drain-delay-seconds",
+              0,
+              DAY_SECONDS,
+              "seconds",
+              "on SIGTERM: how long the node keeps serving with `/ready` answering 503 (so the load balancer stops sending it clients) before it closes connections",
+              c -> c.drainDelay().toSeconds(),
+              (b, v) -> b.drainDelay(Duration.ofSeconds(v))),
+          Setting.longInteger(
+              "drain-window-seconds",
+              0,
+              DAY_SECONDS,
+              "seconds",
+              "on SIGTERM, after the drain delay: the window over which connections are closed, spread evenly (WebSocket `1001`, SSE `herald.end`, long polls answered); then the node exits",
+              c -> c.drainWindow().toSeconds(),
+              (b, v) -> b.drainWindow(Duration.ofSeconds(v))),
+          Setting.text(
+              "log-format",
+              "`text`, or `json` for one JSON object per log line (Logback's `JsonEncoder`; tokens redacted as in text)",
+              ServerConfig::logFormat,
+              ServerConfig.Builder::logFormat),
+          Setting.flag(
+              "metrics",
+              "serve Prometheus metrics at `GET /metrics` (`--metrics=false` turns them off: 404)",
+              ServerConfig::metrics,
+              ServerConfig.Builder::metrics),
+          Setting.flag(
+              "metrics-require-api-key",
+              "`/metrics` needs an `--api-key` (`X-Api-Key`, or `Authorization: Bearer KEY` as Prometheus sends it); open by default, as it names no channel, user or message",
+              ServerConfig::metricsRequireApiKey,
+              ServerConfig.Builder::metricsRequireApiKey),
+          Setting.integer(
+              "open-files-headroom",
+              0,
+              100_000,
+              "descriptors",
+              "file descriptors kept for all but client connections: when the open-file limit (`ulimit -n`) is below `--max-connections` plus this, the connection limit is lowered at start, with a warning",
+              ServerConfig::openFilesHeadroom,
+              ServerConfig.Builder::openFilesHeadroom),
+          Setting.secret(
+              "admin-password",
+              "password of the admin page `/admin` (at least 12 characters); the page is served when this or an `api-key` is set, and is 404 otherwise",
+              c -> c.adminPassword() == null ? "" : c.adminPassword(),
+              ServerConfig.Builder::adminPassword),
+          Setting.longInteger(
+              "admin-session-seconds",
+              60,
+              DAY_SECONDS,
+              "seconds",
+              "lifetime of an admin page sign-in, 60 to 86400",
+              c -> c.adminSession().toSeconds(),
+              (b, v) -> b.adminSession(Duration.ofSeconds(v))),
           Setting.text(
               "tls-cert-file",
               "PEM certificate chain: with `--tls-key-file`, `--port` serves HTTPS with ALPN `h2` and `http/1.1`; read again when the file changes (new connections get the new certificate)",
@@ -616,6 +668,7 @@ public final class Settings {
           .append(ConfigFile.word(p.publish()));
       p.historySize().ifPresent(n -> sb.append(" history-size=").append(n));
       p.historyAge().ifPresent(a -> sb.append(" history-age-seconds=").append(a.toSeconds()));
+      p.pollCacheSeconds().ifPresent(n -> sb.append(" poll-cache-seconds=").append(n));
       sb.append('}');
       sep = ", ";
     }

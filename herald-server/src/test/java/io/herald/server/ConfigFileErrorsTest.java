@@ -113,10 +113,26 @@ class ConfigFileErrorsTest {
             dir.resolve("herald.yaml")
                 + " line 4: namespaces.news.historySize: unknown key 'historySize' (did you mean"
                 + " 'history-size'? keys are spelled like the options, in kebab-case); a namespace"
-                + " takes subscribe, publish, history-size, history-age-seconds",
+                + " takes subscribe, publish, history-size, history-age-seconds,"
+                + " poll-cache-seconds",
             dir.resolve("herald.yaml")
                 + " line 5: namespaces.news.history-age-seconds: must be a whole number from 1 to"
                 + " 315360000 (seconds), got 0");
+  }
+
+  @Test
+  void pollCacheSecondsIsCheckedForRangeAndForAPublicNamespace() throws IOException {
+    assertThat(error("namespaces:\n  news: {subscribe: public, poll-cache-seconds: 0}\n"))
+        .endsWith(
+            "herald.yaml line 2: namespaces.news.poll-cache-seconds: must be a whole number from 1"
+                + " to 3600 (seconds), got 0");
+    assertThat(error("namespaces:\n  news: {subscribe: public, pollCacheSeconds: 5}\n"))
+        .contains("unknown key 'pollCacheSeconds' (did you mean 'poll-cache-seconds'?");
+    assertThat(error("namespaces:\n  news: {subscribe: token, poll-cache-seconds: 5}\n"))
+        .endsWith(
+            "herald.yaml line 2: namespaces.news.poll-cache-seconds: shared caches may keep only"
+                + " what anyone may read; set 'subscribe: public' in this namespace, or remove"
+                + " poll-cache-seconds");
   }
 
   @Test

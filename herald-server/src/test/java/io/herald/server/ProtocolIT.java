@@ -95,7 +95,7 @@ class ProtocolIT {
         400,
         "invalid_json");
     assertError(
-        post(base + "/channels/" + ch, "image/png", new byte[] {1, 2}),
+        post(base + "/channels/" + ch, "png", new byte[] {1, 2}), // not type/subtype
         415,
         "unsupported_media_type");
     assertError(
@@ -132,7 +132,7 @@ class ProtocolIT {
                 .method("DELETE", java.net.http.HttpRequest.BodyPublishers.noBody())
                 .build());
     assertError(r, 405, "method_not_allowed");
-    assertThat(r.headers().firstValue("Allow")).hasValue("GET, POST, OPTIONS");
+    assertThat(r.headers().firstValue("Allow")).hasValue("GET, HEAD, POST, OPTIONS");
   }
 
   @Test

@@ -45,7 +45,9 @@ class SettingsTest {
           "redis-key-prefix", "herald2",
           "auth-hmac-secret", "a-secret-of-at-least-thirty-two-bytes-0123456789",
           "auth-public-key-file", "/etc/herald/key.pem",
-          "auth-jwks-url", "https://keys.example/.well-known/jwks.json");
+          "auth-jwks-url", "https://keys.example/.well-known/jwks.json",
+          "log-format", "json",
+          "admin-password", "an-admin-password-0123");
 
   /** List settings whose builder wants a particular shape; others get "a,b". */
   private static final Map<String, String> LIST_SAMPLES =

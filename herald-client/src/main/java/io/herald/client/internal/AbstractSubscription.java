@@ -122,6 +122,42 @@ abstract class AbstractSubscription implements HeraldSubscription {
         });
   }
 
+  /**
+   * Runs {@code action} after the server's reconnect hint ({@code retryAfterMillis} of a draining
+   * node's {@code herald.end} or WebSocket close {@code 1001}), capped at {@link
+   * #MAX_RECONNECT_DELAY_MILLIS}, unless closed by then. A clean end, not a failure: the backoff
+   * does not grow.
+   */
+  void afterHint(long millis, Runnable action) {
+    if (closed) {
+      return;
+    }
+    CompletableFuture.delayedExecutor(
+            Math.max(0, Math.min(millis, MAX_RECONNECT_DELAY_MILLIS)), TimeUnit.MILLISECONDS)
+        .execute(
+            () -> {
+              if (!closed) {
+                action.run();
+              }
+            });
+  }
+
+  /**
+   * The {@code retryAfterMillis} of a draining server's hint, {@code
+   * {"reason":"draining","retryAfterMillis":N}}; -1 when {@code text} is not such a hint.
+   */
+  static long retryAfterMillis(String text) {
+    if (text == null || !text.startsWith("{")) {
+      return -1;
+    }
+    try {
+      JsonNode n = Json.MAPPER.readTree(text).path("retryAfterMillis");
+      return n.canConvertToLong() && n.asLong() >= 0 ? n.asLong() : -1;
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
   private final java.util.concurrent.atomic.AtomicInteger renewals =
       new java.util.concurrent.atomic.AtomicInteger();
 

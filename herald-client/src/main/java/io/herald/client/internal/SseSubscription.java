@@ -20,9 +20,12 @@ import java.util.concurrent.Flow;
 /**
  * Server-Sent Events: {@code GET /channels/{list}?since=CURSOR} with {@code Accept:
  * text/event-stream}, the body read one chunk at a time ({@code request(1)} after each chunk is
- * parsed and delivered: the listener's pace is the backpressure). A stream that ends or breaks is
- * reopened from the current cursor after the reconnect delay; a 4xx answer ends the subscription.
- * Thread-safe.
+ * parsed and delivered: the listener's pace is the backpressure). The server announces a clean end
+ * with a {@code herald.end} event ({@code {"reason":"draining","retryAfterMillis":N}}): the stream
+ * is then reopened from the current cursor after that hint, with no error reported. A stream that
+ * ends without it (the server crashed, a proxy cut the connection) or breaks is a failure: reported
+ * to {@code onError} and reopened from the current cursor after the reconnect delay. A 4xx answer
+ * ends the subscription. Thread-safe.
  */
 final class SseSubscription extends AbstractSubscription {
   private volatile Flow.Subscription body;
@@ -121,6 +124,17 @@ final class SseSubscription extends AbstractSubscription {
     later(this::connect);
   }
 
+  /**
+   * Reconnects after the server's hint (a clean end: {@code herald.end}), once per connection; not
+   * a failure, so nothing is reported and the backoff does not grow.
+   */
+  private void reconnectAfter(int gen, long millis) {
+    if (closed || gen != generation || retried.getAndSet(gen) == gen) {
+      return;
+    }
+    afterHint(millis, this::connect);
+  }
+
   /** Reads one SSE stream; discarded when a newer connection starts. */
   private final class Reader implements Flow.Subscriber<List<ByteBuffer>> {
     private final int gen;
@@ -174,7 +188,9 @@ final class SseSubscription extends AbstractSubscription {
       retry(
           gen,
           new IOException(
-              "the server ended the event stream; reconnecting from " + tracker.cursor()));
+              "the event stream ended without herald.end (the server stopped or the connection"
+                  + " was cut); resuming from "
+                  + tracker.cursor()));
     }
 
     private void event(SseEvent e) {
@@ -211,6 +227,14 @@ final class SseSubscription extends AbstractSubscription {
               } else {
                 fail(expired);
               }
+              break;
+            }
+          case "herald.end":
+            {
+              // A clean end (the node drains): resume from the cursor after the server's hint,
+              // typically on another node.
+              subscription.cancel();
+              reconnectAfter(gen, Math.max(0, retryAfterMillis(e.data())));
               break;
             }
           case "herald.gap":

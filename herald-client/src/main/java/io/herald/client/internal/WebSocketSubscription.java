@@ -184,7 +184,13 @@ final class WebSocketSubscription extends AbstractSubscription {
               "the server closed the WebSocket with "
                   + code
                   + (reason.isEmpty() ? "" : " (" + reason + ")"));
-      if (code == 4001 && settings.credentials().renewable()) {
+      long hint = code == 1001 ? retryAfterMillis(reason) : -1;
+      if (hint >= 0) {
+        // a draining server: reconnect after its jittered hint, typically to another node
+        if (retried.getAndSet(gen) != gen) {
+          afterHint(hint, WebSocketSubscription.this::connect);
+        }
+      } else if (code == 4001 && settings.credentials().renewable()) {
         // the token expired (or none was accepted): reconnect at once with the supplier's next one
         retryNow(gen, e);
       } else if (code == 1008 || code == 1009 || code == 4001 || code == 4003) {

@@ -47,6 +47,22 @@ public final class RedisKeys {
   }
 
   /**
+   * The sorted set of the nodes that announced themselves, scored by the time of their last
+   * announcement: {@code <prefix>:{nodes}:seen}. No channel key ends in {@code :seen}, so a channel
+   * named {@code nodes} does not collide.
+   */
+  public byte[] nodes() {
+    return (prefix + ":{nodes}:seen").getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The hash of each announced node's details (JSON), by node id: {@code <prefix>:{nodes}:info}.
+   */
+  public byte[] nodeDetails() {
+    return (prefix + ":{nodes}:info").getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
    * The Herald channel of a Pub/Sub channel name made by {@link #live}, or {@code null} when the
    * name is not one.
    */

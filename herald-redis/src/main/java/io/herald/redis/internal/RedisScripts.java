@@ -29,6 +29,12 @@ public record RedisScripts(String name, byte[] text, String sha1) {
   /** Reads a channel's epoch and head and refreshes its TTL; see {@code check.lua}. */
   public static final RedisScripts CHECK = load("check");
 
+  /** A node announces itself and forgets silent nodes; see {@code announce.lua}. */
+  public static final RedisScripts ANNOUNCE = load("announce");
+
+  /** Lists the nodes that announced themselves lately; see {@code nodes.lua}. */
+  public static final RedisScripts NODES = load("nodes");
+
   private static RedisScripts load(String name) {
     String text = resource("common") + "\n" + resource(name);
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);

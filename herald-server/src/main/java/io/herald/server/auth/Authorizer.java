@@ -127,6 +127,11 @@ public final class Authorizer {
     return verifier.verify(token);
   }
 
+  /** Whether {@code given} is one of the configured API keys (compared in constant time). */
+  public boolean isApiKey(String given) {
+    return given != null && apiKeyValid(given);
+  }
+
   private boolean apiKeyValid(String given) {
     byte[] d = digest(given);
     boolean ok = false;
@@ -151,6 +156,26 @@ public final class Authorizer {
     }
     NamespacePolicy p = namespaces.get(NamespacePolicy.namespaceOf(channel));
     return p != null ? p : TOKEN;
+  }
+
+  /**
+   * How long shared caches may keep a short-poll answer for {@code channels} (PROTOCOL.md section
+   * 12), in seconds: the smallest {@code poll-cache-seconds} of their namespaces, or 0 (never) when
+   * one of them sets none or its subscribing is not public. On a server without credentials every
+   * namespace is public. Whether the request itself carried credentials is the caller's to check.
+   */
+  public int pollCacheSeconds(List<String> channels) {
+    int seconds = Integer.MAX_VALUE;
+    for (String channel : channels) {
+      NamespacePolicy p = namespaces.get(NamespacePolicy.namespaceOf(channel));
+      if (p == null
+          || p.pollCacheSeconds().isEmpty()
+          || (enabled && p.subscribe() != SubscribeAccess.PUBLIC)) {
+        return 0;
+      }
+      seconds = Math.min(seconds, p.pollCacheSeconds().get());
+    }
+    return seconds == Integer.MAX_VALUE ? 0 : seconds;
   }
 
   /**

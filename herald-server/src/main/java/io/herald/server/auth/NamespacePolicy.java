@@ -20,13 +20,22 @@ import java.util.Optional;
  *     server's {@code --history-size}
  * @param historyAge how long a message is kept (at least one second), or empty for the server's
  *     {@code --history-age-seconds}
+ * @param pollCacheSeconds how long (1 to {@value #MAX_POLL_CACHE_SECONDS} seconds) shared caches
+ *     may keep a short-poll answer of this namespace ({@code Cache-Control: public, max-age=N},
+ *     PROTOCOL.md section 12), or empty for never; it applies only while subscribing is {@link
+ *     SubscribeAccess#PUBLIC} (or the server has no credentials configured) and the request carries
+ *     none
  */
 public record NamespacePolicy(
     String namespace,
     SubscribeAccess subscribe,
     PublishAccess publish,
     Optional<Integer> historySize,
-    Optional<Duration> historyAge) {
+    Optional<Duration> historyAge,
+    Optional<Integer> pollCacheSeconds) {
+
+  /** The longest {@code poll-cache-seconds} a namespace may set: one hour. */
+  public static final int MAX_POLL_CACHE_SECONDS = 3600;
 
   /** The name that stands for channels without a {@code :}. */
   public static final String DEFAULT_NAMESPACE = "default";
@@ -37,12 +46,31 @@ public record NamespacePolicy(
     Objects.requireNonNull(publish, "publish");
     Objects.requireNonNull(historySize, "historySize");
     Objects.requireNonNull(historyAge, "historyAge");
+    Objects.requireNonNull(pollCacheSeconds, "pollCacheSeconds");
+    pollCacheSeconds.ifPresent(
+        n -> {
+          if (n < 1 || n > MAX_POLL_CACHE_SECONDS) {
+            throw new IllegalArgumentException(
+                "poll-cache-seconds must be from 1 to " + MAX_POLL_CACHE_SECONDS + ", got " + n);
+          }
+        });
+  }
+
+  /** A policy whose short polls are never cacheable by shared caches. */
+  public NamespacePolicy(
+      String namespace,
+      SubscribeAccess subscribe,
+      PublishAccess publish,
+      Optional<Integer> historySize,
+      Optional<Duration> historyAge) {
+    this(namespace, subscribe, publish, historySize, historyAge, Optional.empty());
   }
 
   /** A policy with the server's history bounds. */
   public static NamespacePolicy of(
       String namespace, SubscribeAccess subscribe, PublishAccess publish) {
-    return new NamespacePolicy(namespace, subscribe, publish, Optional.empty(), Optional.empty());
+    return new NamespacePolicy(
+        namespace, subscribe, publish, Optional.empty(), Optional.empty(), Optional.empty());
   }
 
   /** The namespace of a channel name: the part before the first {@code :}, or the default one. */

@@ -181,6 +181,9 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         return;
       }
     }
+    if (msg instanceof io.netty.buffer.ByteBuf bytes) {
+      server.metrics.sent(bytes.readableBytes());
+    }
     ctx.write(msg, promise);
   }
 

@@ -37,7 +37,7 @@ final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
-    if (server.connections.incrementAndGet() > server.config.maxConnections()) {
+    if (server.connections.incrementAndGet() > server.maxConnections) {
       server.refusals.count("503 over_capacity");
       ctx.channel().config().setAutoRead(false);
       if (tls) {

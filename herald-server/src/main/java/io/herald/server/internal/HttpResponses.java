@@ -123,7 +123,9 @@ final class HttpResponses {
     String allow = ctx.channel().attr(ALLOW_ORIGIN).get();
     if (allow != null) {
       headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, allow);
-      headers.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, "WWW-Authenticate, Retry-After");
+      headers.set(
+          HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS,
+          "WWW-Authenticate, Retry-After, ETag, Preference-Applied");
     }
     if (!"*".equals(allow)) {
       headers.add(HttpHeaderNames.VARY, "Origin");

@@ -9,7 +9,6 @@ import io.herald.server.auth.AuthException;
 import io.herald.server.auth.OriginPolicy;
 import io.herald.server.auth.Principal;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.TooLongFrameException;
@@ -85,6 +84,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     String path = uri.path();
     HttpMethod method = request.method();
     ctx.channel().attr(HttpResponses.ALLOW_ORIGIN).set(null);
+    if (HealthProbes.handles(path)) {
+      HealthProbes.answer(ctx, server, method, path, keepAlive);
+      return;
+    }
     if (server.shuttingDown) {
       throw new ProtocolException(
           ErrorCode.OVER_CAPACITY, "the server is shutting down; retry on another node or later");
@@ -103,7 +106,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         String channel = Names.channel(list);
         server.authorizer.checkPublish(principal(request, uri), channel);
         PublishHandler.publish(ctx, server, request, channel, uri, keepAlive, publishLimiter);
-      } else if (method.equals(HttpMethod.GET)) {
+      } else if (method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD)) {
         subscribe(
             ctx,
             request,
@@ -113,12 +116,13 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
       } else if (method.equals(HttpMethod.OPTIONS)) {
         preflight(ctx, request, keepAlive);
       } else {
-        methodNotAllowed(ctx, method, path, "GET, POST, OPTIONS", keepAlive);
+        methodNotAllowed(ctx, method, path, "GET, HEAD, POST, OPTIONS", keepAlive);
       }
     } else if (path.equals("/ws")) {
-      if (!method.equals(HttpMethod.GET)) {
-        methodNotAllowed(ctx, method, path, "GET", keepAlive);
-      } else if (!isWebSocketUpgrade(request)) {
+      if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+        methodNotAllowed(ctx, method, path, "GET, HEAD", keepAlive);
+      } else if (!isWebSocketUpgrade(request) || method.equals(HttpMethod.HEAD)) {
+        StrippedUpgrade.check(request);
         throw new ProtocolException(
             ErrorCode.INVALID_REQUEST, "GET /ws needs a WebSocket upgrade (Upgrade: websocket)");
       } else {
@@ -135,6 +139,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
               HttpResponseStatus.OK,
               server.demoSignIn.signIn(ByteBufUtil.getBytes(request.content()))),
           keepAlive);
+    } else if (path.equals("/metrics") && server.metrics.enabled()) {
+      MetricsEndpoint.answer(ctx, server, request, keepAlive);
     } else if (path.equals("/health")) {
       if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
         methodNotAllowed(ctx, method, path, "GET, HEAD", keepAlive);
@@ -146,6 +152,13 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
           HttpResponses.json(
               up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, health(up)),
           keepAlive);
+    } else if (path.equals("/admin") || path.startsWith("/admin/")) {
+      if (server.admin == null) {
+        throw new ProtocolException(
+            ErrorCode.NOT_FOUND,
+            "nothing at " + path + "; the admin page is off (set --admin-password or --api-key)");
+      }
+      server.admin.handle(ctx, request, uri, keepAlive);
     } else {
       StaticFiles.Asset asset =
           server
@@ -162,17 +175,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         methodNotAllowed(ctx, method, path, "GET, HEAD", keepAlive);
         return;
       }
-      FullHttpResponse r =
-          new DefaultFullHttpResponse(
-              HttpVersion.HTTP_1_1,
-              HttpResponseStatus.OK,
-              method.equals(HttpMethod.HEAD)
-                  ? Unpooled.EMPTY_BUFFER
-                  : Unpooled.wrappedBuffer(asset.bytes()));
-      r.headers()
-          .set(HttpHeaderNames.CONTENT_TYPE, asset.contentType())
-          .setInt(HttpHeaderNames.CONTENT_LENGTH, asset.bytes().length)
-          .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+      FullHttpResponse r = StaticFiles.answer(asset, request.headers());
       HttpResponses.write(ctx, r, keepAlive);
     }
   }
@@ -195,13 +198,19 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     String since = Query.single(uri, "since");
     Principal principal = principal(request, uri);
     server.authorizer.checkSubscribe(principal, channels);
-    if (isWebSocketUpgrade(request)) {
+    boolean head = request.method().equals(HttpMethod.HEAD);
+    StrippedUpgrade.check(request);
+    if (isWebSocketUpgrade(request) && !head) {
       upgrade(ctx, request, principal, channels, Cursor.parse(since, channels.size()));
       return;
     }
     String accept = request.headers().get(HttpHeaderNames.ACCEPT, "");
     if (accept.contains("text/event-stream")) {
       requireEnabled(Transport.SSE);
+      if (head) {
+        HttpResponses.write(ctx, SseTransport.headAnswer(), keepAlive);
+        return;
+      }
       String lastEventId = request.headers().get("Last-Event-ID");
       Cursor cursor =
           Cursor.parse(
@@ -218,6 +227,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     int limit = PollHandler.limit(uri, server.config);
     new PollHandler(ctx, server, channels, cursor, limit, wait, keepAlive)
         .expires(principal.expires())
+        .caching(
+            PollCaching.of(
+                request, uri, server.authorizer.pollCacheSeconds(channels), wait != null))
         .start();
   }
 
@@ -304,10 +316,11 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     FullHttpResponse r =
         new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
     r.headers()
-        .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS")
+        .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, POST, OPTIONS")
         .set(
             HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS,
-            "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, Prefer, X-Api-Key")
+            "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, Prefer, X-Api-Key,"
+                + " If-None-Match")
         .set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600")
         .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
     HttpResponses.write(ctx, r, keepAlive);

@@ -57,6 +57,7 @@ final class PollHandler {
   private ScheduledFuture<?> timeout;
   private final ChannelFutureListener onClose = f -> finish();
   private java.time.Instant expires;
+  private PollCaching caching;
 
   PollHandler(
       ChannelHandlerContext ctx,
@@ -104,6 +105,12 @@ final class PollHandler {
   /** The token's expiry ({@code null} for none): a parked poll answers no later than it. */
   PollHandler expires(java.time.Instant at) {
     this.expires = at;
+    return this;
+  }
+
+  /** The HTTP caching of this poll's answer (ETag, 304, Cache-Control); none when not set. */
+  PollHandler caching(PollCaching caching) {
+    this.caching = caching;
     return this;
   }
 
@@ -177,6 +184,11 @@ final class PollHandler {
     }
   }
 
+  /** The connection this poll answers on. */
+  io.netty.channel.Channel channel() {
+    return ctx.channel();
+  }
+
   /** Answers at once with what there is; used at shutdown. Any thread. */
   void answerNow() {
     ctx.executor()
@@ -215,8 +227,20 @@ final class PollHandler {
           Comparator.comparingLong(Message::time)); // stable: keeps offset order within a channel
     }
     List<Message> taken = all.size() > limit ? all.subList(0, limit) : all;
+    server.metrics.pollAnswered(wait != null, taken.size());
     for (Message m : taken) {
       positions[channels.indexOf(m.channel())] = m.position();
+      server.activity.delivered(m.channel(), 1);
+    }
+    String cursor = Cursor.of(java.util.Arrays.asList(positions)).toString();
+    String etag = caching == null ? null : caching.etag(limit, cursor, recovered, taken.size());
+    if (etag != null && caching.notModified(etag)) {
+      // the client holds this very answer (a long poll gets here only with messages to answer,
+      // or at the end of its wait: an empty answer it already had is "nothing new")
+      FullHttpResponse notModified = caching.notModifiedResponse(etag);
+      preferenceApplied(notModified);
+      respond(notModified);
+      return true;
     }
     CompositeByteBuf body = ctx.alloc().compositeBuffer(taken.size() * 2 + 2);
     body.addComponent(true, Unpooled.wrappedBuffer(OPEN));
@@ -224,23 +248,32 @@ final class PollHandler {
       if (i > 0) {
         body.addComponent(true, COMMA.duplicate());
       }
-      body.addComponent(true, Unpooled.wrappedBuffer(taken.get(i).envelope()));
+      Message m = taken.get(i);
+      body.addComponent(
+          true,
+          m.isBinary() // its base64 envelope, built once and shared
+              ? m.encoded(WireEncodings.ENVELOPE).duplicate()
+              : Unpooled.wrappedBuffer(m.envelope()));
     }
-    String tail =
-        "],\"cursor\":\""
-            + Cursor.of(java.util.Arrays.asList(positions))
-            + "\",\"recovered\":"
-            + recovered
-            + "}";
+    String tail = "],\"cursor\":\"" + cursor + "\",\"recovered\":" + recovered + "}";
     body.addComponent(true, Unpooled.wrappedBuffer(tail.getBytes(StandardCharsets.US_ASCII)));
     FullHttpResponse r = HttpResponses.json(HttpResponseStatus.OK, body);
+    if (etag != null) {
+      caching.apply(r.headers(), etag);
+    }
+    preferenceApplied(r);
+    respond(r);
+    return true;
+  }
+
+  private void preferenceApplied(FullHttpResponse r) {
     if (wait != null) {
       r.headers()
           .set("Preference-Applied", "wait=" + Math.min(wait, server.config.maxWait().toSeconds()));
-      r.headers().set("Vary", "Prefer");
+      if (!r.headers().containsValue("Vary", "Prefer", true)) {
+        r.headers().add("Vary", "Prefer");
+      }
     }
-    respond(r);
-    return true;
   }
 
   private void respond(FullHttpResponse response) {
@@ -266,5 +299,10 @@ final class PollHandler {
         s.close();
       }
     }
+  }
+
+  /** The channels this poll reads, for the subscription gauge. */
+  int channelCount() {
+    return channels.size();
   }
 }

@@ -1,5 +1,6 @@
 package io.herald.server.internal;
 
+import io.herald.core.ContentTypes;
 import io.herald.core.ErrorCode;
 import io.herald.core.IdempotencyKeys;
 import io.herald.core.Json;
@@ -14,19 +15,19 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 
 /**
- * {@code POST /channels/{channel}} (PROTOCOL.md section 5): checks the body against its content
- * type and the size limit and the optional {@code Idempotency-Key}, publishes through the hub, and
- * answers {@code 201} with the offset and epoch (the first publication's for a repeated key), or
- * the error: {@code 503 unavailable} when nothing was published, {@code 504
- * publish_outcome_unknown} when the broker cannot tell. The connection stops reading until the
- * answer is written. Each connection's publications pass its {@link RateLimiter} first: over it,
- * {@code 429 rate_limited} with {@code Retry-After}, and a connection refused too often gets that
- * answer with {@code Connection: close}. Runs on the channel's event loop; never blocks.
+ * {@code POST /channels/{channel}} (PROTOCOL.md sections 5 and 11): checks the body against its
+ * content type (JSON, text, or any other type for a binary message) and the size limit and the
+ * optional {@code Idempotency-Key}, publishes through the hub, and answers {@code 201} with the
+ * offset and epoch (the first publication's for a repeated key), or the error: {@code 503
+ * unavailable} when nothing was published, {@code 504 publish_outcome_unknown} when the broker
+ * cannot tell. The connection stops reading until the answer is written. Each connection's
+ * publications pass its {@link RateLimiter} first: over it, {@code 429 rate_limited} with {@code
+ * Retry-After}, and a connection refused too often gets that answer with {@code Connection: close}.
+ * Runs on the channel's event loop; never blocks.
  */
 final class PublishHandler {
   /** The header of a publication's idempotency key (IETF httpapi draft). */
@@ -53,13 +54,13 @@ final class PublishHandler {
     }
     String event = Names.event(Query.single(uri, "event"));
     String idempotencyKey = idempotencyKey(request);
-    byte[] data = data(request, server.config.maxMessageBytes());
-    server
-        .hub
-        .publish(channel, event, data, idempotencyKey)
-        .whenComplete(
-            (m, error) ->
-                EventLoops.runOn(ctx, () -> answer(ctx, server, channel, m, error, keepOpen)));
+    Body body = body(request, server.config.maxMessageBytes());
+    java.util.concurrent.CompletableFuture<Message> publication =
+        server.hub.publish(channel, event, body.data(), body.contentType(), idempotencyKey);
+    server.metrics.publishing(false, publication);
+    publication.whenComplete(
+        (m, error) ->
+            EventLoops.runOn(ctx, () -> answer(ctx, server, channel, m, error, keepOpen)));
   }
 
   /**
@@ -76,6 +77,7 @@ final class PublishHandler {
       boolean keepOpen) {
     boolean keepAlive = keepOpen && !server.shuttingDown;
     if (error == null) {
+      server.activity.published(channel);
       HttpResponses.write(
           ctx, HttpResponses.json(HttpResponseStatus.CREATED, published(m)), keepAlive);
       return;
@@ -142,29 +144,38 @@ final class PublishHandler {
     return body;
   }
 
-  /** The message data as one JSON value: the body itself for JSON, a JSON string for text. */
-  static byte[] data(FullHttpRequest request, int maxBytes) {
+  /**
+   * A publication's data: one JSON value with {@code contentType} null, or a binary message's raw
+   * bytes with their content type (PROTOCOL.md section 11).
+   */
+  record Body(byte[] data, String contentType) {}
+
+  /**
+   * The publication's data by its {@code Content-Type}: JSON ({@code application/json}, {@code
+   * +json}) must be one JSON value; text ({@code text/*}, none, or the form type {@code curl -d}
+   * sends) becomes a JSON string; any other type is a binary message whose raw body is kept byte
+   * for byte (PROTOCOL.md section 11). The size limit counts the body's bytes in every case.
+   *
+   * @throws ProtocolException {@code 413 message_too_large} over {@code maxBytes}, {@code
+   *     invalid_json} for JSON that is not one value, {@code 415 unsupported_media_type} for a
+   *     content type that is not {@code type/subtype}
+   */
+  static Body body(FullHttpRequest request, int maxBytes) {
     int size = request.content().readableBytes();
     if (size > maxBytes) {
       throw tooLarge(size, maxBytes);
     }
     String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
-    String mime = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    String mime = ContentTypes.mediaType(type);
     byte[] body = HttpRouter.body(request);
-    if (mime.equals("application/json") || mime.endsWith("+json")) {
-      return Json.requireValue(body);
+    if (ContentTypes.isJson(mime)) {
+      return new Body(Json.requireValue(body), null);
     }
-    if (mime.isEmpty()
-        || mime.startsWith("text/")
-        || mime.equals("application/x-www-form-urlencoded")) {
+    if (ContentTypes.isText(mime)) {
       // a form type is what `curl -d` sends by default: taken as text, as it is
-      return Json.stringValue(body);
+      return new Body(Json.stringValue(body), null);
     }
-    throw new ProtocolException(
-        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-        "content type '"
-            + type
-            + "' is not accepted; send application/json (one JSON value) or text/* (a UTF-8 string)");
+    return new Body(body, ContentTypes.requireBinary(type));
   }
 
   static ProtocolException tooLarge(long size, int maxBytes) {

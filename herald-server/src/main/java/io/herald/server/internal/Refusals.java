@@ -12,10 +12,17 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class Refusals {
   private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+  private final ServerMetrics metrics;
+
+  /** Counts that are also reported to {@code metrics} ({@code herald_refusals_total}). */
+  Refusals(ServerMetrics metrics) {
+    this.metrics = metrics;
+  }
 
   /** Counts one refusal under {@code key}. */
   void count(String key) {
     counts.computeIfAbsent(key, k -> new LongAdder()).increment();
+    metrics.refused(key);
   }
 
   /**

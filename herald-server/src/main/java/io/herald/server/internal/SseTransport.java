@@ -10,12 +10,16 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -25,11 +29,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Server-Sent Events (WHATWG HTML, section "Server-sent events"; PROTOCOL.md section 6): one long
- * response of {@code text/event-stream}, delimited by the connection's close (no chunked framing),
+ * response of {@code text/event-stream} in chunked transfer encoding (RFC 9112 section 7.1), so
+ * that a connection cut before the last chunk is an error for the client and never a clean end,
  * that starts with a {@code retry:} line and the {@code herald.subscribed} event and then carries
  * one event per message: {@code id:} the cursor after it, {@code event:} its name unless {@code
  * message}, {@code data:} the shared envelope bytes. A {@code :} comment is sent as a heartbeat
- * after {@code sseHeartbeat} of silence. Gaps are {@code herald.gap} events.
+ * after {@code sseHeartbeat} of silence. Gaps are {@code herald.gap} events. A clean end is always
+ * announced by a {@code herald.end} event, {@code {"reason":"draining"|"expired",
+ * "retryAfterMillis":N}} after a {@code retry:} line of the same delay, then the last chunk.
  *
  * <p>Added to the pipeline by {@link HttpRouter} for one request; the connection then carries only
  * this stream. Confined to the channel's event loop.
@@ -45,9 +52,10 @@ final class SseTransport extends StreamingTransport {
   private ScheduledFuture<?> heartbeat;
   private ScheduledFuture<?> expiry;
   private long lastWrite;
+  private boolean ended;
 
   SseTransport(ServerContext server, List<String> channels, Cursor since, Principal principal) {
-    super(server);
+    super(server, io.herald.core.Transport.SSE);
     this.channels = channels;
     this.since = since;
     this.principal = principal;
@@ -63,6 +71,21 @@ final class SseTransport extends StreamingTransport {
         error -> HttpResponses.write(ctx, HttpResponses.error(error), false));
   }
 
+  /**
+   * The answer to {@code HEAD} for an SSE request: the head a {@code GET} would get, without a
+   * stream (RFC 9110 section 9.3.2); the connection stays open for the next request.
+   */
+  static FullHttpResponse headAnswer() {
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, io.netty.buffer.Unpooled.EMPTY_BUFFER);
+    r.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream")
+        .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
+        .set("X-Accel-Buffering", "no");
+    return r;
+  }
+
   private void start(List<Subscription> opened) {
     subscriptions.addAll(opened);
     HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
@@ -71,6 +94,8 @@ final class SseTransport extends StreamingTransport {
         .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
         .set("X-Accel-Buffering", "no");
+    HttpUtil.setTransferEncodingChunked(head, true); // a cut is an error, not an end
+
     HttpResponses.cors(ctx, head.headers());
     ctx.write(head);
     boolean recovered = opened.stream().allMatch(Subscription::recovered);
@@ -101,20 +126,44 @@ final class SseTransport extends StreamingTransport {
    * id}, so the client's cursor stays) and ends the stream.
    */
   private void expire() {
-    if (!ctx.channel().isActive()) {
+    if (ended || !ctx.channel().isActive()) {
       return;
     }
     drain();
+    ending("expired", 0);
     String event =
         "event: herald.expired\ndata: {\"message\":\"the token expired at "
             + principal.expires()
             + "; reconnect with a new token and your cursor\"}\n\n";
-    ctx.writeAndFlush(Unpooled.wrappedBuffer(event.getBytes(StandardCharsets.UTF_8)))
-        .addListener(ChannelFutureListener.CLOSE);
+    ctx.write(Unpooled.wrappedBuffer(event.getBytes(StandardCharsets.UTF_8)));
+    end("expired", 0);
+  }
+
+  /**
+   * Ends the stream cleanly: a {@code retry:} line of {@code retryAfterMillis} (not after an
+   * expiry: the client needs a new token first), the {@code herald.end} event (without an {@code
+   * id}: the client's cursor stays), the last chunk, then the connection's close.
+   */
+  private void end(String reason, long retryAfterMillis) {
+    if (ended || !ctx.channel().isActive()) {
+      return;
+    }
+    ended = true;
+    String event =
+        (reason.equals("expired") ? "" : "retry: " + retryAfterMillis + "\n")
+            + "event: herald.end\ndata: {\"reason\":\""
+            + reason
+            + "\",\"retryAfterMillis\":"
+            + retryAfterMillis
+            + "}\n\n";
+    ctx.write(Unpooled.wrappedBuffer(event.getBytes(StandardCharsets.UTF_8)));
+    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+    closeSubscriptions(); // nothing more may follow the last chunk
   }
 
   private void heartbeat() {
-    if (System.nanoTime() - lastWrite
+    if (!ended
+        && System.nanoTime() - lastWrite
             >= TimeUnit.MILLISECONDS.toNanos(server.config.sseHeartbeat().toMillis()) * 9 / 10
         && ctx.channel().isWritable()) {
       ctx.writeAndFlush(HEARTBEAT.duplicate());
@@ -175,8 +224,13 @@ final class SseTransport extends StreamingTransport {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
     if (evt == ServerShutdown.INSTANCE) {
-      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER)
-          .addListener(ChannelFutureListener.CLOSE); // the stream ends; EventSource reconnects
+      ending("shutdown", 0);
+      if (heartbeat == null) {
+        ctx.close(); // not started yet (the subscription is opening): nothing was sent
+      } else {
+        drain();
+        end("draining", ServerShutdown.retryAfterMillis()); // EventSource reconnects after it
+      }
       return;
     }
     super.userEventTriggered(ctx, evt);

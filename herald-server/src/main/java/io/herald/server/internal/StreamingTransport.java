@@ -6,6 +6,7 @@ import io.herald.core.Message;
 import io.herald.core.Position;
 import io.herald.core.ProtocolException;
 import io.herald.core.Subscription;
+import io.herald.core.Transport;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.ArrayList;
@@ -38,14 +39,32 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
   private final List<Message> batch = new ArrayList<>(BATCH);
   private final Runnable signal = this::drain;
   private boolean draining;
+  private final Transport transport;
+  private String endReason;
+  private int endCode;
+  private boolean ended;
 
-  StreamingTransport(ServerContext server) {
+  StreamingTransport(ServerContext server, Transport transport) {
     this.server = server;
+    this.transport = transport;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    server.metrics.connected(transport);
+  }
+
+  /**
+   * Records why the connection ends, for {@code herald_disconnects_total}: {@code reason} ({@code
+   * server}, {@code client}, {@code expired}, {@code shutdown}) and the WebSocket close {@code
+   * code} (0 for none). The first call wins; with none, the end counts as {@code lost}.
+   */
+  protected final void ending(String reason, int code) {
+    if (endReason == null) {
+      endReason = reason;
+      endCode = code;
+    }
   }
 
   /**
@@ -121,6 +140,7 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
             for (int j = 0; j < batch.size(); j++) {
               writeMessage(i, s, batch.get(j));
             }
+            server.metrics.delivered(transport, batch.size());
             taken += batch.size();
             wrote |= !batch.isEmpty();
             if (batch.size() < CHUNK) {
@@ -128,6 +148,9 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
             }
           }
           more |= taken >= BATCH;
+          if (taken > 0) {
+            server.activity.delivered(s.channel(), taken);
+          }
         }
       }
     } finally {
@@ -169,6 +192,10 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    if (!ended) {
+      ended = true;
+      server.metrics.disconnected(transport, endReason == null ? "lost" : endReason, endCode);
+    }
     closeSubscriptions();
     super.channelInactive(ctx);
   }

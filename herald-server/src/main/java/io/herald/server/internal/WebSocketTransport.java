@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
+import io.herald.core.BinaryFrames;
+import io.herald.core.ContentTypes;
 import io.herald.core.Cursor;
 import io.herald.core.ErrorCode;
 import io.herald.core.IdempotencyKeys;
@@ -25,6 +27,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -39,6 +42,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -54,6 +58,13 @@ import java.util.concurrent.TimeUnit;
  * wsIdleTimeout}. Close codes: 1001 going away (shutdown, idle), 1009 frame too big (Netty's
  * decoder), 1008 policy, 1011 server error. A command that cannot be carried out gets an {@code
  * error} frame (with its {@code id} when it could be read) and the connection stays open.
+ *
+ * <p>Binary messages (PROTOCOL.md section 11): a binary frame from the client is a {@code publish}
+ * in the section 11 layout (4 bytes big-endian N, N bytes of the command's JSON without {@code
+ * data}, then the raw bytes), answered like a text one; a malformed one gets an {@code error}
+ * frame. A connection opened with {@code binary=1} receives binary messages as binary frames of the
+ * same layout, and every other message as text frames; without it, binary messages come as base64
+ * envelopes in text frames.
  *
  * <p>Abuse controls: commands are parsed by {@link WebSocketCommand} (so {@code data} is published
  * byte for byte); every text or binary frame and every ping frame takes a token of the connection's
@@ -78,7 +89,8 @@ final class WebSocketTransport extends StreamingTransport {
   private final Cursor initialCursor;
   private final Set<String> pending = new HashSet<>();
   private final RateLimiter limiter;
-  private final ArrayDeque<TextWebSocketFrame> held = new ArrayDeque<>();
+  private final ArrayDeque<WebSocketFrame> held = new ArrayDeque<>();
+  private final boolean binaryFrames;
   private long heldBytes;
   private int inflight;
   private boolean pausedReading;
@@ -96,8 +108,10 @@ final class WebSocketTransport extends StreamingTransport {
       WebSocketServerHandshaker handshaker,
       Principal principal,
       List<String> channels,
-      Cursor cursor) {
-    super(server);
+      Cursor cursor,
+      boolean binaryFrames) {
+    super(server, io.herald.core.Transport.WEBSOCKET);
+    this.binaryFrames = binaryFrames;
     this.handshaker = handshaker;
     this.principal = principal;
     this.initialChannels = channels;
@@ -134,6 +148,7 @@ final class WebSocketTransport extends StreamingTransport {
           ErrorCode.INVALID_REQUEST,
           "a WebSocket upgrade needs a Sec-WebSocket-Key header (RFC 6455 section 4.1)");
     }
+    boolean binaryFrames = binaryFrames(Query.decode(request.uri()));
     String url = "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + request.uri();
     WebSocketDecoderConfig decoder =
         WebSocketDecoderConfig.newBuilder()
@@ -148,7 +163,7 @@ final class WebSocketTransport extends StreamingTransport {
       return;
     }
     WebSocketTransport transport =
-        new WebSocketTransport(server, handshaker, principal, channels, cursor);
+        new WebSocketTransport(server, handshaker, principal, channels, cursor, binaryFrames);
     ChannelPipeline p = ctx.pipeline();
     p.addLast("ws-aggregator", new WebSocketFrameAggregator(server.config.maxFrameBytes()));
     p.addLast("ws", transport);
@@ -174,6 +189,27 @@ final class WebSocketTransport extends StreamingTransport {
             ctx.channel().close();
           }
         });
+  }
+
+  /**
+   * The {@code binary} query parameter (PROTOCOL.md section 11): {@code 1} or {@code true} makes
+   * binary messages go out as binary frames; {@code 0}, {@code false} or none, as base64 envelopes
+   * in text frames.
+   *
+   * @throws ProtocolException {@code invalid_request} for another value
+   */
+  static boolean binaryFrames(QueryStringDecoder uri) {
+    String v = Query.single(uri, "binary");
+    if (v == null || v.equals("0") || v.equals("false")) {
+      return false;
+    }
+    if (v.equals("1") || v.equals("true")) {
+      return true;
+    }
+    throw new ProtocolException(
+        ErrorCode.INVALID_REQUEST,
+        "query parameter 'binary' must be 1 (binary messages as binary frames) or 0 (as"
+            + " base64 in text frames, the default)");
   }
 
   private void start() {
@@ -245,13 +281,14 @@ final class WebSocketTransport extends StreamingTransport {
       ReferenceCountUtil.release(msg); // the server is closing: commands are no longer carried out
       return;
     }
-    if (msg instanceof TextWebSocketFrame text && (!held.isEmpty() || atInflightCap())) {
-      hold(text);
+    if ((msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame)
+        && (!held.isEmpty() || atInflightCap())) {
+      hold((WebSocketFrame) msg);
       return;
     }
     try {
-      if (msg instanceof TextWebSocketFrame text) {
-        command(text);
+      if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
+        command((WebSocketFrame) msg);
       } else if (msg instanceof PingWebSocketFrame ping) {
         // RFC 6455 wants a pong for every ping: over the rate it still gets one, but counts as a
         // refusal, so a ping flood ends in a close like a command flood
@@ -262,16 +299,8 @@ final class WebSocketTransport extends StreamingTransport {
         }
       } else if (msg instanceof CloseWebSocketFrame close) {
         closing = true;
+        ending("client", close.statusCode() < 0 ? 0 : close.statusCode());
         handshaker.close(ctx.channel(), close.retain());
-      } else if (msg instanceof BinaryWebSocketFrame) {
-        if (allowed(null)) {
-          send(
-              error(
-                  null,
-                  new ProtocolException(
-                      ErrorCode.INVALID_REQUEST,
-                      "binary frames are not part of the protocol; send JSON text frames")));
-        }
       } else if (!(msg instanceof WebSocketFrame)) {
         ctx.fireChannelRead(ReferenceCountUtil.retain(msg));
       }
@@ -289,7 +318,7 @@ final class WebSocketTransport extends StreamingTransport {
    * already decoded from the last read), in order, and stops reading. More than {@link
    * #maxHeldBytes()} held means reading did not stop: the connection is closed with 1008.
    */
-  private void hold(TextWebSocketFrame frame) {
+  private void hold(WebSocketFrame frame) {
     held.add(frame);
     heldBytes += frame.content().readableBytes();
     pauseReading();
@@ -317,7 +346,7 @@ final class WebSocketTransport extends StreamingTransport {
     runningHeld = true;
     try {
       while (!held.isEmpty() && !atInflightCap() && ctx.channel().isActive() && !closing) {
-        TextWebSocketFrame frame = held.poll();
+        WebSocketFrame frame = held.poll();
         heldBytes -= frame.content().readableBytes();
         try {
           command(frame);
@@ -348,7 +377,7 @@ final class WebSocketTransport extends StreamingTransport {
   }
 
   private void releaseHeld() {
-    TextWebSocketFrame f;
+    WebSocketFrame f;
     while ((f = held.poll()) != null) {
       f.release();
     }
@@ -375,10 +404,22 @@ final class WebSocketTransport extends StreamingTransport {
     return false;
   }
 
-  private void command(TextWebSocketFrame frame) {
+  private void command(WebSocketFrame frame) {
+    byte[] bytes = ByteBufUtil.getBytes(frame.content());
+    byte[] data = null;
     WebSocketCommand command;
     try {
-      command = WebSocketCommand.parse(ByteBufUtil.getBytes(frame.content()));
+      if (frame instanceof BinaryWebSocketFrame) {
+        int n;
+        try {
+          n = BinaryFrames.headLength(bytes, bytes.length);
+        } catch (ProtocolException e) {
+          throw new WebSocketCommand.Invalid(null, e);
+        }
+        data = Arrays.copyOfRange(bytes, BinaryFrames.PREFIX_BYTES + n, bytes.length);
+        bytes = Arrays.copyOfRange(bytes, BinaryFrames.PREFIX_BYTES, BinaryFrames.PREFIX_BYTES + n);
+      }
+      command = WebSocketCommand.parse(bytes);
     } catch (WebSocketCommand.Invalid e) {
       if (allowed(e.id())) {
         send(error(e.id(), e.error()));
@@ -390,6 +431,17 @@ final class WebSocketTransport extends StreamingTransport {
       return;
     }
     try {
+      if (data != null) {
+        if (!command.type().equals("publish")) {
+          throw new ProtocolException(
+              ErrorCode.INVALID_REQUEST,
+              "a binary frame carries a publish command, not '"
+                  + command.printableType()
+                  + "'; send other commands as text frames");
+        }
+        publishBinary(id, command, data);
+        return;
+      }
       switch (command.type()) {
         case "subscribe" -> subscribe(id, command);
         case "unsubscribe" -> unsubscribe(id, command);
@@ -489,11 +541,32 @@ final class WebSocketTransport extends StreamingTransport {
    * the broker at once; at the cap the connection stops reading until one is answered.
    */
   private void publish(String id, WebSocketCommand command) {
+    publish(id, command, command.raw("data"), null);
+  }
+
+  /**
+   * A binary frame's publication (PROTOCOL.md section 11): its JSON is the {@code publish} command
+   * without {@code data}, with an optional {@code contentType} (default {@value
+   * ContentTypes#DEFAULT_BINARY}, never JSON or text); the bytes after it are published byte for
+   * byte, under the same size limit, rights, idempotency and in-flight cap as a text publication.
+   */
+  private void publishBinary(String id, WebSocketCommand command, byte[] data) {
+    if (command.field("data") != null) {
+      throw new ProtocolException(
+          ErrorCode.INVALID_REQUEST,
+          "a binary frame's JSON carries no 'data': the bytes after the JSON are the data");
+    }
+    String type = command.string("contentType", ErrorCode.UNSUPPORTED_MEDIA_TYPE);
+    String contentType =
+        ContentTypes.requireBinary(type == null ? ContentTypes.DEFAULT_BINARY : type);
+    publish(id, command, data, contentType);
+  }
+
+  private void publish(String id, WebSocketCommand command, byte[] bytes, String contentType) {
     String channel = Names.channel(command.requireString("channel"));
     String event = Names.event(command.string("event", ErrorCode.INVALID_EVENT));
     server.authorizer.checkPublish(principal, channel);
     publicUse();
-    byte[] bytes = command.raw("data");
     if (bytes == null) {
       throw new ProtocolException(
           ErrorCode.INVALID_REQUEST, "publish needs 'data': any JSON value");
@@ -503,7 +576,8 @@ final class WebSocketTransport extends StreamingTransport {
     }
     String idempotencyKey = idempotencyKey(command);
     CompletableFuture<Message> publication =
-        server.hub.publish(channel, event, bytes, idempotencyKey);
+        server.hub.publish(channel, event, bytes, contentType, idempotencyKey);
+    server.metrics.publishing(true, publication);
     inflight++; // after publish(): a publication refused by a throw is not in flight
     // Always a task, never inline: a publication sent from runHeld() that the broker answers before
     // this line would otherwise be answered inline, ahead of an earlier publication whose answer
@@ -552,6 +626,7 @@ final class WebSocketTransport extends StreamingTransport {
           error(id, cause instanceof ProtocolException pe ? pe : PublishHandler.unexpected(cause)));
       return;
     }
+    server.activity.published(m.channel());
     ObjectNode r = reply("published", id);
     r.put("channel", m.channel());
     r.put("offset", m.offset());
@@ -645,7 +720,8 @@ final class WebSocketTransport extends StreamingTransport {
     return r;
   }
 
-  private static ObjectNode error(String id, ProtocolException e) {
+  private ObjectNode error(String id, ProtocolException e) {
+    server.metrics.refusedOverWebSocket(e.code());
     ObjectNode r = reply("error", id);
     ObjectNode err = r.putObject("error");
     err.put("code", e.code().code());
@@ -667,7 +743,11 @@ final class WebSocketTransport extends StreamingTransport {
 
   @Override
   protected void writeMessage(int index, Subscription s, Message m) {
-    ctx.write(m.encoded(WireEncodings.WEBSOCKET_FRAME).duplicate(), ctx.voidPromise());
+    Message.Encoding<io.netty.buffer.ByteBuf> form =
+        binaryFrames && m.isBinary()
+            ? WireEncodings.WEBSOCKET_BINARY_FRAME
+            : WireEncodings.WEBSOCKET_FRAME;
+    ctx.write(m.encoded(form).duplicate(), ctx.voidPromise());
   }
 
   @Override
@@ -687,6 +767,7 @@ final class WebSocketTransport extends StreamingTransport {
       return;
     }
     closing = true;
+    ending("server", code);
     releaseHeld();
     resumeReading(); // so the client's close frame, or the end of the stream, is seen
     ctx.writeAndFlush(new CloseWebSocketFrame(code, reason))
@@ -706,7 +787,7 @@ final class WebSocketTransport extends StreamingTransport {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
     if (evt == ServerShutdown.INSTANCE) {
-      close(1001, "server going away");
+      close(1001, ServerShutdown.closeReason(ServerShutdown.retryAfterMillis()));
       return;
     }
     super.userEventTriggered(ctx, evt);

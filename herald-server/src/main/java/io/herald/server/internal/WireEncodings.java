@@ -1,5 +1,6 @@
 package io.herald.server.internal;
 
+import io.herald.core.BinaryFrames;
 import io.herald.core.Message;
 import io.herald.core.Names;
 import io.netty.buffer.ByteBuf;
@@ -16,6 +17,11 @@ import java.nio.charset.StandardCharsets;
  * composite of its own few header bytes and a slice of that event. So a message delivered on every
  * transport has its bytes once on the heap (its envelope) and once in direct memory; the composite
  * goes out with one gathering write.
+ *
+ * <p>A binary message (PROTOCOL.md section 11) keeps its raw bytes on the heap; its base64 envelope
+ * exists only in direct memory, in its SSE event, of which the WebSocket text frame and the poll
+ * {@link #ENVELOPE} are slices; its {@link #WEBSOCKET_BINARY_FRAME}, built only when a {@code
+ * binary=1} connection receives it, holds a second direct copy of the raw bytes.
  */
 final class WireEncodings {
   private static final byte[] END = {'\n', '\n'};
@@ -55,7 +61,47 @@ final class WireEncodings {
             return whole.slice(id, whole.readableBytes() - id);
           });
 
+  /**
+   * The envelope alone (for poll answers of binary messages, whose envelope the message does not
+   * keep): a slice of {@link #SSE_EVENT}, so the base64 text exists once in direct memory.
+   */
+  static final Message.Encoding<ByteBuf> ENVELOPE =
+      new Message.Encoding<>(
+          m -> {
+            ByteBuf whole = m.encoded(SSE_EVENT);
+            int at = envelopeAt(m);
+            return whole.slice(at, whole.readableBytes() - END.length - at);
+          });
+
+  /**
+   * The whole WebSocket binary frame (RFC 6455 section 5.2: FIN, opcode 2, no mask, the payload
+   * length) of a binary message for connections opened with {@code binary=1} (PROTOCOL.md section
+   * 11): 4 bytes big-endian N, N bytes of the envelope's JSON without {@code data}, then the raw
+   * bytes; one direct buffer, shared by every such subscriber.
+   */
+  static final Message.Encoding<ByteBuf> WEBSOCKET_BINARY_FRAME =
+      new Message.Encoding<>(WireEncodings::webSocketBinaryFrame);
+
   private WireEncodings() {}
+
+  /** Where the envelope starts in {@link #SSE_EVENT}: after the id, event and data prefixes. */
+  private static int envelopeAt(Message m) {
+    return idLine(m).length + (eventLine(m) + "data: ").length();
+  }
+
+  private static ByteBuf webSocketBinaryFrame(Message m) {
+    byte[] head = m.binaryFrameHead();
+    int n = BinaryFrames.PREFIX_BYTES + head.length + m.dataSize();
+    int header = headerSize(n);
+    ByteBuffer direct = ByteBuffer.allocateDirect(header + n);
+    byte[] start = new byte[header + BinaryFrames.PREFIX_BYTES];
+    writeHeader(start, n);
+    start[0] = (byte) 0x82; // FIN + binary
+    BinaryFrames.writeLength(start, header, head.length);
+    direct.put(start).put(head);
+    m.writeBytes(direct);
+    return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(direct.flip()));
+  }
 
   private static final byte[] PUSH_PREFIX =
       "{\"type\":\"message\",".getBytes(StandardCharsets.UTF_8);
@@ -66,9 +112,10 @@ final class WireEncodings {
    */
   private static ByteBuf webSocketFrameSharingTheSseEvent(Message m) {
     ByteBuf event = m.encoded(SSE_EVENT);
-    int envelopeAt = event.readableBytes() - END.length - m.envelope().length;
-    ByteBuf rest = event.slice(envelopeAt + 1, m.envelope().length - 1);
-    int n = m.pushFrameSize();
+    int envelopeAt = envelopeAt(m);
+    int envelopeLength = event.readableBytes() - END.length - envelopeAt;
+    ByteBuf rest = event.slice(envelopeAt + 1, envelopeLength - 1);
+    int n = PUSH_PREFIX.length + envelopeLength - 1;
     byte[] head = new byte[headerSize(n) + PUSH_PREFIX.length];
     writeHeader(head, n);
     System.arraycopy(PUSH_PREFIX, 0, head, head.length - PUSH_PREFIX.length, PUSH_PREFIX.length);

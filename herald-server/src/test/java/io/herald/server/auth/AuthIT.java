@@ -559,6 +559,10 @@ class AuthIT {
       assertThat(sse.nextEvent()).contains("herald.subscribed");
       String expired = sse.nextEvent();
       assertThat(expired).contains("event: herald.expired").doesNotContain("id:");
+      assertThat(sse.nextEvent())
+          .isEqualTo(
+              "event: herald.end\n" // a clean end, then the last chunk
+                  + "data: {\"reason\":\"expired\",\"retryAfterMillis\":0}");
       assertThat(sse.nextEvent()).isEqualTo("<eof>");
     }
   }

@@ -106,35 +106,72 @@ class HttpRouterTest {
         .contains("content-type: text/event-stream\r\n")
         .contains("cache-control: no-cache\r\n");
     assertThat(head)
+        .contains("transfer-encoding: chunked\r\n") // a cut is an error, never a clean end
         .endsWith(
             "\r\n\r\n"
-                + "retry: 1500\n" // EventSource reconnect delay
-                + "id: "
-                + epoch
-                + ":0\n" // the cursor at subscribe time
-                + "event: herald.subscribed\n"
-                + "data: {\"channels\":[\"live\"],\"cursor\":\""
-                + epoch
-                + ":0\",\"recovered\":true}\n"
-                + "\n");
+                + chunk(
+                    "retry: 1500\n" // EventSource reconnect delay
+                        + "id: "
+                        + epoch
+                        + ":0\n" // the cursor at subscribe time
+                        + "event: herald.subscribed\n"
+                        + "data: {\"channels\":[\"live\"],\"cursor\":\""
+                        + epoch
+                        + ":0\",\"recovered\":true}\n"
+                        + "\n"));
     hub.publish("live", "tick", "42".getBytes(StandardCharsets.UTF_8)).join();
     ch.runPendingTasks();
     long time = hub.broker().history("live", 0).join().messages().get(0).time();
     assertThat(drainOutbound())
         .isEqualTo(
-            "id: "
-                + epoch
-                + ":1\n" // the cursor right after the message
-                + "event: tick\n" // named events get an event line
-                + "data: {\"channel\":\"live\",\"offset\":1,\"epoch\":\""
-                + epoch
-                + "\",\"event\":\"tick\",\"data\":42,\"time\":"
-                + time
-                + "}\n"
-                + "\n");
+            chunk(
+                "id: "
+                    + epoch
+                    + ":1\n" // the cursor right after the message
+                    + "event: tick\n" // named events get an event line
+                    + "data: {\"channel\":\"live\",\"offset\":1,\"epoch\":\""
+                    + epoch
+                    + "\",\"event\":\"tick\",\"data\":42,\"time\":"
+                    + time
+                    + "}\n"
+                    + "\n"));
     ch.close();
     ch.runPendingTasks();
     assertFalse(ch.finish());
+  }
+
+  @Test
+  void sseEndsWithHeraldEndThenTheLastChunkAtShutdown() {
+    ch.writeInbound(
+        ascii("GET /channels/ending HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"));
+    ch.runPendingTasks();
+    assertThat(drainOutbound()).contains("event: herald.subscribed\n");
+    ch.pipeline().fireUserEventTriggered(ServerShutdown.INSTANCE);
+    ch.runPendingTasks();
+    String end = drainOutbound();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "[0-9a-f]+\r\n" // one chunk:
+                    + "retry: (\\d+)\n" // the jittered reconnect delay for EventSource
+                    + "event: herald\\.end\n" // the explicit end, without an id
+                    + "data: \\{\"reason\":\"draining\",\"retryAfterMillis\":(\\d+)\\}\n\n"
+                    + "\r\n"
+                    + "0\r\n\r\n") // the last chunk: a clean end
+            .matcher(end);
+    assertThat(m.matches()).as(end).isTrue();
+    assertThat(m.group(1)).isEqualTo(m.group(2));
+    assertThat(Long.parseLong(m.group(1))).isBetween(0L, (long) ServerShutdown.RETRY_JITTER_MILLIS);
+    ch.runPendingTasks();
+    assertThat(ch.isOpen()).isFalse();
+    assertFalse(ch.finish());
+  }
+
+  /** {@code text} as one chunk of chunked transfer encoding (RFC 9112 section 7.1). */
+  private static String chunk(String text) {
+    return Integer.toHexString(text.getBytes(StandardCharsets.UTF_8).length)
+        + "\r\n"
+        + text
+        + "\r\n";
   }
 
   @Test
@@ -152,7 +189,7 @@ class HttpRouterTest {
     String response = exchange("PUT /channels/x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
     assertThat(response)
         .startsWith("HTTP/1.1 405 ")
-        .contains("allow: GET, POST, OPTIONS\r\n")
+        .contains("allow: GET, HEAD, POST, OPTIONS\r\n")
         .contains("\"code\":\"method_not_allowed\"");
     assertFalse(ch.finish());
   }

@@ -16,6 +16,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
@@ -182,6 +183,52 @@ class WebSocketCommandFuzzTest {
     errors.assertNone();
   }
 
+  /**
+   * One binary frame from the client (PROTOCOL.md section 11: 4 bytes big-endian N, N bytes of the
+   * publish command's JSON, then the data) on a {@code /ws?binary=1} connection: it gets exactly
+   * one reply ({@code published} or {@code error}) unless the server closed the connection, and the
+   * connection then still answers a ping; nothing escapes, nothing is logged at ERROR, nothing
+   * leaks.
+   */
+  @FuzzTest(maxDuration = "30s", lifecycle = Lifecycle.PER_EXECUTION)
+  @DictionaryEntries({
+    "\u0000\u0000\u0000",
+    "{\"type\":\"publish\",\"channel\":\"a\"}",
+    "\"contentType\":",
+    "\"application/octet-stream\"",
+    "\"text/plain\"",
+    "\"data\":",
+    "\"id\":",
+  })
+  void everyBinaryFrameGetsOneReplyAndNothingLeaks(byte[] input) throws IOException {
+    Connection c = new Connection(server);
+    try {
+      c.upgrade("/ws?binary=1");
+      List<JsonNode> frames = c.sendFrame(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(input)));
+      if (c.server.isOpen() && !c.closed) {
+        List<JsonNode> replies =
+            frames.stream().filter(f -> REPLIES.contains(f.get("type").asText())).toList();
+        assertThat(replies).as("replies to a binary frame").hasSize(1);
+        List<JsonNode> pong =
+            c.send("{\"type\":\"ping\",\"id\":\"after\"}".getBytes(StandardCharsets.UTF_8));
+        if (c.server.isOpen() && !c.closed) {
+          assertThat(pong).extracting(f -> f.get("type").asText()).containsExactly("pong");
+        }
+      }
+      c.server.close();
+      c.server.runPendingTasks();
+      c.drain();
+      c.server.checkException();
+      assertThat(c.server.inboundMessages()).as("inbound messages nobody handled").isEmpty();
+    } finally {
+      c.server.finishAndReleaseAll();
+      c.clientEncoder.finishAndReleaseAll();
+      c.clientDecoder.finishAndReleaseAll();
+    }
+    c.alloc.assertAllReleased();
+    errors.assertNone();
+  }
+
   /** The command's id when it is an object with a number or string {@code id}, else null. */
   private static JsonNode idOf(byte[] payload) {
     try {
@@ -229,9 +276,15 @@ class WebSocketCommandFuzzTest {
     }
 
     void upgrade() {
+      upgrade("/ws");
+    }
+
+    void upgrade(String target) {
       server.writeInbound(
           Unpooled.copiedBuffer(
-              "GET /ws HTTP/1.1\r\n"
+              "GET "
+                  + target
+                  + " HTTP/1.1\r\n"
                   + "Host: x\r\n"
                   + "Upgrade: websocket\r\n"
                   + "Connection: Upgrade\r\n"
@@ -251,7 +304,12 @@ class WebSocketCommandFuzzTest {
 
     /** Sends one text frame and returns the JSON frames the server sent back. */
     List<JsonNode> send(byte[] payload) throws IOException {
-      clientEncoder.writeOutbound(new TextWebSocketFrame(Unpooled.wrappedBuffer(payload)));
+      return sendFrame(new TextWebSocketFrame(Unpooled.wrappedBuffer(payload)));
+    }
+
+    /** Sends one frame and returns the JSON frames the server sent back. */
+    List<JsonNode> sendFrame(WebSocketFrame frame) throws IOException {
+      clientEncoder.writeOutbound(frame);
       ByteBuf wire;
       while ((wire = clientEncoder.readOutbound()) != null) {
         server.writeInbound(wire);

@@ -22,8 +22,9 @@ import org.openqa.selenium.interactions.Actions;
 /**
  * The binary demo, {@code /demos/draw.html}, on each transport forced with its selector ({@code
  * ?transport=}): a stroke drawn with the mouse in one window is sent as binary pieces and drawn in
- * a second window, byte for byte what the first sent; clearing the board in one clears it in the
- * other. Two windows of one Chromium, each a page of its own.
+ * a second window, byte for byte what the first sent; a window opened later redraws the board from
+ * the channel's history; clearing the board in one window clears it in the other. Two windows of
+ * one Chromium, each a page of its own.
  */
 @Timeout(180)
 @ExtendWith(LeakDetection.class)
@@ -147,7 +148,16 @@ class DrawDemoIT {
       browser.desktop();
     }
 
+    // the first window, opened again, redraws the board from the channel's history
+    browser.driver.switchTo().window(drawer);
+    browser.open(url);
+    awaitConnected(transport, channel);
+    await().atMost(Duration.ofSeconds(20)).until(() -> received().size() >= pieces.size());
+    assertThat(received()).containsExactlyElementsOf(pieces);
+    assertThat(hasInk()).as("the reopened window shows the stroke").isTrue();
+
     // clearing the board in the second window clears it in the first
+    browser.driver.switchTo().window(watcher);
     browser.driver.findElement(By.id("clear")).click();
     assertThat(hasInk()).isFalse();
     browser.driver.switchTo().window(drawer);

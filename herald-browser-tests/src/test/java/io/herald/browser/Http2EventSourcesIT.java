@@ -15,6 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Over HTTPS, Chromium speaks HTTP/2 to Herald (ALPN), so one page holds 20 {@code EventSource}s to
@@ -45,6 +47,43 @@ class Http2EventSourcesIT {
     }
     try (var files = Files.walk(dir)) {
       files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse", "long-poll", "short-poll"})
+  void heraldJsOverHttpsDeliversOnEveryTransport(String transport) throws Exception {
+    Path cert = dir.resolve(transport + "-cert.pem");
+    Path key = dir.resolve(transport + "-key.pem");
+    TestCertificates.generate(cert, key, "localhost");
+    try (HeraldServer server = Servers.start(Servers.config().tlsCertFile(cert).tlsKeyFile(key))) {
+      String channel = Http.channel("https-" + transport);
+      TransportDeliveryIT.openHarness(browser, server.baseUrl(), channel, transport);
+      // the page and its HTTP requests over HTTP/2; a WebSocket on a connection of its own
+      assertThat(
+              browser.jsString(
+                  "return performance.getEntriesByType('navigation')[0].nextHopProtocol"))
+          .isEqualTo("h2");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> "connected".equals(browser.jsString("return window.herald.state")));
+      for (int i = 1; i <= 3; i++) {
+        Object answer =
+            browser.jsAsync(
+                "const done = arguments[arguments.length - 1];"
+                    + "window.herald.publish(arguments[0], {n: arguments[1]})"
+                    + ".then(r => done(JSON.stringify(r)), e => done('failed: ' + e.message));",
+                channel,
+                i);
+        assertThat(String.valueOf(answer)).contains("\"offset\":" + i);
+      }
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(() -> TransportDeliveryIT.receivedData(browser).size() >= 3);
+      assertThat(TransportDeliveryIT.receivedData(browser))
+          .containsExactly("{\"n\":1}", "{\"n\":2}", "{\"n\":3}");
+      assertThat(browser.jsString("return window.herald.transport")).isEqualTo(transport);
+      browser.open("about:blank");
     }
   }
 

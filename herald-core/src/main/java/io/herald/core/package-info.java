@@ -5,6 +5,9 @@
  * channel log ({@link io.herald.core.ChannelLog}), the hub of live subscribers ({@link
  * io.herald.core.Hub}, {@link io.herald.core.Subscription}), and the broker interface with its
  * in-memory implementation ({@link io.herald.core.Broker}, {@link io.herald.core.MemoryBroker}).
+ * The hub reports gaps, unrecovered positions and Pub/Sub lag to a {@link
+ * io.herald.core.HubObserver} (the server binds it to its metrics; the core has no metrics
+ * library).
  *
  * <p>The wire contract these types implement is {@code PROTOCOL.md} (sections 1 to 4 and 8); the
  * architecture is {@code DESIGN.md}. Every {@link io.herald.core.Broker} implementation must pass

@@ -2,6 +2,7 @@ package io.herald.core;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
@@ -746,5 +747,32 @@ public abstract class BrokerContractTest {
     assertThat(h.head()).isEqualTo(1);
     assertThat(h.messages().get(0).data()).isEqualTo(bytes);
     assertThat(h.messages().get(0).contentType()).isEqualTo("image/png");
+  }
+
+  // ---- nodes ----
+
+  @Test
+  void anAnnouncedNodeIsListedWithItsCurrentDetails() {
+    Node node = start();
+    String id = channel("node") + ":8080";
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    node.broker().announce(id, () -> "{\"n\":" + n.incrementAndGet() + "}");
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(join(node.broker().nodes()))
+                    .filteredOn(b -> b.id().equals(id))
+                    .singleElement()
+                    .satisfies(
+                        b -> {
+                          assertThat(b.details()).matches("\\{\"n\":[0-9]+\\}");
+                          assertThat(b.seenMillis())
+                              .isBetween(
+                                  System.currentTimeMillis() - 60_000,
+                                  System.currentTimeMillis() + 60_000);
+                        }));
+    assertThatThrownBy(() -> node.broker().announce("has space", () -> "{}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("printable ASCII");
   }
 }

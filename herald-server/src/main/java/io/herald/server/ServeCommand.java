@@ -16,12 +16,12 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code herald serve}: starts a server and runs until SIGTERM or SIGINT, then drains ({@link
- * HeraldServer#drain()}: not ready at once, closes spread over a window) and shuts down. Its
- * options are {@link Settings#ALL}, added to the command by {@link AddSettings}: each {@code
- * --NAME} may also be given by its variable {@code HERALD_NAME} or by the key {@code NAME} in the
- * YAML file named by {@code --config} or {@code HERALD_CONFIG}; an option wins over its variable, a
- * variable over the file, the file over the default.
+ * {@code herald serve}: starts a server and runs until SIGTERM, then drains ({@link
+ * HeraldServer#drain()}: not ready at once, closes spread over a window) and shuts down; on SIGINT
+ * (Ctrl-C) it shuts down at once. Its options are {@link Settings#ALL}, added to the command by
+ * {@link AddSettings}: each {@code --NAME} may also be given by its variable {@code HERALD_NAME} or
+ * by the key {@code NAME} in the YAML file named by {@code --config} or {@code HERALD_CONFIG}; an
+ * option wins over its variable, a variable over the file, the file over the default.
  */
 @Command(
     name = "serve",
@@ -172,11 +172,26 @@ final class ServeCommand implements Callable<Integer> {
         "  Subscribe: curl -N -H 'Accept: text/event-stream' " + base + "/channels/demo");
     System.out.println();
     CountDownLatch stopped = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean interrupted =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    try {
+      // Ctrl-C (SIGINT) is a developer at a terminal: stop at once, without the drain's wait.
+      sun.misc.Signal.handle(
+          new sun.misc.Signal("INT"),
+          signal -> {
+            interrupted.set(true);
+            System.exit(130);
+          });
+    } catch (IllegalArgumentException e) {
+      // SIGINT is ignored or not available here (a background job): it then drains like SIGTERM
+    }
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  server.drain(); // not ready, serve a while, close spread out, then close
+                  if (!interrupted.get()) {
+                    server.drain(); // SIGTERM: not ready, serve a while, close spread out
+                  }
                   server.close();
                   stopped.countDown();
                 },

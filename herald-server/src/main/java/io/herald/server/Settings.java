@@ -138,7 +138,7 @@ public final class Settings {
               1,
               DAY_SECONDS,
               "seconds",
-              "longest long-poll wait; longer asks are cut to it",
+              "longest long-poll wait; longer asks are cut to it; keep it below the proxy's read timeout (see `deploy/README.md`)",
               c -> c.maxWait().toSeconds(),
               (b, v) -> b.maxWait(Duration.ofSeconds(v))),
           Setting.integer(

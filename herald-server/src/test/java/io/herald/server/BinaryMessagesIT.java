@@ -311,6 +311,38 @@ class BinaryMessagesIT {
         .hasMessageContaining("400");
   }
 
+  @Test
+  void binaryMessagesDroppedFromHistoryMakeAResumeNotRecoveredAsForJson() {
+    try (HeraldServer small =
+        HeraldServer.start(ServerConfig.builder().port(0).historySize(2).build())) {
+      String base = small.baseUrl();
+      String ch = channel("bingap");
+      String epoch = null;
+      for (int i = 0; i < 4; i++) {
+        HttpResponse<String> r =
+            post(base + "/channels/" + ch, "application/octet-stream", new byte[] {(byte) i});
+        epoch = json(r.body()).get("epoch").asText();
+      }
+      JsonNode poll = json(get(base + "/channels/" + ch + "?since=" + epoch + ":1").body());
+      assertThat(poll.get("recovered").asBoolean()).isFalse();
+      assertThat(poll.get("messages")).isEmpty();
+      assertThat(poll.get("cursor").asText()).isEqualTo(epoch + ":4");
+      JsonNode kept = json(get(base + "/channels/" + ch + "?since=" + epoch + ":2").body());
+      assertThat(kept.get("recovered").asBoolean()).isTrue();
+      assertBase64Envelope(
+          kept.get("messages").get(0), 3, new Sent(new byte[] {2}, "application/octet-stream"));
+      try (BinaryWs ws = new BinaryWs(ws(base) + "/ws?binary=1")) {
+        ws.send(
+            "{\"type\":\"subscribe\",\"channel\":\"" + ch + "\",\"since\":\"" + epoch + ":1\"}");
+        JsonNode subscribed = ws.nextText();
+        assertThat(subscribed.get("recovered").asBoolean()).isFalse();
+        assertThat(subscribed.get("position").asText()).isEqualTo(epoch + ":4");
+        post(base + "/channels/" + ch, "application/octet-stream", new byte[] {4});
+        assertBinaryFrame(ws.nextBinary(), 5, new Sent(new byte[] {4}, "application/octet-stream"));
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- checks
 
   private static void assertBase64Envelope(JsonNode m, long offset, Sent sent) {

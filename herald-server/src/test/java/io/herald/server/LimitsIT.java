@@ -179,6 +179,8 @@ class LimitsIT {
       await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().subscriberCount() == 3);
       server.close();
       assertThat(ws.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
+      assertThat(sse.nextEvent())
+          .matches("retry: \\d+\nevent: herald\\.end\ndata: \\{\"reason\":\"draining\".*");
       assertThat(sse.nextEvent()).isEqualTo("<eof>");
       HttpResponse<String> answer = parked.get(10, TimeUnit.SECONDS);
       assertThat(answer.statusCode()).isEqualTo(200);

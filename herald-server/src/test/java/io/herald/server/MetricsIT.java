@@ -137,8 +137,15 @@ class MetricsIT {
           assertThat(sse.nextEvent()).contains("data: ");
         }
         // polls: one short poll with every message, one with none, one long poll that waits out
-        JsonNode poll = json(get(base + "/channels/" + ch + "?since=" + since).body());
+        HttpResponse<String> first = get(base + "/channels/" + ch + "?since=" + since);
+        JsonNode poll = json(first.body());
         assertThat(poll.get("messages")).hasSize(total);
+        // the same poll again with the answer's ETag: 304, nothing delivered again
+        String etag = first.headers().firstValue("ETag").orElseThrow();
+        assertThat(
+                get(base + "/channels/" + ch + "?since=" + since, "If-None-Match", etag)
+                    .statusCode())
+            .isEqualTo(304);
         String cursor = poll.get("cursor").asText();
         assertThat(json(get(base + "/channels/" + ch + "?since=" + cursor).body()).get("messages"))
             .isEmpty();
@@ -198,6 +205,16 @@ class MetricsIT {
                     "herald_poll_answers_total",
                     "kind",
                     "messages",
+                    "transport",
+                    "short_poll"))
+            .isEqualTo(1);
+        assertThat(
+                delta(
+                    before,
+                    after,
+                    "herald_poll_answers_total",
+                    "kind",
+                    "not_modified",
                     "transport",
                     "short_poll"))
             .isEqualTo(1);
@@ -296,6 +313,48 @@ class MetricsIT {
                   assertThat(now.value("herald_connections", "transport", "sse")).isEqualTo(0);
                 });
       }
+    }
+  }
+
+  @Test
+  void sseStreamsOverHttp2CountAsSseConnectionsAndSubscriptions() throws Exception {
+    try (HeraldServer server = HeraldServer.start(ServerConfig.builder().port(0).build());
+        io.herald.server.h2.NettyH2Client h2c =
+            new io.herald.server.h2.NettyH2Client(server.address())) {
+      String ch = channel("metrics-h2");
+      List<io.herald.server.h2.NettyH2Client.Stream> streams = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        io.herald.server.h2.NettyH2Client.Stream sse =
+            h2c.get("/channels/" + ch, "accept", "text/event-stream");
+        assertThat(sse.nextEvent(Duration.ofSeconds(20))).contains("herald.subscribed");
+        streams.add(sse);
+      }
+      // three SSE streams on one HTTP/2 connection, plus the scrape's own HTTP/1.1 connection
+      Scrape during = Scrape.of(server.baseUrl());
+      assertThat(during.value("herald_connections", "transport", "sse")).isEqualTo(3);
+      assertThat(during.value("herald_subscriptions", "transport", "sse")).isEqualTo(3);
+      assertThat(during.value("herald_connections", "transport", "http")).isEqualTo(2);
+      publish(server.baseUrl(), ch, "1");
+      for (io.herald.server.h2.NettyH2Client.Stream sse : streams) {
+        assertThat(sse.nextEvent(Duration.ofSeconds(20))).contains("data: ");
+      }
+      assertThat(
+              delta(
+                  during,
+                  Scrape.of(server.baseUrl()),
+                  "herald_deliveries_total",
+                  "transport",
+                  "sse"))
+          .isEqualTo(3);
+      h2c.connection().close().sync(); // the client goes away: its streams end
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () -> {
+                Scrape now = Scrape.of(server.baseUrl());
+                assertThat(now.value("herald_connections", "transport", "sse")).isZero();
+                assertThat(now.value("herald_subscriptions", "transport", "sse")).isZero();
+              });
     }
   }
 

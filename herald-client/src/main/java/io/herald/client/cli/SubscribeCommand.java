@@ -28,10 +28,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code herald subscribe CHANNEL[,CHANNEL...]}: prints each envelope that arrives as one JSON line
- * on standard output, and notices (not recovered, gaps, dropped connections, the cursor to resume
- * from on exit) on standard error, each starting with {@code herald subscribe:}. Runs until
- * interrupted, or until {@code --count} messages arrived; a dropped connection is reopened from the
- * current cursor.
+ * on standard output (a binary message as its base64 envelope, PROTOCOL.md section 11), and notices
+ * (not recovered, gaps, dropped connections, the cursor to resume from on exit) on standard error,
+ * each starting with {@code herald subscribe:}. Runs until interrupted, or until {@code --count}
+ * messages arrived; a dropped connection is reopened from the current cursor.
  *
  * <p>Exit codes: 0 after {@code --count} messages or an interrupt; 1 when the server refused the
  * subscription; 2 bad arguments. Not thread-safe: one run at a time.

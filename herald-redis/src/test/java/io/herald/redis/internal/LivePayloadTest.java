@@ -53,4 +53,26 @@ class LivePayloadTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("malformed live payload on c");
   }
+
+  @Test
+  void aBinaryMessageCarriesItsContentTypeAfterTheEventAndEveryByteAfterTheFourthLineBreak() {
+    byte[] bytes = new byte[256];
+    for (int i = 0; i < 256; i++) {
+      bytes[i] = (byte) i; // line breaks, NUL, invalid UTF-8: all must pass through
+    }
+    String field = LivePayload.eventField("frame", "audio/ogg; codecs=opus");
+    assertThat(field).isEqualTo("frame audio/ogg; codecs=opus");
+    assertThat(LivePayload.eventField("frame", null)).isEqualTo("frame");
+    byte[] head = ("k3f9\n5\n1763700000123\n" + field + "\n").getBytes(UTF_8);
+    byte[] payload = new byte[head.length + bytes.length];
+    System.arraycopy(head, 0, payload, 0, head.length);
+    System.arraycopy(bytes, 0, payload, head.length, bytes.length);
+    Message m = LivePayload.parse("cam", payload);
+    assertThat(m.isBinary()).isTrue();
+    assertThat(m.event()).isEqualTo("frame");
+    assertThat(m.contentType()).isEqualTo("audio/ogg; codecs=opus");
+    assertThat(m.data()).isEqualTo(bytes);
+    Message fromHistory = LivePayload.message("cam", "k3f9", 5, field, bytes, 1763700000123L);
+    assertThat(fromHistory.envelope()).isEqualTo(m.envelope());
+  }
 }

@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.LongAdder;
  * admin page's busiest channels. Counts go to the current window; {@link #rotate()} (every {@link
  * #WINDOW_SECONDS} s) makes it the previous one. A window counts at most {@link #MAX_CHANNELS}
  * channels by name; later ones in the same window are left out of the ranking (not of the
- * transports' counters). Thread-safe; counting is a map lookup and an add.
+ * transports' counters). Thread-safe; counting is a map lookup and an add, and nothing at all when
+ * off (the admin page is not served).
  */
 final class ChannelActivity {
   /** Length of one window, in seconds. */
@@ -39,8 +40,16 @@ final class ChannelActivity {
    */
   record Busy(String channel, long publications, long deliveries) {}
 
+  private final boolean on;
   private volatile Map<String, Counts> current = new ConcurrentHashMap<>();
   private volatile Map<String, Counts> previous = Map.of();
+
+  /**
+   * @param on whether to count; off, every method but {@link #top} does nothing
+   */
+  ChannelActivity(boolean on) {
+    this.on = on;
+  }
 
   /** A publication to {@code channel} was accepted through this node. */
   void published(String channel) {
@@ -59,6 +68,9 @@ final class ChannelActivity {
   }
 
   private Counts counts(String channel) {
+    if (!on) {
+      return null;
+    }
     Map<String, Counts> m = current;
     Counts c = m.get(channel);
     if (c == null && m.size() < MAX_CHANNELS) {

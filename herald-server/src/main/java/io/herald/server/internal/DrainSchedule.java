@@ -34,9 +34,13 @@ public final class DrainSchedule {
    */
   public static int closeSpread(
       ServerContext server, Iterable<Channel> connections, Duration window) {
-    Map<Channel, PollHandler> polls = new HashMap<>();
+    // by connection: an HTTP/1.1 poll's own channel, or the connection of an HTTP/2 stream's poll
+    Map<Channel, List<PollHandler>> polls = new HashMap<>();
     for (PollHandler p : server.parked) {
-      polls.put(p.channel(), p);
+      polls.computeIfAbsent(p.channel(), c -> new ArrayList<>()).add(p);
+      if (p.channel().parent() != null) {
+        polls.computeIfAbsent(p.channel().parent(), c -> new ArrayList<>()).add(p);
+      }
     }
     List<Channel> all = new ArrayList<>();
     connections.forEach(all::add);
@@ -45,20 +49,18 @@ public final class DrainSchedule {
     int n = all.size();
     for (int i = 0; i < n; i++) {
       Channel ch = all.get(i);
-      PollHandler poll = polls.get(ch);
+      List<PollHandler> poll = polls.getOrDefault(ch, List.of());
       long at = windowNanos / n * i;
       ch.eventLoop().schedule(() -> closeOne(ch, poll), at, TimeUnit.NANOSECONDS);
     }
     return n;
   }
 
-  private static void closeOne(Channel ch, PollHandler poll) {
+  private static void closeOne(Channel ch, List<PollHandler> polls) {
     if (!ch.isActive()) {
       return;
     }
-    if (poll != null) {
-      poll.answerNow();
-    }
+    polls.forEach(PollHandler::answerNow);
     ch.pipeline().fireUserEventTriggered(ServerShutdown.INSTANCE);
   }
 }

@@ -24,7 +24,7 @@ public final class ServerContext {
   final ServerMetrics metrics;
   final Refusals refusals;
   volatile int maxConnections;
-  final ChannelActivity activity = new ChannelActivity();
+  final ChannelActivity activity;
   volatile boolean shuttingDown;
   volatile io.herald.server.demo.DemoSignIn demoSignIn;
   volatile boolean draining;
@@ -46,6 +46,7 @@ public final class ServerContext {
     this.refusals = new Refusals(metrics);
     this.maxConnections = config.maxConnections();
     this.counters = new MetricsCounters(metrics);
+    this.activity = new ChannelActivity(config.adminEnabled());
     this.admin = config.adminEnabled() ? new AdminApi(this) : null;
   }
 

@@ -35,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The server's meters, in one Micrometer registry served as Prometheus text at {@code GET /metrics}
@@ -42,10 +43,18 @@ import java.util.concurrent.TimeUnit;
  * page reads its live values from {@link #registry()} too.
  *
  * <p>Cost: every counter touched per message or per publication is bound once, at start, per
- * transport (an array index, no map lookup, no allocation); gauges (connections, subscriptions,
- * queued bytes, parked polls) are computed only when {@code /metrics} is scraped, in one pass over
- * the open connections. With {@code --metrics=false} every meter is a no-op of an empty composite
- * registry and nothing is bound to the JVM.
+ * transport (an array index, no map lookup, no allocation). Connections and subscriptions by
+ * transport are adders moved once per open, close, subscribe and unsubscribe (an SSE stream over
+ * HTTP/2 counts as one SSE connection); queued bytes are summed only when {@code /metrics} is
+ * scraped, in one pass over the open connections. With {@code --metrics=false} every meter is a
+ * no-op of an empty composite registry and nothing is bound to the JVM.
+ *
+ * <p>Live values for a page (the admin page): {@code
+ * metrics.registry().find("herald.deliveries").tag("transport", "websocket").counter().count()}, or
+ * {@code registry().get("herald.connections").tag("transport", "sse").gauge().value()} after {@link
+ * #scrape()} or {@link #refresh()} (the gauges of connections, subscriptions and queued bytes are
+ * computed by that pass). Meter names are Micrometer's dotted ones; Prometheus shows them with
+ * {@code _} and unit suffixes ({@code herald_deliveries_total}).
  *
  * <p>Implements {@link HubObserver} for the core's gaps, unrecovered positions and Pub/Sub lag, so
  * herald-core and herald-redis need no metrics library. Thread-safe.
@@ -100,6 +109,9 @@ public final class ServerMetrics implements HubObserver, AutoCloseable {
   private final Counter[] gaps = new Counter[GapCause.values().length];
   private final Counter[] unrecovered = new Counter[RecoveryFailure.values().length];
   private final Map<String, Counter> disconnects = new ConcurrentHashMap<>();
+  private final LongAdder[] open = adders();
+  private final LongAdder[] ownConnection = adders();
+  private final LongAdder[] subscribed = adders();
   private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
   private final Counter sentBytes;
   private final Timer publishRoundTrip;
@@ -215,6 +227,14 @@ public final class ServerMetrics implements HubObserver, AutoCloseable {
     }
   }
 
+  private static LongAdder[] adders() {
+    LongAdder[] a = new LongAdder[Transport.values().length];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = new LongAdder();
+    }
+    return a;
+  }
+
   private Counter pollAnswers(String transport, String kind) {
     return Counter.builder("herald.poll.answers")
         .description("poll answers: with messages, empty (a wait ended or nothing new), 304")
@@ -256,7 +276,9 @@ public final class ServerMetrics implements HubObserver, AutoCloseable {
     hub.observer(this);
     for (String t : new String[] {"websocket", "sse", HTTP}) {
       Gauge.builder("herald.connections", this, m -> m.snapshot.connections(t))
-          .description("open connections by what they carry now (http: requests and polls)")
+          .description(
+              "open WebSockets and SSE streams (an HTTP/2 stream counts as one); http: the other"
+                  + " connections (requests, polls, idle keep-alive, HTTP/2 connections)")
           .tag("transport", t)
           .register(registry);
     }
@@ -317,23 +339,23 @@ public final class ServerMetrics implements HubObserver, AutoCloseable {
     return prometheus.scrape();
   }
 
-  /** One pass over the open connections: connections, subscriptions and queued bytes. */
-  void refresh() {
+  /**
+   * One pass over the open connections for the gauges: queued bytes per connection, the connections
+   * that carry neither a WebSocket nor an SSE stream of their own, the parked long polls' channels.
+   * Any thread; O(open connections).
+   */
+  public void refresh() {
     ChannelGroup all = connections;
     Snapshot s = new Snapshot();
+    s.websocket = open[Transport.WEBSOCKET.ordinal()].sum();
+    s.sse = open[Transport.SSE.ordinal()].sum();
+    s.websocketSubscriptions = subscribed[Transport.WEBSOCKET.ordinal()].sum();
+    s.sseSubscriptions = subscribed[Transport.SSE.ordinal()].sum();
+    long own =
+        ownConnection[Transport.WEBSOCKET.ordinal()].sum()
+            + ownConnection[Transport.SSE.ordinal()].sum();
     if (all != null) {
       for (Channel ch : all) {
-        Object ws = ch.pipeline().get("ws");
-        Object sse = ws == null ? ch.pipeline().get("sse") : null;
-        if (ws instanceof StreamingTransport t) {
-          s.websocket++;
-          s.websocketSubscriptions += t.subscriptions.size(); // a plain field read; a gauge
-        } else if (sse instanceof StreamingTransport t) {
-          s.sse++;
-          s.sseSubscriptions += t.subscriptions.size();
-        } else {
-          s.http++;
-        }
         ChannelOutboundBuffer queued = ch.unsafe().outboundBuffer();
         if (queued != null) {
           long n = queued.totalPendingWriteBytes();
@@ -344,6 +366,7 @@ public final class ServerMetrics implements HubObserver, AutoCloseable {
     }
     ServerContext context = server;
     if (context != null) {
+      s.http = Math.max(0, context.connections() - own);
       for (PollHandler p : context.parked) {
         s.longPollSubscriptions += p.channelCount();
       }
@@ -381,9 +404,23 @@ public final class ServerMetrics implements HubObserver, AutoCloseable {
 
   // ---- hooks, one call each in the transports ----
 
-  /** A streaming connection of {@code transport} opened. */
-  void connected(Transport transport) {
+  /**
+   * A streaming connection of {@code transport} opened: on a TCP connection of its own ({@code
+   * ownConnection}, HTTP/1.1) or as an HTTP/2 stream.
+   */
+  void connected(Transport transport, boolean ownConnection) {
     connects[transport.ordinal()].increment();
+    open[transport.ordinal()].increment();
+    if (ownConnection) {
+      this.ownConnection[transport.ordinal()].increment();
+    }
+  }
+
+  /** {@code delta} subscriptions opened (positive) or closed (negative) on {@code transport}. */
+  void subscriptions(Transport transport, int delta) {
+    if (delta != 0) {
+      subscribed[transport.ordinal()].add(delta);
+    }
   }
 
   /**
@@ -391,7 +428,11 @@ public final class ServerMetrics implements HubObserver, AutoCloseable {
    * client}, {@code expired}, {@code shutdown} or {@code lost} (the socket closed with no word),
    * {@code code} its WebSocket close code, 0 for none.
    */
-  void disconnected(Transport transport, String reason, int code) {
+  void disconnected(Transport transport, String reason, int code, boolean ownConnection) {
+    open[transport.ordinal()].decrement();
+    if (ownConnection) {
+      this.ownConnection[transport.ordinal()].decrement();
+    }
     disconnected(transport, reason, code, 1);
   }
 

@@ -35,7 +35,7 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
 
   protected final ServerContext server;
   protected ChannelHandlerContext ctx;
-  protected final List<Subscription> subscriptions = new ArrayList<>();
+  protected final List<Subscription> subscriptions = new CountedSubscriptions();
   private final List<Message> batch = new ArrayList<>(BATCH);
   private final Runnable signal = this::drain;
   private boolean draining;
@@ -52,7 +52,54 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    server.metrics.connected(transport);
+    server.metrics.connected(transport, ownConnection());
+  }
+
+  /** Whether this transport has its TCP connection to itself (HTTP/1.1), not an HTTP/2 stream. */
+  private boolean ownConnection() {
+    return !(ctx.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel);
+  }
+
+  /** Reports the end of this connection to the metrics, once. */
+  private void ended() {
+    if (!ended) {
+      ended = true;
+      server.metrics.disconnected(
+          transport, endReason == null ? "lost" : endReason, endCode, ownConnection());
+    }
+  }
+
+  /**
+   * The cursors of this connection; adds and removes are counted in the subscription gauge of the
+   * metrics (an add or remove per subscribe or unsubscribe, never per message).
+   */
+  private final class CountedSubscriptions extends ArrayList<Subscription> {
+    @Override
+    public boolean add(Subscription s) {
+      server.metrics.subscriptions(transport, 1);
+      return super.add(s);
+    }
+
+    @Override
+    public boolean addAll(java.util.Collection<? extends Subscription> c) {
+      server.metrics.subscriptions(transport, c.size());
+      return super.addAll(c);
+    }
+
+    @Override
+    public boolean remove(Object s) {
+      boolean removed = super.remove(s);
+      if (removed) {
+        server.metrics.subscriptions(transport, -1);
+      }
+      return removed;
+    }
+
+    @Override
+    public void clear() {
+      server.metrics.subscriptions(transport, -size());
+      super.clear();
+    }
   }
 
   /**
@@ -192,16 +239,14 @@ abstract class StreamingTransport extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    if (!ended) {
-      ended = true;
-      server.metrics.disconnected(transport, endReason == null ? "lost" : endReason, endCode);
-    }
+    ended();
     closeSubscriptions();
     super.channelInactive(ctx);
   }
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
+    ended();
     closeSubscriptions();
   }
 

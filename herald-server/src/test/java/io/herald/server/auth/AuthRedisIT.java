@@ -103,6 +103,7 @@ class AuthRedisIT {
       assertThat(one).contains("\"data\":\"one\"");
       cursor = one.lines().filter(l -> l.startsWith("id: ")).findFirst().orElseThrow().substring(4);
       assertThat(sse.nextEvent()).contains("event: herald.expired");
+      assertThat(sse.nextEvent()).contains("event: herald.end").contains("\"reason\":\"expired\"");
       assertThat(sse.nextEvent()).isEqualTo("<eof>");
     }
     assertThat(publish(b, ch, "two")).isEqualTo(201); // while the client gets a new token

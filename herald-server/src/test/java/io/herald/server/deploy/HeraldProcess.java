@@ -135,6 +135,8 @@ public final class HeraldProcess implements AutoCloseable {
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
               .start();
+      // Never outlive the test JVM, even when it ends without closing this.
+      Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start java", e);
     }

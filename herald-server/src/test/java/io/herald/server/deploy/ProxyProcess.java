@@ -133,6 +133,8 @@ public final class ProxyProcess implements AutoCloseable {
               .redirectErrorStream(true)
               .redirectOutput(output.toFile())
               .start();
+      // Never outlive the test JVM, even when it ends without closing this.
+      Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
       ProxyProcess proxy = new ProxyProcess(kind, port, dir, process);
       proxy.awaitListening();
       return proxy;

@@ -336,6 +336,75 @@ class Http2IT {
   }
 
   @Test
+  void aStreamPastTheConcurrentStreamLimitIsRefusedAndTheOthersCarryOn() throws Exception {
+    ServerConfig config = ServerConfig.builder().port(0).h2MaxConcurrentStreams(3).build();
+    try (HeraldServer server = HeraldServer.start(config);
+        NettyH2Client h2c = new NettyH2Client(server.address())) {
+      assertThat(h2c.settings.poll(20, TimeUnit.SECONDS).maxConcurrentStreams()).isEqualTo(3L);
+      h2c.ignoreServerStreamLimit();
+      String ch = channel("h2streams");
+      java.util.List<NettyH2Client.Stream> open = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        NettyH2Client.Stream sse = h2c.get("/channels/" + ch, "accept", "text/event-stream");
+        assertThat(sse.nextEvent(Duration.ofSeconds(20))).contains("herald.subscribed");
+        open.add(sse);
+      }
+      NettyH2Client.Stream fourth = h2c.get("/health");
+      assertThat(fourth.reset.get(20, TimeUnit.SECONDS))
+          .isEqualTo(Http2Error.REFUSED_STREAM.code());
+      // the three streams still deliver, and a stream that ends makes room for a new one
+      io.herald.server.TestClients.publish(
+          "http://" + server.address().getHostString() + ":" + server.port(), ch, "{\"n\":1}");
+      for (NettyH2Client.Stream sse : open) {
+        assertThat(sse.nextEvent(Duration.ofSeconds(20))).contains("{\"n\":1}");
+      }
+      open.get(0).channel().close().sync();
+      await().atMost(Duration.ofSeconds(20)).until(() -> server.hub().subscriberCount() == 2);
+      assertThat(h2c.get("/health").head().status().code()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aRequestBodyThatDoesNotArriveIsAnswered408OnItsStreamAlone() throws Exception {
+    ServerConfig config =
+        ServerConfig.builder().port(0).requestBodyTimeout(Duration.ofMillis(500)).build();
+    try (HeraldServer server = HeraldServer.start(config);
+        NettyH2Client h2c = new NettyH2Client(server.address())) {
+      NettyH2Client.Stream stalled =
+          h2c.startRequest(HttpMethod.POST, "/channels/" + channel("h2body"), 100);
+      assertThat(stalled.head().status().code()).isEqualTo(408);
+      assertThat(stalled.body()).contains("request_timeout");
+      assertThat(h2c.get("/health").head().status().code()).isEqualTo(200);
+      assertThat(h2c.connection().isActive()).isTrue();
+    }
+  }
+
+  @Test
+  void anHttp2ConnectionWithNoStreamIsClosedWithGoAwayAfterTheKeepAliveTimeout() throws Exception {
+    ServerConfig config =
+        ServerConfig.builder().port(0).keepAliveTimeout(Duration.ofMillis(500)).build();
+    try (HeraldServer server = HeraldServer.start(config);
+        NettyH2Client h2c = new NettyH2Client(server.address())) {
+      assertThat(h2c.get("/health").head().status().code()).isEqualTo(200);
+      long[] goAway = h2c.goAways.poll(20, TimeUnit.SECONDS);
+      assertThat(goAway).isNotNull();
+      assertThat(goAway[0]).isEqualTo(Http2Error.NO_ERROR.code());
+      assertThat(h2c.connection().closeFuture().await(20, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  void aSilentSocketOnTheTlsPortIsClosedAfterTheHeadTimeout() throws Exception {
+    ServerConfig config = tls().requestHeadTimeout(Duration.ofMillis(500)).build();
+    try (HeraldServer server = HeraldServer.start(config);
+        java.net.Socket s = new java.net.Socket()) {
+      s.connect(server.address(), 10_000);
+      s.setSoTimeout(20_000);
+      assertThat(s.getInputStream().read()).isEqualTo(-1);
+    }
+  }
+
+  @Test
   void aHeaderListPastTheLimitIsAnswered431AndTheConnectionCarriesOn() throws Exception {
     ServerConfig config = ServerConfig.builder().port(0).h2MaxHeaderListBytes(1024).build();
     try (HeraldServer server = HeraldServer.start(config);

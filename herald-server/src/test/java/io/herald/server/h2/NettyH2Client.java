@@ -45,6 +45,7 @@ import java.util.concurrent.TimeUnit;
 public final class NettyH2Client implements AutoCloseable {
   private final EventLoopGroup group = new NioEventLoopGroup(1);
   private final Channel parent;
+  private final Http2FrameCodec codec;
 
   /** The server's SETTINGS frames, as they arrive. */
   public final BlockingQueue<Http2Settings> settings = new LinkedBlockingQueue<>();
@@ -68,7 +69,7 @@ public final class NettyH2Client implements AutoCloseable {
    */
   public NettyH2Client(InetSocketAddress address, Http2Settings mine, int moreConnectionWindow)
       throws InterruptedException {
-    Http2FrameCodec[] codec = new Http2FrameCodec[1];
+    Http2FrameCodec[] codecs = new Http2FrameCodec[1];
     parent =
         new Bootstrap()
             .group(group)
@@ -79,13 +80,13 @@ public final class NettyH2Client implements AutoCloseable {
                   protected void initChannel(SocketChannel ch) {
                     // sends what the test asks even past the server's limits, to see the server
                     // enforce them
-                    codec[0] =
+                    codecs[0] =
                         Http2FrameCodecBuilder.forClient()
                             .initialSettings(mine)
                             .encoderIgnoreMaxHeaderListSize(true)
                             .build();
                     ch.pipeline()
-                        .addLast(codec[0])
+                        .addLast(codecs[0])
                         .addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()))
                         .addLast(
                             new ChannelInboundHandlerAdapter() {
@@ -104,21 +105,33 @@ public final class NettyH2Client implements AutoCloseable {
             .connect(address)
             .sync()
             .channel();
+    codec = codecs[0];
     if (moreConnectionWindow > 0) {
       parent
           .eventLoop()
           .submit(
               () -> {
-                codec[0]
+                codecs[0]
                     .connection()
                     .local()
                     .flowController()
                     .incrementWindowSize(
-                        codec[0].connection().connectionStream(), moreConnectionWindow);
+                        codecs[0].connection().connectionStream(), moreConnectionWindow);
                 return null;
               })
           .sync();
     }
+  }
+
+  /**
+   * Lets this client open more streams than the server's {@code SETTINGS_MAX_CONCURRENT_STREAMS}
+   * (Netty's client keeps to it), to see the server refuse them. Call after the settings arrived.
+   */
+  public void ignoreServerStreamLimit() throws InterruptedException {
+    parent
+        .eventLoop()
+        .submit(() -> codec.connection().local().maxActiveStreams(Integer.MAX_VALUE))
+        .sync();
   }
 
   /** The connection: closed when the server closes it. */
@@ -129,6 +142,34 @@ public final class NettyH2Client implements AutoCloseable {
   /** Opens a stream with a GET of {@code path}. */
   public Stream get(String path, String... headers) {
     return send(HttpMethod.GET, path, null, headers);
+  }
+
+  /**
+   * Opens a stream with the head of a request that announces {@code contentLength} body bytes and
+   * sends none of them (the stream stays open from the client's side).
+   */
+  public Stream startRequest(HttpMethod method, String path, int contentLength) {
+    Stream s = new Stream();
+    Http2StreamChannel ch =
+        new Http2StreamChannelBootstrap(parent)
+            .handler(
+                new ChannelInitializer<Http2StreamChannel>() {
+                  @Override
+                  protected void initChannel(Http2StreamChannel ch) {
+                    ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), s);
+                  }
+                })
+            .open()
+            .syncUninterruptibly()
+            .getNow();
+    io.netty.handler.codec.http.DefaultHttpRequest req =
+        new io.netty.handler.codec.http.DefaultHttpRequest(HttpVersion.HTTP_1_1, method, path);
+    req.headers().set(HttpHeaderNames.HOST, "localhost");
+    req.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+    req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, contentLength);
+    s.channel = ch;
+    ch.writeAndFlush(req);
+    return s;
   }
 
   /** Opens a stream with {@code method} on {@code path}, {@code body} as UTF-8 (or none). */

@@ -1,10 +1,10 @@
 package io.herald.server.internal;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.flow.FlowControlHandler;
 
 /**
@@ -14,9 +14,10 @@ import io.netty.handler.flow.FlowControlHandler;
  * 7301); without, a {@link PrefaceDetector} that picks HTTP/2 when the connection opens with its
  * preface (h2c with prior knowledge, RFC 9113 section 3.3) and HTTP/1.1 otherwise.
  *
- * <p>HTTP/1.1: the codec with the header size limit, body aggregation with the message size limit,
- * Netty's {@code FlowControlHandler} (one request at a time, in order, while reading is paused),
- * and the {@link HttpRouter}. HTTP/2: see {@link MultiplexedConnection}. {@code @Sharable}.
+ * <p>HTTP/1.1: the codec ({@link Http1Codec}) with the header size limit, body aggregation with the
+ * message size limit, Netty's {@code FlowControlHandler} (one request at a time, in order, while
+ * reading is paused), and the {@link HttpRouter}. HTTP/2: see {@link MultiplexedConnection}.
+ * {@code @Sharable}.
  */
 public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   private final ServerContext server;
@@ -39,6 +40,14 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
   @Override
   protected void initChannel(SocketChannel ch) {
+    init(ch);
+  }
+
+  /**
+   * Sets up {@code ch}'s pipeline as for an accepted connection (also used by the HTTP fuzz
+   * harness, on an {@code EmbeddedChannel}, so that it runs the server's very pipeline).
+   */
+  void init(Channel ch) {
     all.add(ch);
     ConnectionGuard guard = new ConnectionGuard(server);
     ch.pipeline().addLast("limit", limit).addLast("guard", guard);
@@ -54,7 +63,11 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   /** Appends the HTTP/1.1 handlers to {@code p}. */
   static void http1(ChannelPipeline p, ServerContext server, ConnectionGuard guard) {
     int maxHeader = server.config.maxHeaderBytes();
-    p.addLast("http", new HttpServerCodec(Math.min(maxHeader, 8192), maxHeader, 8192))
+    Http1Codec codec = new Http1Codec(Math.min(maxHeader, 8192), maxHeader, 8192);
+    // the encoder first: Netty's WebSocket handshake puts its frame encoder before it and its
+    // frame decoder in the decoder's place, so the decoder's close frames go through the encoder
+    p.addLast("httpencoder", codec.encoder)
+        .addLast("http", codec.decoder)
         .addLast("timing", guard.timing())
         .addLast("aggregator", new BodyAggregator(server.config.maxMessageBytes(), server.origins))
         .addLast("flow", new FlowControlHandler())

@@ -14,8 +14,10 @@ import io.herald.server.LeakDetection;
 import io.herald.server.ServerConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -25,6 +27,7 @@ import io.netty.handler.codec.http.websocketx.WebSocket08FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket08FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,10 +44,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Fuzzes the WebSocket command parser (PROTOCOL.md section 7): a connection upgraded on {@code /ws}
- * through the real pipeline ({@code HttpServerCodec}, {@link BodyAggregator}, {@link HttpRouter},
- * then {@link WebSocketTransport}) in an {@link EmbeddedChannel}, over a real {@link Hub} and
- * {@link MemoryBroker}, fresh for each input. Each line of the input is the payload of one masked
- * text frame from the client, so a corpus file reads as a session: one command per line. The rules:
+ * through the pipeline a plain connection has, built by {@link ServerInitializer} itself ({@link
+ * ConnectionGuard}, {@link Http1Codec}, {@link BodyAggregator}, {@link HttpRouter}, then {@link
+ * WebSocketTransport}) in an {@link EmbeddedChannel}, over a real {@link Hub} and {@link
+ * MemoryBroker}, fresh for each input. Each line of the input is the payload of one masked text
+ * frame from the client, so a corpus file reads as a session: one command per line. The rules:
  *
  * <ul>
  *   <li>nothing escapes the handler and nothing is logged at ERROR;
@@ -259,20 +263,25 @@ class WebSocketCommandFuzzTest {
   /** A client on one upgraded connection: masked frames out, the server's frames decoded. */
   private static final class Connection {
     final TrackingAllocator alloc = new TrackingAllocator();
-    final EmbeddedChannel server = new EmbeddedChannel();
+    final EmbeddedChannel server;
     final EmbeddedChannel clientEncoder = new EmbeddedChannel(new WebSocket08FrameEncoder(true));
     final EmbeddedChannel clientDecoder =
         new EmbeddedChannel(new WebSocket08FrameDecoder(false, false, 1 << 20));
     boolean closed;
 
+    /** The pipeline of a plain connection, built by {@link ServerInitializer} itself. */
     Connection(ServerContext context) {
-      server.config().setAllocator(alloc);
-      int maxHeader = context.config.maxHeaderBytes();
-      server
-          .pipeline()
-          .addLast("http", new HttpServerCodec(Math.min(maxHeader, 8192), maxHeader, 8192))
-          .addLast("aggregator", new BodyAggregator(context.config.maxMessageBytes()))
-          .addLast("router", new HttpRouter(context));
+      ServerInitializer initializer =
+          new ServerInitializer(context, new DefaultChannelGroup(GlobalEventExecutor.INSTANCE));
+      server =
+          new EmbeddedChannel(
+              new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel c) {
+                  c.config().setAllocator(alloc);
+                  initializer.init(c);
+                }
+              });
     }
 
     void upgrade() {

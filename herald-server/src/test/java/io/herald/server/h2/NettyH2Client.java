@@ -146,9 +146,10 @@ public final class NettyH2Client implements AutoCloseable {
 
   /**
    * Opens a stream with the head of a request that announces {@code contentLength} body bytes and
-   * sends none of them (the stream stays open from the client's side).
+   * sends none of them (the stream stays open from the client's side); {@code headers} are name,
+   * value pairs added to it.
    */
-  public Stream startRequest(HttpMethod method, String path, int contentLength) {
+  public Stream startRequest(HttpMethod method, String path, int contentLength, String... headers) {
     Stream s = new Stream();
     Http2StreamChannel ch =
         new Http2StreamChannelBootstrap(parent)
@@ -167,6 +168,9 @@ public final class NettyH2Client implements AutoCloseable {
     req.headers().set(HttpHeaderNames.HOST, "localhost");
     req.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
     req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, contentLength);
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      req.headers().set(headers[i], headers[i + 1]);
+    }
     s.channel = ch;
     ch.writeAndFlush(req);
     return s;

@@ -10,6 +10,7 @@ import io.herald.client.HeraldClient;
 import io.herald.client.HeraldSubscription;
 import io.herald.client.Published;
 import io.herald.core.Transport;
+import io.herald.redis.LoopbackRelay;
 import io.herald.redis.RedisServerProcess;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
@@ -171,7 +172,7 @@ class DrainIT {
       throws Exception {
     HeraldServer a = node();
     HeraldServer b = node();
-    SwitchingProxy balancer = new SwitchingProxy(a.port());
+    LoopbackRelay balancer = LoopbackRelay.to(a.port()).start();
     String ch = channel("drain");
     String quiet = channel("drain-quiet");
     HeraldClient viaBalancer = client(balancer.baseUrl());
@@ -238,7 +239,7 @@ class DrainIT {
           .pollInterval(Duration.ofMillis(20))
           .until(() -> TestClients.get(a.baseUrl() + "/ready").statusCode() == 503);
       long notReady = System.nanoTime();
-      balancer.target(b.port()); // the load balancer's readiness check takes A out
+      balancer.targets(b.port()); // the load balancer's readiness check takes A out
       HttpResponse<String> ready = TestClients.get(a.baseUrl() + "/ready");
       assertThat(TestClients.json(ready.body()).path("reason").asText()).isEqualTo("draining");
       assertThat(TestClients.get(a.baseUrl() + "/live").statusCode()).isEqualTo(200);
@@ -318,7 +319,7 @@ class DrainIT {
   @Test
   void aCutSseStreamIsAnErrorForTheClientWhileHeraldEndIsACleanEnd() throws Exception {
     HeraldServer server = ClientTestSupport.server();
-    SwitchingProxy proxy = new SwitchingProxy(server.port());
+    LoopbackRelay proxy = LoopbackRelay.to(server.port()).start();
     String ch = channel("cut");
     try {
       HttpResponse<InputStream> cut =
@@ -355,7 +356,7 @@ class DrainIT {
   @Test
   void theJavaClientResumesAfterACutStreamWithNothingLost() {
     HeraldServer server = ClientTestSupport.server();
-    SwitchingProxy proxy = new SwitchingProxy(server.port());
+    LoopbackRelay proxy = LoopbackRelay.to(server.port()).start();
     HeraldClient direct = ClientTestSupport.client(server);
     String ch = channel("cut-java");
     Recorder r = new Recorder();

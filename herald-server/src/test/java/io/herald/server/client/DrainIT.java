@@ -11,7 +11,7 @@ import io.herald.client.HeraldSubscription;
 import io.herald.client.Published;
 import io.herald.core.Transport;
 import io.herald.redis.LoopbackRelay;
-import io.herald.redis.RedisServerProcess;
+import io.herald.redis.RedisExtension;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
 import io.herald.server.ServerConfig;
@@ -33,11 +33,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Rolling restarts (issue 12): a node told to drain (what SIGTERM does) answers {@code /ready} 503
@@ -52,19 +51,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class DrainIT {
   private static final Duration DELAY = Duration.ofSeconds(2);
   private static final Duration WINDOW = Duration.ofSeconds(4);
-  private static RedisServerProcess redis;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServerProcess.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    if (redis != null) {
-      redis.close();
-    }
-  }
+  @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
   private static HeraldServer node() {
     HeraldServer node =

@@ -139,6 +139,25 @@ public final class NettyH2Client implements AutoCloseable {
     return parent;
   }
 
+  /**
+   * Opens a new stream on the connection whose HTTP objects go to {@code s}; unless {@code
+   * reading}, its data is not read until {@link Stream#startReading()}.
+   */
+  private Http2StreamChannel open(Stream s, boolean reading) {
+    return new Http2StreamChannelBootstrap(parent)
+        .handler(
+            new ChannelInitializer<Http2StreamChannel>() {
+              @Override
+              protected void initChannel(Http2StreamChannel ch) {
+                ch.config().setAutoRead(reading);
+                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), s);
+              }
+            })
+        .open()
+        .syncUninterruptibly()
+        .getNow();
+  }
+
   /** Opens a stream with a GET of {@code path}. */
   public Stream get(String path, String... headers) {
     return send(HttpMethod.GET, path, null, headers);
@@ -151,18 +170,7 @@ public final class NettyH2Client implements AutoCloseable {
    */
   public Stream startRequest(HttpMethod method, String path, int contentLength, String... headers) {
     Stream s = new Stream();
-    Http2StreamChannel ch =
-        new Http2StreamChannelBootstrap(parent)
-            .handler(
-                new ChannelInitializer<Http2StreamChannel>() {
-                  @Override
-                  protected void initChannel(Http2StreamChannel ch) {
-                    ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), s);
-                  }
-                })
-            .open()
-            .syncUninterruptibly()
-            .getNow();
+    Http2StreamChannel ch = open(s, true);
     io.netty.handler.codec.http.DefaultHttpRequest req =
         new io.netty.handler.codec.http.DefaultHttpRequest(HttpVersion.HTTP_1_1, method, path);
     req.headers().set(HttpHeaderNames.HOST, "localhost");
@@ -188,19 +196,7 @@ public final class NettyH2Client implements AutoCloseable {
   public Stream send(
       boolean reading, HttpMethod method, String path, String body, String... headers) {
     Stream s = new Stream();
-    Http2StreamChannel ch =
-        new Http2StreamChannelBootstrap(parent)
-            .handler(
-                new ChannelInitializer<Http2StreamChannel>() {
-                  @Override
-                  protected void initChannel(Http2StreamChannel ch) {
-                    ch.config().setAutoRead(reading);
-                    ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), s);
-                  }
-                })
-            .open()
-            .syncUninterruptibly()
-            .getNow();
+    Http2StreamChannel ch = open(s, reading);
     FullHttpRequest req =
         new DefaultFullHttpRequest(
             HttpVersion.HTTP_1_1,

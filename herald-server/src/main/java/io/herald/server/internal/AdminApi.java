@@ -2,6 +2,7 @@ package io.herald.server.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.core.BrokerNode;
+import io.herald.core.ContentTypes;
 import io.herald.core.ErrorCode;
 import io.herald.core.History;
 import io.herald.core.Hub;
@@ -27,7 +28,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -429,7 +429,7 @@ final class AdminApi {
   /** The request's JSON object body; {@code 415} unless {@code application/json}. */
   private static JsonNode body(FullHttpRequest request) {
     String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
-    if (!type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT).equals("application/json")) {
+    if (!ContentTypes.mediaType(type).equals("application/json")) {
       throw new ProtocolException(
           ErrorCode.UNSUPPORTED_MEDIA_TYPE,
           "the admin API takes application/json bodies, got '" + type + "'");

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -75,7 +76,7 @@ final class MultiplexedConnection extends ChannelInboundHandlerAdapter {
         .addLast("h2streams", new Http2MultiplexHandler(connection.new Streams()))
         .addLast("h2connection", connection);
     // the connection's window starts at 65,535 bytes whatever the settings say (RFC 9113 6.9.2)
-    int more = server.config.h2InitialWindowBytes() - 65_535;
+    int more = server.config.h2InitialWindowBytes() - Http2CodecUtil.DEFAULT_WINDOW_SIZE;
     if (more > 0) {
       try {
         codec

@@ -89,14 +89,14 @@ final class AdminAuth {
       }
       return;
     }
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+    String token = Bearer.token(authorization);
+    if (token == null) {
       throw new AuthException(
           ErrorCode.UNAUTHORIZED,
           "sign in to the admin page (POST /admin/api/session), then send 'Authorization: Bearer"
               + " TOKEN', or send X-Api-Key",
           false);
     }
-    String token = authorization.substring(7).trim();
     if (!valid(token)) {
       throw new AuthException(
           ErrorCode.UNAUTHORIZED,

@@ -264,13 +264,13 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     String token = null;
     String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
     if (authorization != null) {
-      if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      token = Bearer.token(authorization);
+      if (token == null) {
         throw new AuthException(
             ErrorCode.UNAUTHORIZED,
             "the Authorization header must be 'Bearer TOKEN' (RFC 6750)",
             false);
       }
-      token = authorization.substring(7).trim();
     } else {
       token = Query.single(uri, "token");
     }

@@ -61,10 +61,7 @@ final class MetricsEndpoint {
   private static boolean authorized(ServerContext server, FullHttpRequest request) {
     String key = request.headers().get("X-Api-Key");
     if (key == null) {
-      String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-      if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-        key = authorization.substring(7).trim();
-      }
+      key = Bearer.token(request.headers().get(HttpHeaderNames.AUTHORIZATION));
     }
     return server.authorizer.isApiKey(key);
   }

@@ -297,6 +297,26 @@ class MetricsIT {
   }
 
   @Test
+  void aScrapeRunsOffTheEventLoopsSoThatItsProcReadsStallNoConnection() throws Exception {
+    try (HeraldServer server = HeraldServer.start(ServerConfig.builder().port(0).build())) {
+      List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+      io.micrometer.core.instrument.Gauge.builder(
+              "test.scrape.thread",
+              threads,
+              t -> {
+                t.add(Thread.currentThread().getName());
+                return 1;
+              })
+          .register(server.metrics().registry());
+      String text = Scrape.of(server.baseUrl()).text();
+      assertThat(text).contains("test_scrape_thread 1.0");
+      assertThat(threads).isNotEmpty().noneMatch(name -> name.contains("EventLoopGroup"));
+      // a second scrape (the client's kept-alive connection) is answered as well
+      assertThat(Scrape.of(server.baseUrl()).text()).contains("test_scrape_thread");
+    }
+  }
+
+  @Test
   void namesFollowPrometheusConventions() throws Exception {
     try (HeraldServer server = HeraldServer.start(ServerConfig.builder().port(0).build())) {
       String text = Scrape.of(server.baseUrl()).text();

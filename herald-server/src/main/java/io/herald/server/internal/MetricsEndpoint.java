@@ -12,7 +12,11 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /metrics} and {@code HEAD /metrics}: the {@link ServerMetrics} in the Prometheus text
@@ -20,10 +24,15 @@ import java.nio.charset.StandardCharsets;
  * --metrics-require-api-key}, which asks for one of the {@code --api-key}s as {@code X-Api-Key} or
  * as {@code Authorization: Bearer KEY} (what Prometheus's {@code authorization} scrape setting
  * sends); a missing or wrong key gets {@code 401 unauthorized}. Served only with {@code --metrics}
- * (on by default); off, the path is a {@code 404}. Runs on the channel's event loop; a scrape costs
- * one pass over the open connections plus formatting, about a millisecond.
+ * (on by default); off, the path is a {@code 404}. The scrape runs off the event loops, one at a
+ * time on Netty's global executor: it makes one pass over the open connections and reads {@code
+ * /proc} (open files: one directory entry per open descriptor, so tens of milliseconds at 100,000
+ * connections), which would stall every connection of the loop; the answer is then written on the
+ * connection's loop (the connection reads nothing more until then).
  */
 final class MetricsEndpoint {
+  private static final Logger LOG = LoggerFactory.getLogger(MetricsEndpoint.class);
+
   /** The Prometheus text format's content type. */
   static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -47,7 +56,21 @@ final class MetricsEndpoint {
           "/metrics needs an API key: send X-Api-Key, or Authorization: Bearer KEY",
           false);
     }
-    byte[] body = server.metrics.scrape().getBytes(StandardCharsets.UTF_8);
+    CompletableFuture.supplyAsync(
+            () -> server.metrics.scrape().getBytes(StandardCharsets.UTF_8),
+            GlobalEventExecutor.INSTANCE)
+        .whenComplete(
+            (body, error) -> EventLoops.runOn(ctx, () -> write(ctx, body, error, keepAlive)));
+  }
+
+  private static void write(
+      ChannelHandlerContext ctx, byte[] body, Throwable error, boolean keepAlive) {
+    if (error != null) {
+      LOG.error("the metrics scrape failed", error);
+      HttpResponses.write(
+          ctx, HttpResponses.error(ErrorCode.INTERNAL, "the metrics scrape failed"), keepAlive);
+      return;
+    }
     FullHttpResponse r =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));

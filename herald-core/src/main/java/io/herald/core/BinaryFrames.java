@@ -14,8 +14,9 @@ public final class BinaryFrames {
   /**
    * Reads and checks N, the length of the JSON part.
    *
-   * @param frame the payload
-   * @param length the payload's length, at most {@code frame.length}
+   * @param frame the payload, or at least its first {@value #PREFIX_BYTES} bytes (when {@code
+   *     length} is that many or more)
+   * @param length the whole payload's length in bytes
    * @return N, 2 or more, with {@code 4 + N <= length}
    * @throws ProtocolException {@code invalid_request} saying what is wrong with the layout
    */

@@ -474,8 +474,9 @@ public final class Message {
    * owns the array.
    */
   public byte[] pushFrame() {
-    byte[] frame = new byte[pushFrameSize()];
-    writePushFrame(frame, 0);
+    byte[] env = envelope(); // once: a binary message's is built (base64) on each call
+    byte[] frame = new byte[PUSH_PREFIX.length + env.length - 1];
+    writePushFrame(env, frame, 0);
     return frame;
   }
 
@@ -491,7 +492,10 @@ public final class Message {
    *     from {@code at}
    */
   public void writePushFrame(byte[] dst, int at) {
-    byte[] env = envelope();
+    writePushFrame(envelope(), dst, at);
+  }
+
+  private static void writePushFrame(byte[] env, byte[] dst, int at) {
     System.arraycopy(PUSH_PREFIX, 0, dst, at, PUSH_PREFIX.length);
     System.arraycopy(env, 1, dst, at + PUSH_PREFIX.length, env.length - 1);
   }

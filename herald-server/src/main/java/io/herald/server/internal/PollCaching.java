@@ -98,22 +98,7 @@ final class PollCaching {
    * equal to it by the weak comparison (RFC 9110 section 13.1.2: {@code W/} is ignored).
    */
   boolean notModified(String etag) {
-    if (ifNoneMatch == null) {
-      return false;
-    }
-    for (String part : ifNoneMatch.split(",")) {
-      String tag = part.strip();
-      if (tag.equals("*")) {
-        return true;
-      }
-      if (tag.startsWith("W/")) {
-        tag = tag.substring(2);
-      }
-      if (tag.equals(etag)) {
-        return true;
-      }
-    }
-    return false;
+    return EntityTags.noneMatchHits(ifNoneMatch, etag);
   }
 
   /** The {@code Cache-Control} value of this poll's answers. */

@@ -242,8 +242,14 @@ final class PollHandler {
       return true;
     }
     server.metrics.pollAnswered(wait != null, taken.size());
-    for (Message m : taken) {
-      server.activity.delivered(m.channel(), 1);
+    int run = 0; // one count per run of a channel's messages, not one per message
+    for (int i = 0; i < taken.size(); i++) {
+      run++;
+      String channel = taken.get(i).channel();
+      if (i + 1 == taken.size() || !taken.get(i + 1).channel().equals(channel)) {
+        server.activity.delivered(channel, run);
+        run = 0;
+      }
     }
     CompositeByteBuf body = ctx.alloc().compositeBuffer(taken.size() * 2 + 2);
     body.addComponent(true, Unpooled.wrappedBuffer(OPEN));

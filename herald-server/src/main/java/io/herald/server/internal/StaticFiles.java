@@ -193,17 +193,10 @@ final class StaticFiles {
     String inm = request.get(HttpHeaderNames.IF_NONE_MATCH);
     boolean notModified;
     if (inm != null) {
-      notModified = false;
-      for (String part : inm.split(",")) {
-        String tag = part.strip();
-        if (tag.startsWith("W/")) {
-          tag = tag.substring(2);
-        }
-        notModified |=
-            tag.equals("*")
-                || tag.equals(asset.etag())
-                || (asset.gzip() != null && tag.equals(asset.gzipEtag()));
-      }
+      notModified =
+          asset.gzip() == null
+              ? EntityTags.noneMatchHits(inm, asset.etag())
+              : EntityTags.noneMatchHits(inm, asset.etag(), asset.gzipEtag());
     } else {
       Date since = DateFormatter.parseHttpDate(request.get(HttpHeaderNames.IF_MODIFIED_SINCE, ""));
       notModified = since != null && asset.lastModified().toEpochMilli() <= since.getTime();

@@ -17,6 +17,7 @@ import io.herald.core.ProtocolException;
 import io.herald.core.Subscription;
 import io.herald.server.auth.AuthException;
 import io.herald.server.auth.Principal;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -42,7 +43,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -405,19 +405,28 @@ final class WebSocketTransport extends StreamingTransport {
   }
 
   private void command(WebSocketFrame frame) {
-    byte[] bytes = ByteBufUtil.getBytes(frame.content());
+    ByteBuf content = frame.content();
+    byte[] bytes;
     byte[] data = null;
     WebSocketCommand command;
     try {
       if (frame instanceof BinaryWebSocketFrame) {
+        // the JSON and the data are copied out of the frame once each, not the whole frame first
+        int at = content.readerIndex();
+        int length = content.readableBytes();
+        byte[] prefix = new byte[BinaryFrames.PREFIX_BYTES];
+        content.getBytes(at, prefix, 0, Math.min(length, prefix.length));
         int n;
         try {
-          n = BinaryFrames.headLength(bytes, bytes.length);
+          n = BinaryFrames.headLength(prefix, length);
         } catch (ProtocolException e) {
           throw new WebSocketCommand.Invalid(null, e);
         }
-        data = Arrays.copyOfRange(bytes, BinaryFrames.PREFIX_BYTES + n, bytes.length);
-        bytes = Arrays.copyOfRange(bytes, BinaryFrames.PREFIX_BYTES, BinaryFrames.PREFIX_BYTES + n);
+        bytes = ByteBufUtil.getBytes(content, at + BinaryFrames.PREFIX_BYTES, n);
+        int dataAt = BinaryFrames.PREFIX_BYTES + n;
+        data = ByteBufUtil.getBytes(content, at + dataAt, length - dataAt);
+      } else {
+        bytes = ByteBufUtil.getBytes(content);
       }
       command = WebSocketCommand.parse(bytes);
     } catch (WebSocketCommand.Invalid e) {

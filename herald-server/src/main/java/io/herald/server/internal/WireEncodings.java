@@ -131,15 +131,7 @@ final class WireEncodings {
     return ("id: " + m.position() + "\n").getBytes(StandardCharsets.UTF_8);
   }
 
-  /** The whole frame around {@code m}'s push frame, written in place (no intermediate array). */
-  static byte[] webSocketFrame(Message m) {
-    int n = m.pushFrameSize();
-    byte[] frame = new byte[headerSize(n) + n];
-    writeHeader(frame, n);
-    m.writePushFrame(frame, frame.length - n);
-    return frame;
-  }
-
+  /** A whole unmasked text frame around {@code payload} (for tests that play the client side). */
   static byte[] webSocketFrame(byte[] payload) {
     int n = payload.length;
     byte[] frame = new byte[headerSize(n) + n];

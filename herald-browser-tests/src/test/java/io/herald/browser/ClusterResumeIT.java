@@ -3,6 +3,7 @@ package io.herald.browser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.herald.redis.LoopbackRelay;
 import io.herald.redis.RedisServerProcess;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
@@ -62,7 +63,7 @@ class ClusterResumeIT {
     String channel = Http.channel("balanced-" + transport);
     try (HeraldServer a = node();
         HeraldServer b = node();
-        TcpProxy balancer = new TcpProxy(a.port(), b.port())) {
+        LoopbackRelay balancer = LoopbackRelay.to(a.port(), b.port()).resetOnCut().start()) {
       browser.open(
           balancer.baseUrl()
               + "/test/harness.html?channel="

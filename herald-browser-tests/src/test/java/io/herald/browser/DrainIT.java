@@ -3,6 +3,7 @@ package io.herald.browser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.herald.redis.LoopbackRelay;
 import io.herald.redis.RedisServerProcess;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
@@ -90,7 +91,7 @@ class DrainIT {
     String channel = Http.channel("drain-" + transport);
     try (HeraldServer a = node();
         HeraldServer b = node();
-        TcpProxy balancer = new TcpProxy(a.port())) {
+        LoopbackRelay balancer = LoopbackRelay.to(a.port()).resetOnCut().start()) {
       TransportDeliveryIT.openHarness(browser, balancer.baseUrl(), channel, transport);
       List<String> expected = new ArrayList<>(texts(1, 10));
       expected.forEach(t -> Http.publish(b.baseUrl(), channel, t));

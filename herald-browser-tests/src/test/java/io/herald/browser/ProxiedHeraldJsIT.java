@@ -8,28 +8,34 @@ import io.herald.server.deploy.HeraldProcess;
 import io.herald.server.deploy.ProxyProcess;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * herald.js through Debian's nginx running the repository's recipe (deploy/nginx/herald.conf, as
- * written but for ports and paths) in front of two Herald JVMs on one real Redis: the page is
- * loaded through nginx and subscribes there; each node in turn is killed (SIGKILL) while the page
- * is subscribed, so its connection is cut at least once; it resumes through nginx on the other node
- * and shows every message once, in order, with no gap.
+ * herald.js through Debian's nginx and HAProxy, each running the repository's recipe
+ * (deploy/nginx/herald.conf, deploy/haproxy/haproxy.cfg, as written but for ports and paths) in
+ * front of two Herald JVMs on one real Redis: the page is loaded through the proxy and subscribes
+ * there; each node in turn is killed (SIGKILL) while the page is subscribed, so its connection is
+ * cut at least once; it resumes through the proxy on the other node and shows every message once,
+ * in order, with no gap.
  */
 @Timeout(150)
 class ProxiedHeraldJsIT {
   private static RedisServerProcess redis;
   private static HeraldProcess node1;
   private static HeraldProcess node2;
-  private static ProxyProcess nginx;
+  private static final Map<ProxyProcess.Kind, ProxyProcess> PROXIES =
+      new EnumMap<>(ProxyProcess.Kind.class);
   private static Browser browser;
 
   @BeforeAll
@@ -43,10 +49,11 @@ class ProxiedHeraldJsIT {
             () -> HeraldProcess.start("--broker", redis.uri(), "--shutdown-seconds", "1"));
     node2 = HeraldProcess.start("--broker", redis.uri(), "--shutdown-seconds", "1");
     node1 = first.join();
-    // The recipe's own 75 s timeout: the nodes run with their default intervals.
-    nginx =
-        ProxyProcess.start(
-            ProxyProcess.Kind.NGINX, Duration.ofSeconds(75), node1.port(), node2.port());
+    // The recipes' own 75 s timeout: the nodes run with their default intervals.
+    for (ProxyProcess.Kind kind : ProxyProcess.Kind.values()) {
+      PROXIES.put(
+          kind, ProxyProcess.start(kind, Duration.ofSeconds(75), node1.port(), node2.port()));
+    }
     browser = new Browser();
   }
 
@@ -55,7 +62,8 @@ class ProxiedHeraldJsIT {
     if (browser != null) {
       browser.close();
     }
-    for (AutoCloseable c : new AutoCloseable[] {nginx, node1, node2, redis}) {
+    PROXIES.values().forEach(ProxyProcess::close);
+    for (AutoCloseable c : new AutoCloseable[] {node1, node2, redis}) {
       try {
         if (c != null) {
           c.close();
@@ -66,7 +74,7 @@ class ProxiedHeraldJsIT {
     }
   }
 
-  private static void awaitReceived(List<String> sent) {
+  private static void awaitReceived(ProxyProcess proxy, List<String> sent) {
     try {
       await()
           .atMost(Duration.ofSeconds(60))
@@ -79,22 +87,31 @@ class ProxiedHeraldJsIT {
               + sent
               + "; events "
               + browser.jsMaps("return window.events")
-              + "\nnginx said:\n"
-              + nginx.output(),
+              + "\n"
+              + proxy
+              + " said:\n"
+              + proxy.output(),
           e);
     }
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"websocket", "sse"})
-  void aPageSubscribedThroughNginxResumesOnTheOtherNodeWhenItsNodeIsKilled(String transport) {
+  static Stream<Arguments> proxiesAndTransports() {
+    return Stream.of(ProxyProcess.Kind.values())
+        .flatMap(kind -> Stream.of("websocket", "sse").map(t -> Arguments.of(kind, t)));
+  }
+
+  @ParameterizedTest(name = "{1} through {0}")
+  @MethodSource("proxiesAndTransports")
+  void aPageSubscribedThroughAProxyResumesOnTheOtherNodeWhenItsNodeIsKilled(
+      ProxyProcess.Kind kind, String transport) {
+    ProxyProcess proxy = PROXIES.get(kind);
     for (HeraldProcess n : List.of(node1, node2)) {
       if (!n.isAlive()) {
         n.start();
       }
     }
-    String channel = Http.channel("nginx-" + transport);
-    TransportDeliveryIT.openHarness(browser, nginx.baseUrl(), channel, transport);
+    String channel = Http.channel(proxy + "-" + transport);
+    TransportDeliveryIT.openHarness(browser, proxy.baseUrl(), channel, transport);
     List<String> sent = new ArrayList<>();
     int n = 0;
     for (HeraldProcess killed : List.of(node1, node2)) {
@@ -106,13 +123,13 @@ class ProxiedHeraldJsIT {
         sent.add("m" + ++n);
         Http.publish(other.baseUrl(), channel, "m" + n);
       }
-      awaitReceived(sent);
+      awaitReceived(proxy, sent);
       killed.kill();
       for (int i = 0; i < 3; i++) {
         sent.add("m" + ++n);
         Http.publish(other.baseUrl(), channel, "m" + n);
       }
-      awaitReceived(sent);
+      awaitReceived(proxy, sent);
     }
     assertThat(TransportDeliveryIT.receivedData(browser)).containsExactlyElementsOf(sent);
     assertThat(browser.jsList("return window.received.map(m => m.offset)"))

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.herald.redis.LoopbackRelay;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
 import java.time.Duration;
@@ -69,7 +70,7 @@ class ResumeIT {
   void cutConnectionsLoseNothingAndRepeatNothing(String transport) {
     String channel = Http.channel("cut-" + transport);
     try (HeraldServer server = Servers.start(Servers.config());
-        TcpProxy proxy = new TcpProxy(server.port())) {
+        LoopbackRelay proxy = LoopbackRelay.to(server.port()).resetOnCut().start()) {
       String base = server.baseUrl();
       TransportDeliveryIT.openHarness(browser, proxy.baseUrl(), channel, transport);
       List<String> expected = new ArrayList<>(texts("m", 1, 10));

@@ -31,11 +31,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -46,22 +45,10 @@ import org.slf4j.LoggerFactory;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RedisBrokerIT extends BrokerContractTest {
   private static final Duration HEAD_CHECK = Duration.ofMillis(200);
-  private static RedisServerProcess redis;
+  @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
   private final List<Broker> own = new ArrayList<>();
   private final List<RedisServerProcess> ownRedis = new ArrayList<>();
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServerProcess.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    if (redis != null) {
-      redis.close();
-    }
-  }
 
   @AfterEach
   void closeOwn() {
@@ -73,7 +60,7 @@ class RedisBrokerIT extends BrokerContractTest {
 
   @Override
   protected Broker createBroker(HistoryConfig history) {
-    RedisBroker b = new RedisBroker(config(redis, history).build());
+    RedisBroker b = new RedisBroker(config(redis.process(), history).build());
     // The constructor waits 2 s at most for the first connection; a loaded machine may need longer.
     await().atMost(WAIT).until(b::isAvailable);
     return b;
@@ -82,7 +69,8 @@ class RedisBrokerIT extends BrokerContractTest {
   @Override
   protected Broker createBroker(HistoryConfig history, Duration idempotencyWindow) {
     RedisBroker b =
-        new RedisBroker(config(redis, history).idempotencyWindow(idempotencyWindow).build());
+        new RedisBroker(
+            config(redis.process(), history).idempotencyWindow(idempotencyWindow).build());
     await().atMost(WAIT).until(b::isAvailable);
     return b;
   }
@@ -203,8 +191,8 @@ class RedisBrokerIT extends BrokerContractTest {
   void twoNodesReceiveEachOthersPublicationsInOneOrder() {
     Recorder ra = new Recorder();
     Recorder rb = new Recorder();
-    RedisBroker a = startOwn(config(redis, HistoryConfig.DEFAULT).build(), ra);
-    RedisBroker b = startOwn(config(redis, HistoryConfig.DEFAULT).build(), rb);
+    RedisBroker a = startOwn(config(redis.process(), HistoryConfig.DEFAULT).build(), ra);
+    RedisBroker b = startOwn(config(redis.process(), HistoryConfig.DEFAULT).build(), rb);
     String ch = channel("a");
     History ha = join(a.subscribe(ch));
     History hb = join(b.subscribe(ch));
@@ -278,7 +266,7 @@ class RedisBrokerIT extends BrokerContractTest {
   void anIdleChannelExpiresAndComesBackWithANewEpoch() throws Exception {
     RedisBroker b =
         startOwn(
-            config(redis, new HistoryConfig(100, Duration.ofSeconds(1)))
+            config(redis.process(), new HistoryConfig(100, Duration.ofSeconds(1)))
                 .keyTtlMargin(Duration.ofSeconds(1))
                 .build(),
             new Recorder());
@@ -298,7 +286,7 @@ class RedisBrokerIT extends BrokerContractTest {
     Recorder r = new Recorder();
     RedisBroker b =
         startOwn(
-            config(redis, new HistoryConfig(100, Duration.ofSeconds(1)))
+            config(redis.process(), new HistoryConfig(100, Duration.ofSeconds(1)))
                 .keyTtlMargin(Duration.ofSeconds(1))
                 .build(),
             r);
@@ -338,7 +326,7 @@ class RedisBrokerIT extends BrokerContractTest {
   @Test
   void aLostLiveMessageIsFoundByTheHeadCheck() throws Exception {
     Recorder r = new Recorder();
-    RedisBroker b = startOwn(config(redis, HistoryConfig.DEFAULT).build(), r);
+    RedisBroker b = startOwn(config(redis.process(), HistoryConfig.DEFAULT).build(), r);
     String ch = channel("a");
     join(b.subscribe(ch));
     join(b.publish(ch, "message", data(1)));
@@ -382,7 +370,7 @@ class RedisBrokerIT extends BrokerContractTest {
   @Test
   void aMessageInFlightIsNotTakenForLost() {
     Recorder r = new Recorder();
-    RedisBroker b = startOwn(config(redis, HistoryConfig.DEFAULT).build(), r);
+    RedisBroker b = startOwn(config(redis.process(), HistoryConfig.DEFAULT).build(), r);
     String ch = channel("a");
     join(b.subscribe(ch));
     long until = System.currentTimeMillis() + 10 * HEAD_CHECK.toMillis();

@@ -232,10 +232,10 @@ class RedisFreezeIT {
   void aPublicationWrittenBeforeTheConnectionIsCutIs504AndLettuceNeverSendsItAgain()
       throws Exception {
     redis = RedisServerProcess.start();
-    try (LoopbackProxy proxy = new LoopbackProxy(redis.port())) {
+    try (LoopbackRelay proxy = LoopbackRelay.to(redis.port()).start()) {
       broker =
           new RedisBroker(
-              RedisBrokerConfig.builder(proxy.uri())
+              RedisBrokerConfig.builder("redis://127.0.0.1:" + proxy.port())
                   .history(HistoryConfig.DEFAULT)
                   .commandTimeout(Duration.ofSeconds(20)) // the cut comes first
                   .reconnectDelayMax(Duration.ofMillis(500))

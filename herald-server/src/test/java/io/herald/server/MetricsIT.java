@@ -94,6 +94,12 @@ class MetricsIT {
     return after.value(name, labels) - before.value(name, labels);
   }
 
+  /** How much a metric (with these label name/value pairs) moved between two given scrapes. */
+  @FunctionalInterface
+  private interface Delta {
+    double of(String name, String... labels);
+  }
+
   @Test
   void countersMoveByExactlyTheTrafficSent() throws Exception {
     int httpPublishes = 5;
@@ -169,109 +175,41 @@ class MetricsIT {
         assertThat(pub.next().get("error").get("code").asText()).isEqualTo("invalid_request");
 
         Scrape after = Scrape.of(base);
+        Delta moved = (name, labels) -> delta(before, after, name, labels);
         assertThat(
-                delta(
-                    before,
-                    after,
-                    "herald_publications_total",
-                    "outcome",
-                    "published",
-                    "transport",
-                    "http"))
+                moved.of("herald_publications_total", "outcome", "published", "transport", "http"))
             .isEqualTo(httpPublishes);
         assertThat(
-                delta(
-                    before,
-                    after,
-                    "herald_publications_total",
-                    "outcome",
-                    "published",
-                    "transport",
-                    "websocket"))
+                moved.of(
+                    "herald_publications_total", "outcome", "published", "transport", "websocket"))
             .isEqualTo(wsPublishes);
-        assertThat(delta(before, after, "herald_broker_publish_seconds_count")).isEqualTo(total);
-        assertThat(delta(before, after, "herald_deliveries_total", "transport", "websocket"))
-            .isEqualTo(total);
-        assertThat(delta(before, after, "herald_deliveries_total", "transport", "sse"))
-            .isEqualTo(total);
-        assertThat(delta(before, after, "herald_deliveries_total", "transport", "short_poll"))
-            .isEqualTo(total);
-        assertThat(delta(before, after, "herald_deliveries_total", "transport", "long_poll"))
-            .isEqualTo(0);
+        assertThat(moved.of("herald_broker_publish_seconds_count")).isEqualTo(total);
+        assertThat(moved.of("herald_deliveries_total", "transport", "websocket")).isEqualTo(total);
+        assertThat(moved.of("herald_deliveries_total", "transport", "sse")).isEqualTo(total);
+        assertThat(moved.of("herald_deliveries_total", "transport", "short_poll")).isEqualTo(total);
+        assertThat(moved.of("herald_deliveries_total", "transport", "long_poll")).isEqualTo(0);
         assertThat(
-                delta(
-                    before,
-                    after,
-                    "herald_poll_answers_total",
-                    "kind",
-                    "messages",
-                    "transport",
-                    "short_poll"))
+                moved.of(
+                    "herald_poll_answers_total", "kind", "messages", "transport", "short_poll"))
             .isEqualTo(1);
         assertThat(
-                delta(
-                    before,
-                    after,
-                    "herald_poll_answers_total",
-                    "kind",
-                    "not_modified",
-                    "transport",
-                    "short_poll"))
+                moved.of(
+                    "herald_poll_answers_total", "kind", "not_modified", "transport", "short_poll"))
             .isEqualTo(1);
         // the other epoch's poll answers at the head: empty
         assertThat(
-                delta(
-                    before,
-                    after,
-                    "herald_poll_answers_total",
-                    "kind",
-                    "empty",
-                    "transport",
-                    "short_poll"))
+                moved.of("herald_poll_answers_total", "kind", "empty", "transport", "short_poll"))
             .isEqualTo(2);
-        assertThat(
-                delta(
-                    before,
-                    after,
-                    "herald_poll_answers_total",
-                    "kind",
-                    "empty",
-                    "transport",
-                    "long_poll"))
+        assertThat(moved.of("herald_poll_answers_total", "kind", "empty", "transport", "long_poll"))
             .isEqualTo(1);
-        assertThat(delta(before, after, "herald_recovery_failures_total", "cause", "epoch"))
+        assertThat(moved.of("herald_recovery_failures_total", "cause", "epoch")).isEqualTo(1);
+        assertThat(moved.of("herald_refusals_total", "code", "invalid_cursor", "via", "http"))
             .isEqualTo(1);
-        assertThat(
-                delta(
-                    before,
-                    after,
-                    "herald_refusals_total",
-                    "code",
-                    "invalid_cursor",
-                    "via",
-                    "http"))
+        assertThat(moved.of("herald_refusals_total", "code", "invalid_channel", "via", "http"))
             .isEqualTo(1);
-        assertThat(
-                delta(
-                    before,
-                    after,
-                    "herald_refusals_total",
-                    "code",
-                    "invalid_channel",
-                    "via",
-                    "http"))
+        assertThat(moved.of("herald_refusals_total", "code", "invalid_request", "via", "websocket"))
             .isEqualTo(1);
-        assertThat(
-                delta(
-                    before,
-                    after,
-                    "herald_refusals_total",
-                    "code",
-                    "invalid_request",
-                    "via",
-                    "websocket"))
-            .isEqualTo(1);
-        assertThat(delta(before, after, "herald_sent_bytes_total")).isPositive();
+        assertThat(moved.of("herald_sent_bytes_total")).isPositive();
         assertThat(delta(start, after, "herald_connects_total", "transport", "websocket"))
             .isEqualTo(2);
         assertThat(delta(start, after, "herald_connects_total", "transport", "sse")).isEqualTo(1);

@@ -3,16 +3,22 @@ package io.herald.client.cli;
 import io.herald.client.HeraldClient;
 import io.herald.client.HeraldClientException;
 import io.herald.client.Published;
+import io.herald.core.ContentTypes;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -34,10 +40,19 @@ import picocli.CommandLine.Spec;
  * server could not be reached. A token ({@code --token}, {@code HERALD_TOKEN}) or an API key
  * ({@code --api-key}, {@code HERALD_API_KEY}) goes in a header of every request. Not thread-safe:
  * one run at a time.
+ *
+ * <p>With {@code --data-file FILE} (or {@code -} for standard input) the whole file is one message
+ * instead, sent byte for byte with {@code --content-type} (PROTOCOL.md section 11: a type that is
+ * neither JSON nor text makes a binary message; {@code application/octet-stream} by default), so
+ * {@code herald publish frames --content-type image/png --data-file frame.png} publishes an image.
+ * A binary {@code --content-type} without {@code --data-file} is refused (exit 2): lines of
+ * standard input are text.
  */
 @Command(
     name = "publish",
-    description = "Publish each line of standard input as one message to CHANNEL.",
+    description =
+        "Publish each line of standard input, or the whole --data-file, as one message to"
+            + " CHANNEL.",
     sortOptions = false)
 public class PublishCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
@@ -67,6 +82,23 @@ public class PublishCommand implements Callable<Integer> {
   private boolean json;
 
   @Option(
+      names = "--content-type",
+      paramLabel = "TYPE",
+      description =
+          "The messages' content type: JSON (as --json), text/* (as the default), or any other"
+              + " type, such as application/octet-stream, for a binary message from --data-file.")
+  private String contentType;
+
+  @Option(
+      names = "--data-file",
+      paramLabel = "FILE",
+      description =
+          "Publish the whole FILE (- for standard input) as one message, byte for byte, instead"
+              + " of each line; its type is --content-type (default: application/octet-stream,"
+              + " or JSON with --json).")
+  private String dataFile;
+
+  @Option(
       names = "--retries",
       paramLabel = "N",
       defaultValue = "" + HeraldClient.DEFAULT_PUBLISH_RETRIES,
@@ -80,23 +112,7 @@ public class PublishCommand implements Callable<Integer> {
       description = "Print nothing for published lines.")
   private boolean quiet;
 
-  @Option(
-      names = "--token",
-      paramLabel = "JWT",
-      defaultValue = "${env:HERALD_TOKEN}",
-      description =
-          "A token sent as Authorization: Bearer (default: $HERALD_TOKEN; prefer the variable: "
-              + "options show in the process list).")
-  private String token;
-
-  @Option(
-      names = "--api-key",
-      paramLabel = "KEY",
-      defaultValue = "${env:HERALD_API_KEY}",
-      description =
-          "An API key sent as X-Api-Key, for backends (default: $HERALD_API_KEY; prefer the "
-              + "variable).")
-  private String apiKey;
+  @Mixin private CredentialsOptions credentials = new CredentialsOptions();
 
   @Option(
       names = {"-h", "--help"},
@@ -131,13 +147,30 @@ public class PublishCommand implements Callable<Integer> {
       client =
           HeraldClient.builder(URI.create(server))
               .publishRetries(retries)
-              .token(token)
-              .apiKey(apiKey)
+              .token(credentials.token())
+              .apiKey(credentials.apiKey())
               .build();
     } catch (IllegalArgumentException e) {
       err.println("herald publish: " + e.getMessage());
       err.flush();
       return 2;
+    }
+    String type = contentType == null ? null : contentType.trim();
+    String media = ContentTypes.mediaType(type);
+    if (json && type != null && !ContentTypes.isJson(media)) {
+      return usage(err, "--json publishes JSON; it cannot go with --content-type " + type);
+    }
+    boolean asJson = json || ContentTypes.isJson(media);
+    if (dataFile != null) {
+      return publishFile(client, err, asJson, type == null ? ContentTypes.DEFAULT_BINARY : type);
+    }
+    if (!asJson && !ContentTypes.isText(media)) {
+      return usage(
+          err,
+          "--content-type "
+              + type
+              + " is binary: give the bytes with --data-file FILE (lines of standard input are"
+              + " text)");
     }
     int refused = 0;
     long lineNumber = 0;
@@ -146,39 +179,78 @@ public class PublishCommand implements Callable<Integer> {
     String line;
     while ((line = reader.readLine()) != null) {
       lineNumber++;
-      if (json && line.isBlank()) {
+      if (asJson && line.isBlank()) {
         continue;
       }
-      try {
-        Published p =
-            json
-                ? client.publish(channel, event, line.getBytes(StandardCharsets.UTF_8)).join()
-                : client.publishText(channel, event, line).join();
-        if (!quiet) {
-          err.println(p.position());
-          err.flush();
-        }
-      } catch (CompletionException e) {
-        Throwable cause = e.getCause() == null ? e : e.getCause();
-        if (cause instanceof HeraldClientException h) {
-          if (h.status() == 0 || AUTH_REFUSALS.contains(h.code())) {
-            // A bad name, or credentials the server refuses: every further line would fail too.
-            err.println("herald publish: " + h.code() + ": " + messageOf(h));
-            err.flush();
-            return 2;
-          }
-          refused++;
-          err.println(
-              "herald publish: line " + lineNumber + " refused: " + h.code() + ": " + messageOf(h));
-          err.flush();
-        } else {
-          err.println("herald publish: cannot reach " + server + ": " + cause);
+      int outcome =
+          outcome(
+              asJson
+                  ? client.publish(channel, event, line.getBytes(StandardCharsets.UTF_8))
+                  : client.publishText(channel, event, line),
+              err,
+              "line " + lineNumber);
+      if (outcome == 2) {
+        return 2;
+      }
+      refused += outcome;
+    }
+    return refused == 0 ? 0 : 1;
+  }
+
+  /** Publishes the whole of {@code --data-file} as one message of {@code type}. */
+  private int publishFile(HeraldClient client, PrintWriter err, boolean asJson, String type) {
+    byte[] bytes;
+    try {
+      bytes = dataFile.equals("-") ? input.readAllBytes() : Files.readAllBytes(Path.of(dataFile));
+    } catch (IOException | java.nio.file.InvalidPathException e) {
+      return usage(err, "cannot read --data-file " + dataFile + ": " + e);
+    }
+    String media = ContentTypes.mediaType(type);
+    return outcome(
+        asJson
+            ? client.publish(channel, event, bytes)
+            : ContentTypes.isText(media)
+                ? client.publishText(channel, event, new String(bytes, StandardCharsets.UTF_8))
+                : client.publishBinary(channel, event, bytes, type),
+        err,
+        dataFile);
+  }
+
+  /**
+   * Waits for one publication and reports it: 0 published, 1 refused (reported), 2 no use going on
+   * (a bad name or content type, refused credentials, an unreachable server).
+   */
+  private int outcome(CompletableFuture<Published> publication, PrintWriter err, String what) {
+    try {
+      Published p = publication.join();
+      if (!quiet) {
+        err.println(p.position());
+        err.flush();
+      }
+      return 0;
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof HeraldClientException h) {
+        if (h.status() == 0 || AUTH_REFUSALS.contains(h.code())) {
+          // A bad name, or credentials the server refuses: every further line would fail too.
+          err.println("herald publish: " + h.code() + ": " + messageOf(h));
           err.flush();
           return 2;
         }
+        err.println("herald publish: " + what + " refused: " + h.code() + ": " + messageOf(h));
+        err.flush();
+        return 1;
       }
+      err.println("herald publish: cannot reach " + server + ": " + cause);
+      err.flush();
+      return 2;
     }
-    return refused == 0 ? 0 : 1;
+  }
+
+  private static int usage(PrintWriter err, String message) {
+    err.println("herald publish: " + message);
+    err.flush();
+    return 2;
   }
 
   private static String messageOf(HeraldClientException h) {

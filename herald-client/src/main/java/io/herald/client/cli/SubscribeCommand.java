@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -94,23 +95,7 @@ public class SubscribeCommand implements Callable<Integer> {
       description = "Exit after N messages; 0 runs until interrupted (default: ${DEFAULT-VALUE}).")
   private long count;
 
-  @Option(
-      names = "--token",
-      paramLabel = "JWT",
-      defaultValue = "${env:HERALD_TOKEN}",
-      description =
-          "A token sent as Authorization: Bearer (default: $HERALD_TOKEN; prefer the variable: "
-              + "options show in the process list).")
-  private String token;
-
-  @Option(
-      names = "--api-key",
-      paramLabel = "KEY",
-      defaultValue = "${env:HERALD_API_KEY}",
-      description =
-          "An API key sent as X-Api-Key, for backends (default: $HERALD_API_KEY; prefer the "
-              + "variable).")
-  private String apiKey;
+  @Mixin private CredentialsOptions credentials = new CredentialsOptions();
 
   @Option(
       names = {"-h", "--help"},
@@ -136,8 +121,8 @@ public class SubscribeCommand implements Callable<Integer> {
           HeraldClient.builder(URI.create(server))
               .shortPollInterval(Duration.ofMillis(pollIntervalMillis))
               .longPollWait(Duration.ofSeconds(waitSeconds))
-              .token(token)
-              .apiKey(apiKey)
+              .token(credentials.token())
+              .apiKey(credentials.apiKey())
               .build();
       cursor = since == null ? null : Cursor.parse(since, list.size());
     } catch (IllegalArgumentException | ProtocolException e) {

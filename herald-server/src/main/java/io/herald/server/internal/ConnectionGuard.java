@@ -75,6 +75,11 @@ final class ConnectionGuard extends ChannelDuplexHandler {
   private ChannelHandlerContext timingCtx;
   private Phase phase = Phase.HEAD;
   private int unanswered;
+
+  /** The {@code Origin} and {@code Host} of the request whose body is awaited, for its 408. */
+  private String bodyOrigin;
+
+  private String bodyHost;
   private long deadline;
   private ScheduledFuture<?> timer;
   private long timerAt;
@@ -353,6 +358,11 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     FullHttpResponse r =
         HttpResponses.error(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout", message);
     r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    if (phase == Phase.BODY) {
+      // The head came: a browser must see the 408 itself, not an opaque CORS failure.
+      HttpResponses.allowOriginOf(timingCtx, server.origins, bodyOrigin, bodyHost);
+      HttpResponses.cors(timingCtx, r.headers());
+    }
     discard();
     timingCtx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
   }
@@ -388,8 +398,10 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (phase != Phase.STREAM && phase != Phase.LINGERING) {
-        if (msg instanceof HttpRequest) {
+        if (msg instanceof HttpRequest request) {
           phase = Phase.BODY;
+          bodyOrigin = request.headers().get(HttpHeaderNames.ORIGIN);
+          bodyHost = request.headers().get(HttpHeaderNames.HOST);
           if (unanswered == 0) {
             deadlineIn(server.config.requestBodyTimeout().toNanos());
           }

@@ -161,4 +161,21 @@ final class HttpResponses {
     }
     return f;
   }
+
+  /**
+   * Sets the CORS answer of the channel's next response from a request's {@code Origin} and {@code
+   * Host}, for answers written before the router saw the request (a {@code 408} for a body that
+   * never came): the allowed origin, or none for a request without {@code Origin} or from a refused
+   * one. Event loop only.
+   */
+  static void allowOriginOf(
+      ChannelHandlerContext ctx,
+      io.herald.server.auth.OriginPolicy origins,
+      String origin,
+      String host) {
+    String allow = origin == null ? null : origins.allowOrigin(origin, host);
+    ctx.channel()
+        .attr(ALLOW_ORIGIN)
+        .set(io.herald.server.auth.OriginPolicy.REFUSED.equals(allow) ? null : allow);
+  }
 }

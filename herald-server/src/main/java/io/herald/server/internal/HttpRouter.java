@@ -216,7 +216,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
           Cursor.parse(
               lastEventId != null && !lastEventId.isEmpty() ? lastEventId : since, channels.size());
       streaming = true;
-      ctx.pipeline().addLast("sse", new SseTransport(server, channels, cursor, principal));
+      boolean http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+      ctx.pipeline().addLast("sse", new SseTransport(server, channels, cursor, principal, http10));
       return;
     }
     Integer wait = PollHandler.requestedWait(uri, request.headers());

@@ -38,6 +38,12 @@ import java.util.concurrent.TimeUnit;
  * announced by a {@code herald.end} event, {@code {"reason":"draining"|"expired",
  * "retryAfterMillis":N}} after a {@code retry:} line of the same delay, then the last chunk.
  *
+ * <p>An HTTP/1.0 client cannot parse chunked transfer encoding (RFC 9112 section 6.1: a server must
+ * not send it to one), so its stream is close-delimited (RFC 9112 section 6.3, rule 8): no {@code
+ * Transfer-Encoding}, {@code Connection: close}, the same events, and after {@code herald.end} the
+ * connection's close. Such a client cannot tell a cut from an end by framing alone: only {@code
+ * herald.end} says that the end was clean.
+ *
  * <p>Added to the pipeline by {@link HttpRouter} for one request; the connection then carries only
  * this stream. Confined to the channel's event loop.
  */
@@ -49,13 +55,24 @@ final class SseTransport extends StreamingTransport {
   private final List<String> channels;
   private final Cursor since;
   private final Principal principal;
+  private final boolean closeDelimited;
   private ScheduledFuture<?> heartbeat;
   private ScheduledFuture<?> expiry;
   private long lastWrite;
   private boolean ended;
 
-  SseTransport(ServerContext server, List<String> channels, Cursor since, Principal principal) {
+  /**
+   * @param closeDelimited the request was HTTP/1.0: send the stream close-delimited instead of
+   *     chunked
+   */
+  SseTransport(
+      ServerContext server,
+      List<String> channels,
+      Cursor since,
+      Principal principal,
+      boolean closeDelimited) {
     super(server, io.herald.core.Transport.SSE);
+    this.closeDelimited = closeDelimited;
     this.channels = channels;
     this.since = since;
     this.principal = principal;
@@ -94,7 +111,9 @@ final class SseTransport extends StreamingTransport {
         .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
         .set("X-Accel-Buffering", "no");
-    HttpUtil.setTransferEncodingChunked(head, true); // a cut is an error, not an end
+    if (!closeDelimited) {
+      HttpUtil.setTransferEncodingChunked(head, true); // a cut is an error, not an end
+    }
 
     HttpResponses.cors(ctx, head.headers());
     ctx.write(head);

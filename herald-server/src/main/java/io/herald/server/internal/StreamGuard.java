@@ -68,6 +68,14 @@ final class StreamGuard extends ChannelDuplexHandler {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof io.netty.handler.codec.http.HttpRequest
         && !(msg instanceof LastHttpContent)) {
+      io.netty.handler.codec.http.HttpHeaders headers =
+          ((io.netty.handler.codec.http.HttpRequest) msg).headers();
+      // The answer to a body that never comes carries the CORS headers of the request's origin.
+      HttpResponses.allowOriginOf(
+          ctx,
+          server.origins,
+          headers.get(io.netty.handler.codec.http.HttpHeaderNames.ORIGIN),
+          headers.get(io.netty.handler.codec.http.HttpHeaderNames.HOST));
       long nanos = server.config.requestBodyTimeout().toNanos();
       bodyTimer = ctx.executor().schedule(this::bodyTimeout, nanos, TimeUnit.NANOSECONDS);
     }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.herald.redis.RedisServerProcess;
+import io.herald.redis.RedisExtension;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
 import io.herald.server.ServerConfig;
@@ -18,11 +18,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The admin API of two nodes on one real Redis: each node announces itself on the broker, so either
@@ -34,19 +33,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class AdminRedisIT {
   static final String API_KEY = "admin-redis-it-key-0123456789";
   static final Duration WAIT = Duration.ofSeconds(20);
-  static RedisServerProcess redis;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServerProcess.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    if (redis != null) {
-      redis.close();
-    }
-  }
+  @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
   static HeraldServer node() {
     HeraldServer node =

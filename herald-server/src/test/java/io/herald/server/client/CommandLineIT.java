@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import picocli.CommandLine;
@@ -157,6 +159,79 @@ class CommandLineIT {
     assertThat(run.execute(ch, "--server", base, "--quiet")).isZero();
     assertThat(run.err.toString()).isEmpty();
     assertThat(run.out.toString()).isEmpty();
+  }
+
+  @Test
+  void publishDataFileSendsTheWholeFileAsOneBinaryMessageByteForByte(@TempDir Path dir)
+      throws Exception {
+    String ch = channel("cli-binary");
+    byte[] frame = new byte[3000];
+    for (int i = 0; i < frame.length; i++) {
+      frame[i] = (byte) (i * 7); // every byte value, not valid UTF-8
+    }
+    Path file = Files.write(dir.resolve("frame.bin"), frame);
+    Run run = new Run(new PublishCommand().input(input("")));
+    assertThat(
+            run.execute(
+                ch,
+                "--server",
+                base,
+                "--content-type",
+                "application/octet-stream",
+                "--data-file",
+                file.toString()))
+        .as(run.err.toString())
+        .isZero();
+    String epoch = run.errLines().get(0).substring(0, run.errLines().get(0).indexOf(':'));
+    assertThat(run.errLines()).containsExactly(epoch + ":1");
+    List<JsonNode> history = history(ch, epoch);
+    assertThat(history).hasSize(1);
+    assertThat(history.get(0).get("encoding").asText()).isEqualTo("base64");
+    assertThat(history.get(0).get("contentType").asText()).isEqualTo("application/octet-stream");
+    assertThat(Base64.getDecoder().decode(history.get(0).get("data").asText())).isEqualTo(frame);
+  }
+
+  @Test
+  void publishDataFileDashReadsStandardInputAndTheTypeDefaultsToOctetStream() throws Exception {
+    String ch = channel("cli-binary-stdin");
+    byte[] bytes = {0, (byte) 0xff, 10, 13, (byte) 0x80};
+    Run run = new Run(new PublishCommand().input(new ByteArrayInputStream(bytes)));
+    assertThat(run.execute(ch, "--server", base, "--data-file", "-")).isZero();
+    String epoch = run.errLines().get(0).substring(0, run.errLines().get(0).indexOf(':'));
+    Run png = new Run(new PublishCommand().input(new ByteArrayInputStream(bytes)));
+    assertThat(png.execute(ch, "--server", base, "--content-type", "image/png", "--data-file", "-"))
+        .isZero();
+    List<JsonNode> history = history(ch, epoch);
+    assertThat(history)
+        .extracting(m -> m.get("contentType").asText())
+        .containsExactly("application/octet-stream", "image/png");
+    assertThat(history)
+        .extracting(m -> Base64.getDecoder().decode(m.get("data").asText()))
+        .containsExactly(bytes, bytes);
+  }
+
+  @Test
+  void publishRefusesABinaryTypeWithoutADataFileAMissingFileAndAFileOverTheLimit(@TempDir Path dir)
+      throws Exception {
+    String ch = channel("cli-binary-bad");
+    Run lines = new Run(new PublishCommand().input(input("a\n")));
+    assertThat(lines.execute(ch, "--server", base, "--content-type", "application/octet-stream"))
+        .isEqualTo(2);
+    assertThat(lines.err.toString()).contains("is binary").contains("--data-file");
+    Run missing = new Run(new PublishCommand().input(input("")));
+    assertThat(
+            missing.execute(
+                ch, "--server", base, "--data-file", dir.resolve("none.bin").toString()))
+        .isEqualTo(2);
+    assertThat(missing.err.toString()).contains("cannot read --data-file");
+    Path big = Files.write(dir.resolve("big.bin"), new byte[70 * 1024]);
+    Run tooBig = new Run(new PublishCommand().input(input("")));
+    assertThat(tooBig.execute(ch, "--server", base, "--data-file", big.toString())).isEqualTo(1);
+    assertThat(tooBig.err.toString()).contains("refused").contains("message_too_large");
+    Run both = new Run(new PublishCommand().input(input("{}\n")));
+    assertThat(both.execute(ch, "--server", base, "--json", "--content-type", "image/png"))
+        .isEqualTo(2);
+    assertThat(both.err.toString()).contains("--json");
   }
 
   @Test

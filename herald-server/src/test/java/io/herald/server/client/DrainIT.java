@@ -10,7 +10,8 @@ import io.herald.client.HeraldClient;
 import io.herald.client.HeraldSubscription;
 import io.herald.client.Published;
 import io.herald.core.Transport;
-import io.herald.redis.RedisServerProcess;
+import io.herald.redis.LoopbackRelay;
+import io.herald.redis.RedisExtension;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
 import io.herald.server.ServerConfig;
@@ -32,11 +33,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Rolling restarts (issue 12): a node told to drain (what SIGTERM does) answers {@code /ready} 503
@@ -51,19 +51,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class DrainIT {
   private static final Duration DELAY = Duration.ofSeconds(2);
   private static final Duration WINDOW = Duration.ofSeconds(4);
-  private static RedisServerProcess redis;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServerProcess.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    if (redis != null) {
-      redis.close();
-    }
-  }
+  @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
   private static HeraldServer node() {
     HeraldServer node =
@@ -171,7 +159,7 @@ class DrainIT {
       throws Exception {
     HeraldServer a = node();
     HeraldServer b = node();
-    SwitchingProxy balancer = new SwitchingProxy(a.port());
+    LoopbackRelay balancer = LoopbackRelay.to(a.port()).start();
     String ch = channel("drain");
     String quiet = channel("drain-quiet");
     HeraldClient viaBalancer = client(balancer.baseUrl());
@@ -238,7 +226,7 @@ class DrainIT {
           .pollInterval(Duration.ofMillis(20))
           .until(() -> TestClients.get(a.baseUrl() + "/ready").statusCode() == 503);
       long notReady = System.nanoTime();
-      balancer.target(b.port()); // the load balancer's readiness check takes A out
+      balancer.targets(b.port()); // the load balancer's readiness check takes A out
       HttpResponse<String> ready = TestClients.get(a.baseUrl() + "/ready");
       assertThat(TestClients.json(ready.body()).path("reason").asText()).isEqualTo("draining");
       assertThat(TestClients.get(a.baseUrl() + "/live").statusCode()).isEqualTo(200);
@@ -318,7 +306,7 @@ class DrainIT {
   @Test
   void aCutSseStreamIsAnErrorForTheClientWhileHeraldEndIsACleanEnd() throws Exception {
     HeraldServer server = ClientTestSupport.server();
-    SwitchingProxy proxy = new SwitchingProxy(server.port());
+    LoopbackRelay proxy = LoopbackRelay.to(server.port()).start();
     String ch = channel("cut");
     try {
       HttpResponse<InputStream> cut =
@@ -355,7 +343,7 @@ class DrainIT {
   @Test
   void theJavaClientResumesAfterACutStreamWithNothingLost() {
     HeraldServer server = ClientTestSupport.server();
-    SwitchingProxy proxy = new SwitchingProxy(server.port());
+    LoopbackRelay proxy = LoopbackRelay.to(server.port()).start();
     HeraldClient direct = ClientTestSupport.client(server);
     String ch = channel("cut-java");
     Recorder r = new Recorder();

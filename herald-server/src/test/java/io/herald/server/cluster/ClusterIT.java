@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.herald.redis.RedisBroker;
+import io.herald.redis.RedisExtension;
 import io.herald.redis.RedisServerProcess;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
@@ -27,12 +28,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -46,22 +46,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ExtendWith(LeakDetection.class)
 class ClusterIT {
   private static final Duration WAIT = Duration.ofSeconds(20);
-  private static RedisServerProcess redis;
+  @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
   private final List<HeraldServer> nodes = new ArrayList<>();
   private final List<RedisServerProcess> ownRedis = new ArrayList<>();
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServerProcess.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    if (redis != null) {
-      redis.close();
-    }
-  }
 
   @AfterEach
   void stopNodes() {
@@ -174,7 +162,7 @@ class ClusterIT {
   @ParameterizedTest(name = "SSE on node {0}, WebSocket on the next, long poll on the one after")
   @ValueSource(ints = {0, 1, 2})
   void publicationsOnEveryNodeReachSubscribersOnEveryNodeOverEveryTransport(int rotation) {
-    List<HeraldServer> n = startNodes(redis, 3);
+    List<HeraldServer> n = startNodes(redis.process(), 3);
     HeraldServer sseNode = n.get(rotation);
     HeraldServer wsNode = n.get((rotation + 1) % 3);
     HeraldServer pollNode = n.get((rotation + 2) % 3);
@@ -237,7 +225,7 @@ class ClusterIT {
 
   @Test
   void nodesSubscribeInRedisOnlyToTheChannelsTheirClientsUse() {
-    List<HeraldServer> n = startNodes(redis, 3);
+    List<HeraldServer> n = startNodes(redis.process(), 3);
     String watched = TestClients.channel("cluster-watched");
     String unwatched = TestClients.channel("cluster-unwatched");
     try (Sse sse = new Sse(n.get(0).baseUrl() + "/channels/" + watched)) {
@@ -269,7 +257,7 @@ class ClusterIT {
   }
 
   private void resumeAcrossNodes(ScheduledExecutorService pacer) throws Exception {
-    List<HeraldServer> n = startNodes(redis, 3);
+    List<HeraldServer> n = startNodes(redis.process(), 3);
     HeraldServer a = n.get(0);
     HeraldServer b = n.get(1);
     HeraldServer c = n.get(2);

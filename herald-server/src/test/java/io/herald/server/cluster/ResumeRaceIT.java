@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.herald.redis.RedisServerProcess;
+import io.herald.redis.RedisExtension;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
 import io.herald.server.ServerConfig;
@@ -19,12 +19,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The resume race (issue 9), on two nodes and one real Redis: a position that node A has just
@@ -41,21 +40,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ResumeRaceIT {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final int DEFAULT_TRIES = 300;
-  private static RedisServerProcess redis;
+  @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
   private final List<HeraldServer> nodes = new ArrayList<>();
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServerProcess.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    if (redis != null) {
-      redis.close();
-    }
-  }
 
   @AfterEach
   void stopNodes() {

@@ -235,24 +235,15 @@ class Http2IT {
     ServerConfig config =
         ServerConfig.builder().port(0).writeBufferHighBytes(16 * 1024).historySize(20).build();
     try (HeraldServer server = HeraldServer.start(config);
-        NettyH2Client h2c =
-            new NettyH2Client(
-                server.address(),
-                Http2Settings.defaultSettings().initialWindowSize(16 * 1024),
-                1 << 26)) {
+        NettyH2Client h2c = smallWindowClient(server)) {
       String ch = channel("h2slow");
-      NettyH2Client.Stream fast = h2c.get("/channels/" + ch, "accept", "text/event-stream");
-      NettyH2Client.Stream slow =
-          h2c.send(false, HttpMethod.GET, "/channels/" + ch, null, "accept", "text/event-stream");
-      assertThat(fast.nextEvent(Duration.ofSeconds(20))).contains("herald.subscribed");
-      await().atMost(Duration.ofSeconds(20)).until(() -> server.hub().subscriberCount() == 2);
+      FastAndStalled streams = fastAndStalled(server, h2c, ch);
+      NettyH2Client.Stream fast = streams.fast();
+      NettyH2Client.Stream slow = streams.stalled();
       String pad = "x".repeat(5000);
       int count = 60;
       for (int i = 1; i <= count; i++) {
-        io.herald.server.TestClients.publish(
-            "http://" + server.address().getHostString() + ":" + server.port(),
-            ch,
-            "{\"n\":" + i + ",\"pad\":\"" + pad + "\"}");
+        publishH1(server, ch, "{\"n\":" + i + ",\"pad\":\"" + pad + "\"}");
       }
       for (int i = 1; i <= count; i++) {
         assertThat(fast.nextEvent(Duration.ofSeconds(20)))
@@ -263,10 +254,7 @@ class Http2IT {
       // moves to the head), then every later message
       slow.startReading();
       await().atMost(Duration.ofSeconds(20)).until(() -> slow.received().contains("herald.gap"));
-      io.herald.server.TestClients.publish(
-          "http://" + server.address().getHostString() + ":" + server.port(),
-          ch,
-          "{\"n\":\"last\"}");
+      publishH1(server, ch, "{\"n\":\"last\"}");
       await()
           .atMost(Duration.ofSeconds(20))
           .until(() -> slow.received().contains("{\"n\":\"last\"}"));
@@ -289,23 +277,14 @@ class Http2IT {
             .historySize(100)
             .build();
     try (HeraldServer server = HeraldServer.start(config);
-        NettyH2Client h2c =
-            new NettyH2Client(
-                server.address(),
-                Http2Settings.defaultSettings().initialWindowSize(16 * 1024),
-                1 << 26)) {
+        NettyH2Client h2c = smallWindowClient(server)) {
       String ch = channel("h2budget");
-      NettyH2Client.Stream fast = h2c.get("/channels/" + ch, "accept", "text/event-stream");
-      NettyH2Client.Stream slow =
-          h2c.send(false, HttpMethod.GET, "/channels/" + ch, null, "accept", "text/event-stream");
-      assertThat(fast.nextEvent(Duration.ofSeconds(20))).contains("herald.subscribed");
-      await().atMost(Duration.ofSeconds(20)).until(() -> server.hub().subscriberCount() == 2);
+      FastAndStalled streams = fastAndStalled(server, h2c, ch);
+      NettyH2Client.Stream fast = streams.fast();
+      NettyH2Client.Stream slow = streams.stalled();
       String pad = "x".repeat(70_000);
       for (int i = 1; i <= 4; i++) {
-        io.herald.server.TestClients.publish(
-            "http://" + server.address().getHostString() + ":" + server.port(),
-            ch,
-            "{\"n\":" + i + ",\"pad\":\"" + pad + "\"}");
+        publishH1(server, ch, "{\"n\":" + i + ",\"pad\":\"" + pad + "\"}");
         assertThat(fast.nextEvent(Duration.ofSeconds(20)))
             .as("event %d", i)
             .contains("{\"n\":" + i + ",");
@@ -355,8 +334,7 @@ class Http2IT {
       assertThat(fourth.reset.get(20, TimeUnit.SECONDS))
           .isEqualTo(Http2Error.REFUSED_STREAM.code());
       // the three streams still deliver, and a stream that ends makes room for a new one
-      io.herald.server.TestClients.publish(
-          "http://" + server.address().getHostString() + ":" + server.port(), ch, "{\"n\":1}");
+      publishH1(server, ch, "{\"n\":1}");
       for (NettyH2Client.Stream sse : open) {
         assertThat(sse.nextEvent(Duration.ofSeconds(20))).contains("{\"n\":1}");
       }
@@ -500,6 +478,35 @@ class Http2IT {
   }
 
   /** The subject of the certificate a new TLS connection is served. */
+  /** Publishes {@code body} over HTTP/1.1 to the plain-text port of {@code server}. */
+  private static void publishH1(HeraldServer server, String ch, String body) {
+    io.herald.server.TestClients.publish(
+        "http://" + server.address().getHostString() + ":" + server.port(), ch, body);
+  }
+
+  /**
+   * An h2c client whose streams' windows are 16 KiB (its connection window is large), so that a
+   * stream it does not read stalls after a few messages while the others flow.
+   */
+  private static NettyH2Client smallWindowClient(HeraldServer server) throws Exception {
+    return new NettyH2Client(
+        server.address(), Http2Settings.defaultSettings().initialWindowSize(16 * 1024), 1 << 26);
+  }
+
+  /** Two SSE streams on one connection: one read as it comes, one not read until it is told. */
+  private record FastAndStalled(NettyH2Client.Stream fast, NettyH2Client.Stream stalled) {}
+
+  /** Opens both streams on {@code ch} and waits until both are subscribed. */
+  private static FastAndStalled fastAndStalled(HeraldServer server, NettyH2Client h2c, String ch)
+      throws Exception {
+    NettyH2Client.Stream fast = h2c.get("/channels/" + ch, "accept", "text/event-stream");
+    NettyH2Client.Stream stalled =
+        h2c.send(false, HttpMethod.GET, "/channels/" + ch, null, "accept", "text/event-stream");
+    assertThat(fast.nextEvent(Duration.ofSeconds(20))).contains("herald.subscribed");
+    await().atMost(Duration.ofSeconds(20)).until(() -> server.hub().subscriberCount() == 2);
+    return new FastAndStalled(fast, stalled);
+  }
+
   private static String peerName(HeraldServer server) throws Exception {
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, new TrustManager[] {new TrustAll()}, null);

@@ -139,6 +139,25 @@ public final class NettyH2Client implements AutoCloseable {
     return parent;
   }
 
+  /**
+   * Opens a new stream on the connection whose HTTP objects go to {@code s}; unless {@code
+   * reading}, its data is not read until {@link Stream#startReading()}.
+   */
+  private Http2StreamChannel open(Stream s, boolean reading) {
+    return new Http2StreamChannelBootstrap(parent)
+        .handler(
+            new ChannelInitializer<Http2StreamChannel>() {
+              @Override
+              protected void initChannel(Http2StreamChannel ch) {
+                ch.config().setAutoRead(reading);
+                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), s);
+              }
+            })
+        .open()
+        .syncUninterruptibly()
+        .getNow();
+  }
+
   /** Opens a stream with a GET of {@code path}. */
   public Stream get(String path, String... headers) {
     return send(HttpMethod.GET, path, null, headers);
@@ -146,27 +165,20 @@ public final class NettyH2Client implements AutoCloseable {
 
   /**
    * Opens a stream with the head of a request that announces {@code contentLength} body bytes and
-   * sends none of them (the stream stays open from the client's side).
+   * sends none of them (the stream stays open from the client's side); {@code headers} are name,
+   * value pairs added to it.
    */
-  public Stream startRequest(HttpMethod method, String path, int contentLength) {
+  public Stream startRequest(HttpMethod method, String path, int contentLength, String... headers) {
     Stream s = new Stream();
-    Http2StreamChannel ch =
-        new Http2StreamChannelBootstrap(parent)
-            .handler(
-                new ChannelInitializer<Http2StreamChannel>() {
-                  @Override
-                  protected void initChannel(Http2StreamChannel ch) {
-                    ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), s);
-                  }
-                })
-            .open()
-            .syncUninterruptibly()
-            .getNow();
+    Http2StreamChannel ch = open(s, true);
     io.netty.handler.codec.http.DefaultHttpRequest req =
         new io.netty.handler.codec.http.DefaultHttpRequest(HttpVersion.HTTP_1_1, method, path);
     req.headers().set(HttpHeaderNames.HOST, "localhost");
     req.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
     req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, contentLength);
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      req.headers().set(headers[i], headers[i + 1]);
+    }
     s.channel = ch;
     ch.writeAndFlush(req);
     return s;
@@ -184,19 +196,7 @@ public final class NettyH2Client implements AutoCloseable {
   public Stream send(
       boolean reading, HttpMethod method, String path, String body, String... headers) {
     Stream s = new Stream();
-    Http2StreamChannel ch =
-        new Http2StreamChannelBootstrap(parent)
-            .handler(
-                new ChannelInitializer<Http2StreamChannel>() {
-                  @Override
-                  protected void initChannel(Http2StreamChannel ch) {
-                    ch.config().setAutoRead(reading);
-                    ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), s);
-                  }
-                })
-            .open()
-            .syncUninterruptibly()
-            .getNow();
+    Http2StreamChannel ch = open(s, reading);
     FullHttpRequest req =
         new DefaultFullHttpRequest(
             HttpVersion.HTTP_1_1,

@@ -34,6 +34,12 @@ final class Cluster implements AutoCloseable {
               "1000",
               "--shutdown-seconds",
               "2",
+              // SIGTERM drains as in production, but briefly: no load balancer reads /ready here,
+              // so no delay; connections are closed spread over 2 s (1001 hints, herald.end)
+              "--drain-delay-seconds",
+              "0",
+              "--drain-window-seconds",
+              "2",
               "--io-threads",
               "2");
       for (int i = 0; i < nodeCount; i++) {

@@ -10,9 +10,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.redis.RedisServerProcess;
-import java.net.URI;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -21,9 +19,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -388,49 +383,10 @@ class BinaryMessagesIT {
     return base.replace("http", "ws");
   }
 
-  /** A JDK WebSocket that collects text and binary messages apart. */
-  static final class BinaryWs implements WebSocket.Listener, AutoCloseable {
-    final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
-    final BlockingQueue<byte[]> binaries = new LinkedBlockingQueue<>();
-    private final StringBuilder text = new StringBuilder();
-    private final java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
-    final WebSocket socket;
-
+  /** A {@link TestClients.Ws} that sends binary frames and waits 20 s for each message. */
+  static final class BinaryWs extends TestClients.Ws {
     BinaryWs(String url) {
-      socket =
-          TestClients.HTTP
-              .newWebSocketBuilder()
-              .connectTimeout(Duration.ofSeconds(5))
-              .buildAsync(URI.create(url), this)
-              .join();
-    }
-
-    @Override
-    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-      text.append(data);
-      if (last) {
-        texts.add(text.toString());
-        text.setLength(0);
-      }
-      ws.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-      byte[] b = new byte[data.remaining()];
-      data.get(b);
-      binary.writeBytes(b);
-      if (last) {
-        binaries.add(binary.toByteArray());
-        binary.reset();
-      }
-      ws.request(1);
-      return null;
-    }
-
-    void send(String s) {
-      socket.sendText(s, true).join();
+      super(url);
     }
 
     void sendRaw(byte[] frame) {
@@ -465,11 +421,6 @@ class BinaryMessagesIT {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);
       }
-    }
-
-    @Override
-    public void close() {
-      socket.abort();
     }
   }
 }

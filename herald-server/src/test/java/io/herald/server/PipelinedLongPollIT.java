@@ -62,6 +62,37 @@ class PipelinedLongPollIT {
     }
   }
 
+  @Test
+  void aTooLargePublicationPipelinedAfterAParkedLongPollIsRefusedAfterThePollIsAnswered()
+      throws Exception {
+    ServerConfig config = ServerConfig.builder().port(0).maxMessageBytes(1024).build();
+    try (HeraldServer server = HeraldServer.start(config)) {
+      String ch = channel("pipelined-413");
+      try (Socket s = new Socket()) {
+        s.setSoTimeout(20_000);
+        s.connect(server.address());
+        s.getOutputStream()
+            .write(
+                ("GET /channels/"
+                        + ch
+                        + " HTTP/1.1\r\nHost: x\r\nPrefer: wait=2\r\n\r\n"
+                        + "POST /channels/"
+                        + ch
+                        + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                        + "Content-Length: 2000\r\n\r\n"
+                        + "x".repeat(2000))
+                    .getBytes(StandardCharsets.US_ASCII));
+        InputStream in = s.getInputStream();
+        String poll = readHead(in);
+        assertThat(poll).as("the long poll's answer first").startsWith("HTTP/1.1 200");
+        String body = new String(in.readNBytes(contentLength(poll)), StandardCharsets.UTF_8);
+        assertThat(Json.MAPPER.readTree(body).get("messages").size()).isZero();
+        String refusal = readHead(in);
+        assertThat(refusal).as("then the refusal").startsWith("HTTP/1.1 413");
+      }
+    }
+  }
+
   /** One response head (status line and headers), without its body. */
   private static String readHead(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();

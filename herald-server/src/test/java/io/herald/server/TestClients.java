@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
@@ -163,9 +164,14 @@ public final class TestClients {
     }
   }
 
-  /** A WebSocket whose text messages and close status land in queues. */
-  public static final class Ws implements WebSocket.Listener, AutoCloseable {
+  /**
+   * A WebSocket whose text messages, binary messages (each whole, fragments joined) and close
+   * status land in queues. Open for tests that add senders or readers of their own.
+   */
+  public static class Ws implements WebSocket.Listener, AutoCloseable {
     public final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
+    public final BlockingQueue<byte[]> binaries = new LinkedBlockingQueue<>();
+    private final java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
     public final CompletableFuture<Integer> closed = new CompletableFuture<>();
     public final WebSocket socket;
     private final StringBuilder partial = new StringBuilder();
@@ -184,6 +190,19 @@ public final class TestClients {
       if (last) {
         texts.add(partial.toString());
         partial.setLength(0);
+      }
+      ws.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+      byte[] b = new byte[data.remaining()];
+      data.get(b);
+      binary.writeBytes(b);
+      if (last) {
+        binaries.add(binary.toByteArray());
+        binary.reset();
       }
       ws.request(1);
       return null;

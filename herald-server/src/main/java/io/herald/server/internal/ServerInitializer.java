@@ -14,10 +14,10 @@ import io.netty.handler.flow.FlowControlHandler;
  * 7301); without, a {@link PrefaceDetector} that picks HTTP/2 when the connection opens with its
  * preface (h2c with prior knowledge, RFC 9113 section 3.3) and HTTP/1.1 otherwise.
  *
- * <p>HTTP/1.1: the codec ({@link Http1Codec}) with the header size limit, body aggregation with the
- * message size limit, Netty's {@code FlowControlHandler} (one request at a time, in order, while
- * reading is paused), and the {@link HttpRouter}. HTTP/2: see {@link MultiplexedConnection}.
- * {@code @Sharable}.
+ * <p>HTTP/1.1: the codec ({@link Http1Codec}) with the header size limit, Netty's {@code
+ * FlowControlHandler} (one request at a time, in order, while reading is paused), body aggregation
+ * with the message size limit, and the {@link HttpRouter}. HTTP/2: see {@link
+ * MultiplexedConnection}. {@code @Sharable}.
  */
 public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   private final ServerContext server;
@@ -69,8 +69,10 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     p.addLast("httpencoder", codec.encoder)
         .addLast("http", codec.decoder)
         .addLast("timing", guard.timing())
-        .addLast("aggregator", new BodyAggregator(server.config.maxMessageBytes(), server.origins))
+        // flow control before the aggregator: a request pipelined behind one being answered is
+        // not even looked at (no 100 Continue, 417 or 413 ahead of the earlier answer)
         .addLast("flow", new FlowControlHandler())
+        .addLast("aggregator", new BodyAggregator(server.config.maxMessageBytes(), server.origins))
         .addLast("dispatch", guard.dispatch())
         .addLast("router", new HttpRouter(server));
   }

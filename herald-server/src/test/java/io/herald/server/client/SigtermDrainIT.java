@@ -25,7 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * still serves, then WebSocket {@code 1001} with a hint and SSE {@code herald.end}, then the exit);
  * SIGINT (Ctrl-C) stops it at once, without the drain.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
 @ExtendWith(LeakDetection.class)
 class SigtermDrainIT {
   private static int freePort() throws IOException {
@@ -85,7 +85,7 @@ class SigtermDrainIT {
   void sigtermFlipsReadinessWhileServingThenClosesWith1001AndHeraldEndThenExits() throws Exception {
     int port = freePort();
     StringBuffer out = new StringBuffer();
-    Process p = serve(port, out, 2);
+    Process p = serve(port, out, 6); // wide enough to check and publish on a loaded machine
     String base = "http://127.0.0.1:" + port;
     String ch = ClientTestSupport.channel("sigterm");
     List<WebSocket> sockets = new ArrayList<>();

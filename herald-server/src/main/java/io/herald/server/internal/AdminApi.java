@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -171,7 +172,11 @@ final class AdminApi {
         request.headers().get(HttpHeaderNames.AUTHORIZATION), request.headers().get("X-Api-Key"));
     if (path.equals(API + "overview")) {
       requireMethod(method, path, "GET, HEAD", HttpMethod.GET, HttpMethod.HEAD);
-      write(ctx, HttpResponseStatus.OK, overview(), keepAlive);
+      // off the event loop: reading the counters passes over every open connection
+      later(
+          ctx,
+          CompletableFuture.supplyAsync(this::overview, GlobalEventExecutor.INSTANCE),
+          keepAlive);
     } else if (path.equals(API + "nodes")) {
       requireMethod(method, path, "GET, HEAD", HttpMethod.GET, HttpMethod.HEAD);
       later(ctx, server.hub.broker().nodes().thenApply(this::nodes), keepAlive);

@@ -63,7 +63,11 @@ public final class ServerContext {
     return maxConnections;
   }
 
-  /** Lowers (or sets) the connection limit in force; call before the server accepts connections. */
+  /**
+   * Lowers (or sets) the connection limit in force, {@code limit} connections (1 or more, as {@code
+   * OpenFiles} gives it); call before the server accepts connections. Any thread (a volatile
+   * write); connections already open are not closed.
+   */
   public void maxConnections(int limit) {
     this.maxConnections = limit;
   }

@@ -36,22 +36,14 @@ class AdminPageIT {
 
   @BeforeAll
   static void start() {
-    assertThat(Browser.available())
-        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
-        .isTrue();
     server = Servers.start(Servers.config().adminPassword(PASSWORD));
     base = server.baseUrl();
-    browser = new Browser();
+    browser = Browser.start();
   }
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    if (server != null) {
-      server.close();
-    }
+    Servers.closeAll(browser, server);
   }
 
   private static String text(String id) {

@@ -46,25 +46,14 @@ class BinaryHeraldJsIT {
 
   @BeforeAll
   static void start() {
-    assertThat(Browser.available())
-        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
-        .isTrue();
     server = Servers.start(Servers.config());
     base = server.baseUrl();
-    browser = new Browser();
+    browser = Browser.start();
   }
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
+    Servers.closeAll(browser, server, redis);
   }
 
   /** 60 KiB of seeded random bytes (under the default 64 KiB message limit). */
@@ -84,10 +73,7 @@ class BinaryHeraldJsIT {
   }
 
   private static void subscribe(String server, String channel, String transport) {
-    browser.open(server + "/test/harness.html?transports=" + transport);
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> Boolean.TRUE.equals(browser.js("return window.ready === true")));
+    browser.openHarness(server + "/test/harness.html?transports=" + transport);
     browser.js(
         "window.b64 = (u8) => { let s = ''; for (let i = 0; i < u8.length; i += 8192)"
             + "  s += String.fromCharCode(...u8.subarray(i, i + 8192)); return btoa(s); };"
@@ -133,10 +119,7 @@ class BinaryHeraldJsIT {
     assertThat(bytes(got.get(1))).isEqualTo(random);
     assertThat(got.get(1).get("contentType")).isEqualTo("image/png");
     assertThat(got.get(1).get("offset")).isEqualTo(2L);
-    assertThat(
-            browser.jsList(
-                "return window.events.filter(e => e.type === 'gap' || e.type === 'error')"))
-        .isEmpty();
+    assertThat(browser.gapsAndErrors()).isEmpty();
   }
 
   @ParameterizedTest

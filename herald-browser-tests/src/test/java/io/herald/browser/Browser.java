@@ -1,5 +1,8 @@
 package io.herald.browser;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -72,6 +75,17 @@ final class Browser implements AutoCloseable {
     driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
   }
 
+  /**
+   * Starts a browser for a test class's {@code @BeforeAll}, with {@code extraArguments} for
+   * Chromium; fails the class with the install command when Chromium or chromedriver is missing.
+   */
+  static Browser start(String... extraArguments) {
+    assertThat(available())
+        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
+        .isTrue();
+    return new Browser(extraArguments);
+  }
+
   /** Whether Chromium and chromedriver are installed (the README's test command installs them). */
   static boolean available() {
     return Files.isExecutable(Paths.get(CHROMIUM)) && Files.isExecutable(Paths.get(CHROMEDRIVER));
@@ -79,6 +93,43 @@ final class Browser implements AutoCloseable {
 
   void open(String url) {
     driver.get(url);
+  }
+
+  /**
+   * Opens the test harness page at {@code url} (its query gives the channel, transports and other
+   * options) and waits, 20 s at most, until herald.js on it is ready ({@code window.ready}).
+   */
+  void openHarness(String url) {
+    open(url);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> Boolean.TRUE.equals(js("return window.ready === true")));
+  }
+
+  /**
+   * {@link #openHarness(String)}, then waits, 20 s at most, until the page's subscription to {@code
+   * channel} stands (herald.js has a position on it).
+   */
+  void openHarness(String url, String channel) {
+    openHarness(url);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> js("return window.herald.position(arguments[0])", channel) != null);
+  }
+
+  /**
+   * Whether a demo page's connection bar ({@code #connbar}) says connected over {@code transport}
+   * (its wire name, such as {@code sse}).
+   */
+  boolean connbarShows(String transport) {
+    return "connected".equals(jsString("return document.getElementById('connbar').dataset.state"))
+        && transport.equals(
+            jsString("return document.getElementById('connbar').dataset.transport"));
+  }
+
+  /** The gap and error events the harness page recorded so far ({@code window.events}). */
+  List<Object> gapsAndErrors() {
+    return jsList("return window.events.filter(e => e.type === 'gap' || e.type === 'error')");
   }
 
   /**

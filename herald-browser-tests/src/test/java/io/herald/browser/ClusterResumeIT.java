@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.herald.redis.LoopbackRelay;
-import io.herald.redis.RedisServerProcess;
+import io.herald.redis.RedisExtension;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
 import java.time.Duration;
@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,31 +31,20 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ClusterResumeIT {
   private static final int MESSAGES = 60;
   private static Browser browser;
-  private static RedisServerProcess redis;
+  @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
   @BeforeAll
   static void start() {
-    assertThat(Browser.available())
-        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
-        .isTrue();
-    redis = RedisServerProcess.start();
-    browser = new Browser();
+    browser = Browser.start();
   }
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
+    Servers.closeAll(browser);
   }
 
   private static HeraldServer node() {
-    HeraldServer node = Servers.start(Servers.config().broker(redis.uri()));
-    await().atMost(Duration.ofSeconds(20)).until(() -> node.hub().broker().isAvailable());
-    return node;
+    return Servers.startAndAwaitBroker(Servers.config().broker(redis.uri()));
   }
 
   @ParameterizedTest
@@ -64,19 +54,14 @@ class ClusterResumeIT {
     try (HeraldServer a = node();
         HeraldServer b = node();
         LoopbackRelay balancer = LoopbackRelay.to(a.port(), b.port()).resetOnCut().start()) {
-      browser.open(
+      browser.openHarness(
           balancer.baseUrl()
               + "/test/harness.html?channel="
               + channel
               + "&transports="
               + transport
-              + "&shortPollIntervalMs=20&wait=2");
-      await()
-          .atMost(Duration.ofSeconds(20))
-          .until(() -> Boolean.TRUE.equals(browser.js("return window.ready === true")));
-      await()
-          .atMost(Duration.ofSeconds(20))
-          .until(() -> browser.js("return window.herald.position(arguments[0])", channel) != null);
+              + "&shortPollIntervalMs=20&wait=2",
+          channel);
       List<String> sent = new ArrayList<>();
       for (int i = 1; i <= MESSAGES; i++) {
         String text = "m" + i;

@@ -29,22 +29,14 @@ class DemoPagesIT {
 
   @BeforeAll
   static void start() {
-    assertThat(Browser.available())
-        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
-        .isTrue();
     server = Servers.start(Servers.config().demoFeed(true));
     base = server.baseUrl();
-    browser = new Browser();
+    browser = Browser.start();
   }
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    if (server != null) {
-      server.close();
-    }
+    Servers.closeAll(browser, server);
   }
 
   private static void shots(String name) {
@@ -70,17 +62,7 @@ class DemoPagesIT {
   }
 
   private static void awaitTransport(String transport) {
-    await()
-        .atMost(Duration.ofSeconds(15))
-        .until(
-            () ->
-                "connected"
-                        .equals(
-                            browser.jsString(
-                                "return document.getElementById('connbar').dataset.state"))
-                    && transport.equals(
-                        browser.jsString(
-                            "return document.getElementById('connbar').dataset.transport")));
+    await().atMost(Duration.ofSeconds(15)).until(() -> browser.connbarShows(transport));
   }
 
   private static WebElement css(String selector) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.herald.redis.LoopbackRelay;
-import io.herald.redis.RedisServerProcess;
+import io.herald.redis.RedisExtension;
 import io.herald.server.HeraldServer;
 import io.herald.server.LeakDetection;
 import java.net.URI;
@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -35,36 +36,24 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DrainIT {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static Browser browser;
-  private static RedisServerProcess redis;
+  @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
   @BeforeAll
   static void start() {
-    assertThat(Browser.available())
-        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
-        .isTrue();
-    redis = RedisServerProcess.start();
-    browser = new Browser();
+    browser = Browser.start();
   }
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
+    Servers.closeAll(browser);
   }
 
   private static HeraldServer node() {
-    HeraldServer node =
-        Servers.start(
-            Servers.config()
-                .broker(redis.uri())
-                .drainDelay(Duration.ofSeconds(1))
-                .drainWindow(Duration.ofSeconds(2)));
-    await().atMost(Duration.ofSeconds(20)).until(() -> node.hub().broker().isAvailable());
-    return node;
+    return Servers.startAndAwaitBroker(
+        Servers.config()
+            .broker(redis.uri())
+            .drainDelay(Duration.ofSeconds(1))
+            .drainWindow(Duration.ofSeconds(2)));
   }
 
   private static int status(String url) throws Exception {

@@ -36,23 +36,15 @@ class DrawDemoIT {
 
   @BeforeAll
   static void start() {
-    assertThat(Browser.available())
-        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
-        .isTrue();
     server = Servers.start(Servers.config());
     base = server.baseUrl();
-    browser = new Browser();
+    browser = Browser.start();
     drawer = browser.driver.getWindowHandle();
   }
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    if (server != null) {
-      server.close();
-    }
+    Servers.closeAll(browser, server);
   }
 
   /** Closes the watching window: each test opens its own. */
@@ -71,13 +63,7 @@ class DrawDemoIT {
         .atMost(Duration.ofSeconds(20))
         .until(
             () ->
-                "connected"
-                        .equals(
-                            browser.jsString(
-                                "return document.getElementById('connbar').dataset.state"))
-                    && transport.equals(
-                        browser.jsString(
-                            "return document.getElementById('connbar').dataset.transport"))
+                browser.connbarShows(transport)
                     && browser.js("return window.herald.position(arguments[0])", channel) != null);
   }
 

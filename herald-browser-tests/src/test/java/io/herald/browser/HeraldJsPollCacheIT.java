@@ -39,9 +39,6 @@ class HeraldJsPollCacheIT {
 
   @BeforeAll
   static void start() {
-    assertThat(Browser.available())
-        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
-        .isTrue();
     server =
         Servers.start(
             Servers.config()
@@ -55,31 +52,21 @@ class HeraldJsPollCacheIT {
                             Optional.empty(),
                             Optional.of(1)))));
     base = server.baseUrl();
-    browser = new Browser();
+    browser = Browser.start();
   }
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    if (server != null) {
-      server.close();
-    }
+    Servers.closeAll(browser, server);
   }
 
   private static void openHarness(String channel) {
-    browser.open(
+    browser.openHarness(
         base
             + "/test/harness.html?channel="
             + channel
-            + "&transports=short-poll&shortPollIntervalMs=200");
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> Boolean.TRUE.equals(browser.js("return window.ready === true")));
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> browser.js("return window.herald.position(arguments[0])", channel) != null);
+            + "&transports=short-poll&shortPollIntervalMs=200",
+        channel);
   }
 
   /** The polls the page made so far: their URL and HTTP status, in order. */

@@ -38,17 +38,12 @@ class HeraldJsPositionIT {
 
   @BeforeAll
   static void start() {
-    assertThat(Browser.available())
-        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
-        .isTrue();
-    browser = new Browser();
+    browser = Browser.start();
   }
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
+    Servers.closeAll(browser);
   }
 
   @AfterEach
@@ -137,13 +132,10 @@ class HeraldJsPositionIT {
   }
 
   private void openHarness(String base, String since) {
-    browser.open(
+    browser.openHarness(
         base
             + "/test/harness.html?channel=c&transports=short-poll&shortPollIntervalMs=20&since="
             + since);
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> Boolean.TRUE.equals(browser.js("return window.ready === true")));
   }
 
   private static List<Map<String, Object>> gaps() {

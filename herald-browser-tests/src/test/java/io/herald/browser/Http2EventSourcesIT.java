@@ -33,10 +33,7 @@ class Http2EventSourcesIT {
 
   @BeforeAll
   static void start() throws Exception {
-    assertThat(Browser.available())
-        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
-        .isTrue();
-    browser = new Browser("--ignore-certificate-errors");
+    browser = Browser.start("--ignore-certificate-errors");
     dir = Files.createTempDirectory("herald-h2-browser-");
   }
 

@@ -25,25 +25,17 @@ class IdempotentPublishIT {
 
   @BeforeAll
   static void start() {
-    assertThat(Browser.available())
-        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
-        .isTrue();
-    browser = new Browser();
+    browser = Browser.start();
   }
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
+    Servers.closeAll(browser);
   }
 
   /** Opens the harness without a channel and makes {@code window.h}, a client over HTTP polls. */
   private static void openClient(String base) {
-    browser.open(base + "/test/harness.html");
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> Boolean.TRUE.equals(browser.js("return window.ready === true")));
+    browser.openHarness(base + "/test/harness.html");
     Object made =
         browser.jsAsync(
             "const done = arguments[arguments.length - 1];"

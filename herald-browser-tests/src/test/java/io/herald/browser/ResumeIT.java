@@ -31,17 +31,12 @@ class ResumeIT {
 
   @BeforeAll
   static void start() {
-    assertThat(Browser.available())
-        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
-        .isTrue();
-    browser = new Browser();
+    browser = Browser.start();
   }
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
+    Servers.closeAll(browser);
   }
 
   private static List<String> texts(String prefix, int from, int to) {

@@ -25,6 +25,16 @@ final class Servers {
   }
 
   /**
+   * Starts a server on any free port whose {@code config} names a broker (Redis), and waits, 20 s
+   * at most, until the broker is available to it.
+   */
+  static HeraldServer startAndAwaitBroker(ServerConfig.Builder config) {
+    HeraldServer node = start(config);
+    await().atMost(Duration.ofSeconds(20)).until(() -> node.hub().broker().isAvailable());
+    return node;
+  }
+
+  /**
    * Starts a server on {@code port}, retrying while the port is still held by the one just stopped.
    */
   static HeraldServer startOn(int port, ServerConfig.Builder config) {
@@ -39,5 +49,31 @@ final class Servers {
               return true;
             });
     return started.get();
+  }
+
+  /**
+   * Closes what a test class started (browser, servers, Redis...), in the order given, skipping the
+   * nulls of a {@code @BeforeAll} that failed half way; every one is closed even if one fails, and
+   * the first failure is thrown after.
+   */
+  static void closeAll(AutoCloseable... resources) {
+    RuntimeException failure = null;
+    for (AutoCloseable r : resources) {
+      if (r == null) {
+        continue;
+      }
+      try {
+        r.close();
+      } catch (Exception e) {
+        if (failure == null) {
+          failure = e instanceof RuntimeException re ? re : new IllegalStateException(e);
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
   }
 }

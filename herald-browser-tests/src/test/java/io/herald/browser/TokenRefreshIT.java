@@ -46,9 +46,6 @@ class TokenRefreshIT {
 
   @BeforeAll
   static void start() {
-    assertThat(Browser.available())
-        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
-        .isTrue();
     server =
         Servers.start(
             Servers.config()
@@ -60,17 +57,12 @@ class TokenRefreshIT {
                         NamespacePolicy.of("demo", SubscribeAccess.PUBLIC, PublishAccess.PUBLIC),
                         NamespacePolicy.of("user", SubscribeAccess.TOKEN, PublishAccess.TOKEN))));
     base = server.baseUrl();
-    browser = new Browser();
+    browser = Browser.start();
   }
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    if (server != null) {
-      server.close();
-    }
+    Servers.closeAll(browser, server);
   }
 
   @ParameterizedTest

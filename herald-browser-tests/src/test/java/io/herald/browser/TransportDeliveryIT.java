@@ -30,22 +30,14 @@ class TransportDeliveryIT {
 
   @BeforeAll
   static void start() {
-    assertThat(Browser.available())
-        .as("Chromium and chromedriver (apt-get install -y chromium chromium-driver)")
-        .isTrue();
     server = Servers.start(Servers.config());
     base = server.baseUrl();
-    browser = new Browser();
+    browser = Browser.start();
   }
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    if (server != null) {
-      server.close();
-    }
+    Servers.closeAll(browser, server);
   }
 
   /**
@@ -53,13 +45,8 @@ class TransportDeliveryIT {
    * subscription stands.
    */
   static void openHarness(Browser browser, String base, String channel, String transports) {
-    browser.open(base + "/test/harness.html?channel=" + channel + "&transports=" + transports);
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> Boolean.TRUE.equals(browser.js("return window.ready === true")));
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> browser.js("return window.herald.position(arguments[0])", channel) != null);
+    browser.openHarness(
+        base + "/test/harness.html?channel=" + channel + "&transports=" + transports, channel);
   }
 
   static List<String> receivedData(Browser browser) {
@@ -86,10 +73,7 @@ class TransportDeliveryIT {
     assertThat(browser.jsString("return window.herald.transport")).isEqualTo(transport);
     assertThat(browser.jsList("return [...new Set(window.received.map(m => m.transport))]"))
         .containsExactly(transport);
-    assertThat(
-            browser.jsList(
-                "return window.events.filter(e => e.type === 'gap' || e.type === 'error')"))
-        .isEmpty();
+    assertThat(browser.gapsAndErrors()).isEmpty();
   }
 
   @ParameterizedTest

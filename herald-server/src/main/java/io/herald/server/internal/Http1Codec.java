@@ -2,6 +2,7 @@ package io.herald.server.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
@@ -35,9 +36,27 @@ final class Http1Codec {
     decoder = new Decoder(maxInitialLineBytes, maxHeaderBytes, maxChunkBytes);
   }
 
+  /**
+   * Drops the bytes the connection's request decoder holds beyond the request being answered,
+   * before a WebSocket handshake replaces it. A client must send nothing after its upgrade request
+   * until the {@code 101} (RFC 6455 section 4.1); Netty's handshake hands such bytes to the new
+   * frame decoder before it adds the frame encoder, so the decoder's answer to them (a close frame
+   * for a protocol violation) went out unencoded (found by fuzzing). Event loop only.
+   */
+  static void discardBeforeUpgrade(ChannelPipeline pipeline) {
+    if (pipeline.get(HttpRequestDecoder.class) instanceof Http1Codec.Decoder d) {
+      d.discardUnread();
+    }
+  }
+
   private final class Decoder extends HttpRequestDecoder {
     Decoder(int maxInitialLineBytes, int maxHeaderBytes, int maxChunkBytes) {
       super(maxInitialLineBytes, maxHeaderBytes, maxChunkBytes);
+    }
+
+    void discardUnread() {
+      ByteBuf held = internalBuffer();
+      held.skipBytes(held.readableBytes());
     }
 
     @Override

@@ -168,6 +168,7 @@ final class WebSocketTransport extends StreamingTransport {
     p.addLast("ws-aggregator", new WebSocketFrameAggregator(server.config.maxFrameBytes()));
     p.addLast("ws", transport);
     p.remove(ctx.handler());
+    Http1Codec.discardBeforeUpgrade(p);
     ChannelFuture handshake;
     try {
       handshake = handshaker.handshake(ctx.channel(), request);

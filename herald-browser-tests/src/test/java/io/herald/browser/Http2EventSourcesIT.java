@@ -122,8 +122,9 @@ class Http2EventSourcesIT {
       assertThat(got)
           .hasSize(SOURCES)
           .allSatisfy(g -> assertThat(g.toString()).contains("\"hello\":\"h2\""));
-      // the page, the 20 streams and the publication shared one connection
-      assertThat(server.connectionCount()).isEqualTo(1);
+      // the page, the 20 streams and the publication shared a connection: over HTTP/1.1 Chromium
+      // would need 21 and allows 6 per host; it may open one spare socket besides (seen once)
+      assertThat(server.connectionCount()).isBetween(1, 2);
       browser.open("about:blank");
     }
   }
